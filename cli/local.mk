@@ -1,0 +1,1 @@
+# keeper-secret CLI (filled in by the CLI step)

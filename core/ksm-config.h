@@ -1,0 +1,66 @@
+/*
+ * KSM configuration: the official SDKs' JSON keys, string values.  Sources
+ * in order: explicit string, explicit path, $KSM_CONFIG (base64 or JSON),
+ * $KSM_CONFIG_FILE, $XDG_CONFIG_HOME/keeper/ksm-config.json.  Never cwd.
+ */
+#ifndef KSM_KSM_CONFIG_H
+#define KSM_KSM_CONFIG_H
+
+#include <stddef.h>
+
+/* The SDKs' key names (ksm-protocol.md §2.1). */
+#define KSM_CFG_HOSTNAME		"hostname"
+#define KSM_CFG_CLIENT_ID		"clientId"
+#define KSM_CFG_PRIVATE_KEY		"privateKey"
+#define KSM_CFG_CLIENT_KEY		"clientKey"
+#define KSM_CFG_APP_KEY			"appKey"
+#define KSM_CFG_APP_OWNER_PUBLIC_KEY	"appOwnerPublicKey"
+#define KSM_CFG_SERVER_PUBLIC_KEY_ID	"serverPublicKeyId"
+#define KSM_CFG_SERVER_PUBLIC_KEY	"serverPublicKey"
+#define KSM_CFG_CA_FILE			"caFile"	/* ours; SDKs ignore it */
+
+struct ksm_config;
+
+/* An empty in-memory config that will be saved to path (NULL: default). */
+int	ksm_config__new(struct ksm_config **out, const char *path);
+/*
+ * Load by the source order above.  path/string may be NULL.  A file that
+ * group or other may read or write is refused (KSM_EPERM, hint: chmod).
+ * Missing config: KSM_ECONFIG with a hint naming `keeper-secret init`.
+ */
+int	ksm_config__load(struct ksm_config **out, const char *path,
+	    const char *string);
+/* Parse base64 or JSON text (no file). */
+int	ksm_config__parse(struct ksm_config **out, const char *text);
+/* Write atomically, mode 0600, creating the directory 0700.  In-memory
+ * configs (from a string or $KSM_CONFIG) are not written: returns 0. */
+int	ksm_config__save(const struct ksm_config *cfg);
+/* Value of key, or NULL.  Valid until the key is set/deleted or freed. */
+const char *ksm_config__get(const struct ksm_config *cfg, const char *key);
+int	ksm_config__set(struct ksm_config *cfg, const char *key,
+	    const char *value);
+void	ksm_config__del(struct ksm_config *cfg, const char *key);
+/* File path, or NULL when in-memory only. */
+const char *ksm_config__path(const struct ksm_config *cfg);
+/* Serialised JSON (4-space indent, sorted keys, like Python); ksmx_strfree. */
+char	*ksm_config__to_json(const struct ksm_config *cfg);
+void	ksm_config__free(struct ksm_config *cfg);
+/* The default file path ($XDG_CONFIG_HOME/keeper/ksm-config.json); free(). */
+int	ksm_config__default_path(char **out);
+
+/* A parsed one-time token (ksm-protocol.md §2.5). */
+struct ksm_token {
+	char	hostname[256];		/* "" when the token has no prefix */
+	unsigned char key[32];		/* clientKey bytes */
+	char	server_key_id[16];	/* "" unless the 4-part form */
+	char	server_key[128];	/* url base64 point, "" unless 4-part */
+};
+/* KSM_ETOKEN with a message (never the token) when malformed. */
+int	ksm_token__parse(struct ksm_token *out, const char *token);
+void	ksm_token__clear(struct ksm_token *tok);
+/* Region code (case-insensitive) -> hostname, or NULL. */
+const char *ksm_region__hostname(const char *code);
+/* Keeper's server key table (ids 1..18): 0 and *point, or KSM_EKEY. */
+int	ksm_server_key__lookup(unsigned char point[65], int key_id);
+
+#endif /* KSM_KSM_CONFIG_H */

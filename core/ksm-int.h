@@ -1,0 +1,42 @@
+/*
+ * Internal header every core .c includes after config.h.  Library-internal
+ * cross-file names are ksm_<module>__<verb>; they are hidden from libksm.so
+ * by -fvisibility=hidden and the version script.
+ */
+#ifndef KSM_INT_H
+#define KSM_INT_H
+
+#include "ksm/ksm.h"
+#include "util/buf.h"
+#include "util/wipe.h"
+
+/* Every limit on untrusted sizes, with its unit. */
+#define KSM_MAX_HTTP_BODY	(64u * 1024 * 1024)	/* bytes, API answers */
+#define KSM_MAX_FILE		(256u * 1024 * 1024)	/* bytes, one attachment */
+#define KSM_MAX_CONFIG_FILE	(64u * 1024)		/* bytes */
+#define KSM_MAX_ERROR_BODY	(16u * 1024)		/* bytes kept of an error body */
+#define KSM_MAX_KEY_ROTATIONS	3			/* `key` error retries */
+#define KSM_MAX_THROTTLE_RETRIES 5
+
+/* The client version string we send (must be one Keeper accepts). */
+#define KSM_CLIENT_VERSION_DEFAULT	"mc17.0.0"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define KSM_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+#else
+#define KSM_PRINTF(a, b)
+#endif
+
+/* Set the thread's error and return code: return ksm__err(KSM_ECONFIG, ...) */
+int	ksm__err(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
+/* The same with ": strerror(errno)" appended. */
+int	ksm__err_errno(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
+/* Fill the hint of the current error (what the user should do). */
+void	ksm__err_hint(const char *fmt, ...) KSM_PRINTF(1, 2);
+
+#define KSM_ASSERT_ARG(expr) do {					\
+	if (!(expr))							\
+		return ksm__err(KSM_EINVAL, "invalid argument: '%s'", #expr); \
+} while (0)
+
+#endif /* KSM_INT_H */

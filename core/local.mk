@@ -1,0 +1,31 @@
+# core/: libksmcore.la has everything (tests and plug-ins link it);
+# libksm.la is the installed library and exports ksm_* only.
+noinst_LTLIBRARIES += core/libksmcore.la
+core_libksmcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)
+core_libksmcore_la_LIBADD = $(OPENSSL_LIBS) $(CURL_LIBS) $(CJSON_LIBS)
+core_libksmcore_la_SOURCES = \
+	core/ksm-int.h core/client-int.h \
+	core/util/wipe.c core/util/wipe.h \
+	core/util/buf.c core/util/buf.h \
+	core/util/b64.c core/util/b64.h \
+	core/error.c \
+	core/json.c core/json.h \
+	core/crypto.c core/crypto.h \
+	core/config.c core/config-file.c core/token.c core/ksm-config.h \
+	core/http-curl.c core/http.h \
+	core/transport.c \
+	core/bind.c \
+	core/records.c \
+	core/client.c \
+	core/notation.c \
+	core/totp.c
+
+lib_LTLIBRARIES += core/libksm.la
+core_libksm_la_SOURCES =
+core_libksm_la_LIBADD = core/libksmcore.la
+core_libksm_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info 0:0:0 \
+	-Wl,--version-script=$(top_srcdir)/core/libksm.map
+EXTRA_DIST += core/libksm.map
+
+pkginclude_HEADERS += include/ksm/ksm.h include/ksm/common.h \
+	include/ksm/error.h include/ksm/client.h include/ksm/record.h

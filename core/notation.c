@@ -1,0 +1,3 @@
+#include "config.h"
+/* placeholder: implemented in a later step */
+typedef int ksm_placeholder_notation;

@@ -1,0 +1,10 @@
+/* libksm: native Keeper Secrets Manager client.  Include only this. */
+#ifndef KSM_KSM_H
+#define KSM_KSM_H
+
+#include "ksm/common.h"
+#include "ksm/error.h"
+#include "ksm/record.h"
+#include "ksm/client.h"
+
+#endif /* KSM_KSM_H */

@@ -1,0 +1,1 @@
+# keeper-sandbox (filled in by the sandbox step)
