@@ -1,1 +1,16 @@
-# keeper-secret CLI (filled in by the CLI step)
+# keeper-secret: the command-line client.  One verb per cmd-<verb>.c; the
+# verb table is in keeper-secret.c.
+bin_PROGRAMS += cli/keeper-secret
+cli_keeper_secret_SOURCES = \
+	cli/cli.h \
+	cli/keeper-secret.c \
+	cli/opt.c \
+	cli/exitcode.c \
+	cli/client-open.c \
+	cli/json-out.c \
+	cli/cmd-init.c \
+	cli/cmd-list.c \
+	cli/cmd-get.c
+cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)
+dist_man_MANS += cli/keeper-secret.1

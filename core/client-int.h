@@ -6,6 +6,26 @@
 #include "ksm-config.h"
 #include "crypto.h"
 
+struct ksm_http_req;
+
+/*
+ * Seams for the recorded-exchange replay and the error-mapping tests.  The
+ * defaults are ksm_http__perform, ksm_crypto__random and nanosleep.
+ */
+typedef int	(*ksm_perform_fn)(void *ctx, const struct ksm_http_req *req,
+		    long *status, struct ksmx_buf *body);
+typedef int	(*ksm_tk_source_fn)(void *ctx, void *out, size_t n);
+typedef void	(*ksm_sleep_fn)(void *ctx, unsigned int ms);
+
+struct ksm_client_hooks {
+	ksm_perform_fn	 perform;	/* NULL: default */
+	void		*perform_ctx;
+	ksm_tk_source_fn tk_source;	/* NULL: default */
+	void		*tk_ctx;
+	ksm_sleep_fn	 sleep;		/* NULL: default */
+	void		*sleep_ctx;
+};
+
 struct ksm_client {
 	struct ksm_config *cfg;		/* owned */
 	ksm_eckey	*key;		/* client private key, owned */
@@ -24,7 +44,32 @@ struct ksm_client {
 	unsigned int	 timeout_ms;
 	unsigned int	 max_throttle_wait_ms;
 	unsigned int	 flags;
+	int		 binding;	/* do not persist config changes yet */
+	struct ksm_client_hooks hooks;	/* always filled in (defaults) */
 };
+
+/* Fill NULL hooks with the defaults. */
+void	ksm_client__default_hooks(struct ksm_client_hooks *h);
+
+/*
+ * ksm_client_new() / ksm_client_init_token() with test hooks (NULL: the
+ * defaults).  The public functions call these.
+ */
+int	ksm_client__new(ksm_client **out, const ksm_client_options *opts,
+	    const struct ksm_client_hooks *hooks);
+int	ksm_client__init_token(ksm_client **out, const ksm_client_options *opts,
+	    const char *token, const struct ksm_client_hooks *hooks);
+/* Build a client from a loaded config (takes ownership of cfg). */
+int	ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
+	    const ksm_client_options *opts, const struct ksm_client_hooks *hooks);
+/*
+ * If the decrypted get_secret response carries encryptedAppKey (binding),
+ * unwrap it with the client key, store appKey/appOwnerPublicKey in the
+ * config, delete clientKey and save (unless c->binding).  0 when there was
+ * nothing to do.
+ */
+int	ksm_client__absorb_binding(struct ksm_client *c, const void *plain,
+	    size_t plain_len);
 
 /*
  * One API call: build the transmission key, encrypt and sign payload_json,
@@ -43,10 +88,17 @@ char	*ksm_client__payload(struct ksm_client *c,
 int	ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 	    const void *plain, size_t plain_len);
 
+/* Decrypt a get_folders response into a folder set (records.c). */
+int	ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
+	    const void *plain, size_t plain_len);
+
 /* Internal: the parsed record JSON (borrowed; valid as the set). */
 struct cJSON;
 const struct cJSON *ksm_record__data(const ksm_record *r);
 const unsigned char *ksm_file__key(const ksm_file *f);	/* 32 bytes */
+const unsigned char *ksm_record__key(const ksm_record *r);	/* 32 bytes */
 const char *ksm_file__url(const ksm_file *f);
+/* Non-zero when uid was in the response but could not be decrypted. */
+int	ksm_records__is_bad(const ksm_records *set, const char *uid);
 
 #endif /* KSM_CLIENT_INT_H */

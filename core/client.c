@@ -1,3 +1,650 @@
 #include "config.h"
-/* placeholder: implemented in a later step */
-typedef int ksm_placeholder_client;
+
+/*
+ * The public ksm_client_* glue: a client from a config (keys, hostname, CA,
+ * server key, timeouts), fetching records, downloading files, freeing.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ksm-int.h"
+#include "client-int.h"
+#include "http.h"
+#include "json.h"
+#include "util/b64.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS	10000u
+#define DEFAULT_TIMEOUT_MS		30000u
+#define DEFAULT_THROTTLE_WAIT_MS	30000u
+#define DEFAULT_SERVER_KEY_ID		10
+#define MAX_PKCS8			4096	/* bytes */
+
+/* ---- default hooks ---- */
+
+static int
+default_perform(void *ctx, const struct ksm_http_req *req, long *status,
+    struct ksmx_buf *body)
+{
+	(void)ctx;
+	return ksm_http__perform(req, status, body);
+}
+
+static int
+default_tk_source(void *ctx, void *out, size_t n)
+{
+	(void)ctx;
+	return ksm_crypto__random(out, n);
+}
+
+static void
+default_sleep(void *ctx, unsigned int ms)
+{
+	struct timespec ts, rem;
+
+	(void)ctx;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &rem) != 0 && errno == EINTR)
+		ts = rem;
+}
+
+void
+ksm_client__default_hooks(struct ksm_client_hooks *h)
+{
+	if (h->perform == NULL) {
+		h->perform = default_perform;
+		h->perform_ctx = NULL;
+	}
+	if (h->tk_source == NULL) {
+		h->tk_source = default_tk_source;
+		h->tk_ctx = NULL;
+	}
+	if (h->sleep == NULL) {
+		h->sleep = default_sleep;
+		h->sleep_ctx = NULL;
+	}
+}
+
+/* ---- construction ---- */
+
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* Environment (ignored in set-id programs such as a PAM host). */
+static const char *
+env(const char *name)
+{
+	return nonempty(secure_getenv(name));
+}
+
+/*
+ * A hostname slot may hold a region code (US, EU, ...), host[:port], or a
+ * URL (only its host[:port] is kept).  Returns a malloc'd string or NULL.
+ */
+static char *
+host_normalise(const char *in)
+{
+	const char *region = ksm_region__hostname(in);
+	const char *p;
+	size_t n;
+	char *out;
+
+	if (region != NULL)
+		return strdup(region);
+	p = strstr(in, "://");
+	p = p != NULL ? p + 3 : in;
+	n = strcspn(p, "/?#");
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* Decimal number (no sign, no garbage) into *out; -1 when invalid. */
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long n = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(*s - '0');
+		if (n > max)
+			return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+load_keys(struct ksm_client *c)
+{
+	struct ksmx_buf der = KSMX_BUF_INIT(MAX_PKCS8);
+	struct ksmx_buf ck = KSMX_BUF_INIT(256);
+	const char *pk = nonempty(ksm_config__get(c->cfg, KSM_CFG_PRIVATE_KEY));
+	const char *ak = nonempty(ksm_config__get(c->cfg, KSM_CFG_APP_KEY));
+	const char *cks = nonempty(ksm_config__get(c->cfg, KSM_CFG_CLIENT_KEY));
+	int r;
+
+	if (pk == NULL) {
+		r = ksm__err(KSM_ECONFIG, "the config has no privateKey");
+		ksm__err_hint("bind again with a one-time token "
+		    "(keeper-secret init)");
+		goto out;
+	}
+	if (ksmx_b64_decode(&der, pk, strlen(pk)) != 0 ||
+	    ksm_eckey__from_pkcs8(&c->key, der.d, der.len) != 0) {
+		r = ksm__err(KSM_ECONFIG, "privateKey in the config is not a "
+		    "base64 PKCS#8 P-256 key");
+		ksm__err_hint("the config is corrupt; bind again with a "
+		    "one-time token (keeper-secret init)");
+		goto out;
+	}
+	if (ak != NULL) {
+		if (ksmx_b64_decode_exact(c->app_key, sizeof(c->app_key),
+		    ak) != 0) {
+			r = ksm__err(KSM_ECONFIG, "appKey in the config is not "
+			    "32 bytes of base64");
+			ksm__err_hint("the config is corrupt; bind again with a "
+			    "one-time token (keeper-secret init)");
+			goto out;
+		}
+		c->have_app_key = 1;
+	} else if (cks != NULL) {
+		if (ksmx_b64_decode(&ck, cks, strlen(cks)) != 0 ||
+		    ck.len != sizeof(c->client_key)) {
+			r = ksm__err(KSM_ECONFIG, "clientKey in the config is "
+			    "not 32 bytes of base64");
+			ksm__err_hint("bind again with a new one-time token "
+			    "(keeper-secret init)");
+			goto out;
+		}
+		memcpy(c->client_key, ck.d, sizeof(c->client_key));
+		c->have_client_key = 1;
+	} else {
+		r = ksm__err(KSM_ECONFIG, "the config has neither appKey nor "
+		    "clientKey");
+		ksm__err_hint("bind again with a one-time token "
+		    "(keeper-secret init)");
+		goto out;
+	}
+	r = 0;
+out:
+	ksmx_buf_clear(&der);
+	ksmx_buf_clear(&ck);
+	return r;
+}
+
+static int
+load_server_key(struct ksm_client *c, const ksm_client_options *opts)
+{
+	const char *ids = nonempty(opts != NULL ? opts->server_public_key_id :
+	    NULL);
+	const char *key = nonempty(opts != NULL ? opts->server_public_key :
+	    NULL);
+	ksm_eckey *pub = NULL;
+	unsigned long id = DEFAULT_SERVER_KEY_ID;
+
+	if (ids == NULL)
+		ids = nonempty(ksm_config__get(c->cfg,
+		    KSM_CFG_SERVER_PUBLIC_KEY_ID));
+	if (key == NULL)
+		key = nonempty(ksm_config__get(c->cfg,
+		    KSM_CFG_SERVER_PUBLIC_KEY));
+	if (ids != NULL && parse_uint(ids, 100000, &id) != 0) {
+		(void)ksm__err(KSM_ECONFIG, "serverPublicKeyId '%.20s' is not a "
+		    "number", ids);
+		ksm__err_hint("fix serverPublicKeyId in the config (Keeper's "
+		    "default is 10)");
+		return KSM_ECONFIG;
+	}
+	c->server_key_id = (int)id;
+	if (key != NULL) {
+		if (ksmx_b64_decode_exact(c->server_point,
+		    sizeof(c->server_point), key) != 0 ||
+		    ksm_eckey__from_public(&pub, c->server_point) != 0) {
+			(void)ksm__err(KSM_ECONFIG, "serverPublicKey is not a "
+			    "base64 P-256 point");
+			ksm__err_hint("fix serverPublicKey in the config");
+			return KSM_ECONFIG;
+		}
+		ksm_eckey__free(pub);
+		c->have_custom_server_key = 1;
+		return 0;
+	}
+	/* like Python: an id not in the table falls back to the default */
+	if (ksm_server_key__lookup(c->server_point, c->server_key_id) != 0) {
+		c->server_key_id = DEFAULT_SERVER_KEY_ID;
+		if (ksm_server_key__lookup(c->server_point,
+		    c->server_key_id) != 0)
+			return ksm__err(KSM_ERROR, "the built-in server key "
+			    "table lacks key id %d", DEFAULT_SERVER_KEY_ID);
+	}
+	return 0;
+}
+
+int
+ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
+    const ksm_client_options *opts, const struct ksm_client_hooks *hooks)
+{
+	struct ksm_client *c = NULL;
+	const char *s;
+	unsigned long ul;
+	int r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		ksm_config__free(cfg);
+		return ksm__err(KSM_ENOMEM, "out of memory");
+	}
+	c->cfg = cfg;	/* transferred */
+	if (hooks != NULL)
+		c->hooks = *hooks;
+	ksm_client__default_hooks(&c->hooks);
+
+	if ((r = load_keys(c)) != 0)
+		goto out;
+	if ((s = nonempty(ksm_config__get(cfg, KSM_CFG_CLIENT_ID))) == NULL) {
+		r = ksm__err(KSM_ECONFIG, "the config has no clientId");
+		ksm__err_hint("bind again with a one-time token "
+		    "(keeper-secret init)");
+		goto out;
+	}
+	if ((c->client_id = strdup(s)) == NULL)
+		goto nomem;
+
+	s = nonempty(opts != NULL ? opts->hostname : NULL);
+	if (s == NULL)
+		s = (env("KSM_HOSTNAME"));
+	if (s == NULL)
+		s = nonempty(ksm_config__get(cfg, KSM_CFG_HOSTNAME));
+	if (s == NULL) {
+		r = ksm__err(KSM_ECONFIG, "the config has no hostname");
+		ksm__err_hint("set hostname in the config, KSM_HOSTNAME or "
+		    "--host");
+		goto out;
+	}
+	if ((c->hostname = host_normalise(s)) == NULL)
+		goto nomem;
+	if (c->hostname[0] == '\0') {
+		r = ksm__err(KSM_ECONFIG, "the hostname '%.100s' is empty", s);
+		goto out;
+	}
+
+	s = nonempty(opts != NULL ? opts->ca_file : NULL);
+	if (s == NULL)
+		s = (env("KSM_CA_FILE"));
+	if (s == NULL)
+		s = nonempty(ksm_config__get(cfg, KSM_CFG_CA_FILE));
+	if (s != NULL && (c->ca_file = strdup(s)) == NULL)
+		goto nomem;
+
+	if ((r = load_server_key(c, opts)) != 0)
+		goto out;
+
+	s = (env("KSM_CLIENT_VERSION"));
+	if ((c->client_version = strdup(s != NULL ? s :
+	    KSM_CLIENT_VERSION_DEFAULT)) == NULL)
+		goto nomem;
+
+	c->connect_timeout_ms = opts != NULL && opts->connect_timeout_ms != 0 ?
+	    opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+	c->timeout_ms = opts != NULL && opts->timeout_ms != 0 ?
+	    opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->max_throttle_wait_ms = DEFAULT_THROTTLE_WAIT_MS;
+	if (opts != NULL && opts->max_throttle_wait_ms != 0)
+		c->max_throttle_wait_ms = opts->max_throttle_wait_ms;
+	else if (parse_uint(env("KSM_MAX_THROTTLE_WAIT_MS"), 86400000UL,
+	    &ul) == 0)
+		c->max_throttle_wait_ms = (unsigned int)ul;	/* 0: fail at once */
+	c->flags = opts != NULL ? opts->flags : 0;
+	*out = c;
+	return 0;
+nomem:
+	r = ksm__err(KSM_ENOMEM, "out of memory");
+out:
+	ksm_client_free(c);
+	return r;
+}
+
+int
+ksm_client__new(ksm_client **out, const ksm_client_options *opts,
+    const struct ksm_client_hooks *hooks)
+{
+	struct ksm_config *cfg = NULL;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL);
+	*out = NULL;
+	if ((r = ksm_config__load(&cfg, opts != NULL ? opts->config_path : NULL,
+	    opts != NULL ? opts->config_string : NULL)) != 0)
+		return r;
+	return ksm_client__from_config(out, cfg, opts, hooks);
+}
+
+int
+ksm_client_new(ksm_client **out, const ksm_client_options *opts)
+{
+	return ksm_client__new(out, opts, NULL);
+}
+
+void
+ksm_client_free(ksm_client *c)
+{
+	if (c == NULL)
+		return;
+	ksm_config__free(c->cfg);
+	ksm_eckey__free(c->key);
+	ksmx_strfree(c->hostname);
+	ksmx_strfree(c->ca_file);
+	ksmx_strfree(c->client_id);
+	ksmx_strfree(c->client_version);
+	ksmx_freezero(c, sizeof(*c));	/* app_key, client_key */
+}
+
+const char *
+ksm_client_config_path(const ksm_client *c)
+{
+	return c != NULL ? ksm_config__path(c->cfg) : NULL;
+}
+
+/* ---- requests ---- */
+
+char *
+ksm_client__payload(struct ksm_client *c, const char *const *uids,
+    size_t n_uids)
+{
+	unsigned char point[KSM_EC_POINT_LEN];
+	cJSON *o = NULL, *arr;
+	char *pub = NULL, *text = NULL;
+	size_t i;
+
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "clientVersion", c->client_version) ==
+	    NULL ||
+	    cJSON_AddStringToObject(o, "clientId", c->client_id) == NULL)
+		goto out;
+	if (!c->have_app_key) {
+		if (ksm_eckey__public_point(point, c->key) != 0 ||
+		    (pub = ksmx_b64_encode_str(point, sizeof(point),
+		    KSMX_B64_STD)) == NULL ||
+		    cJSON_AddStringToObject(o, "publicKey", pub) == NULL)
+			goto out;
+	}
+	if (n_uids > 0) {
+		if ((arr = cJSON_AddArrayToObject(o, "requestedRecords")) ==
+		    NULL)
+			goto out;
+		for (i = 0; i < n_uids; i++)
+			if (uids[i] == NULL || !cJSON_AddItemToArray(arr,
+			    cJSON_CreateString(uids[i])))
+				goto out;
+	}
+	text = ksmx_json_print(o);
+out:
+	ksmx_strfree(pub);
+	ksmx_json_free(o);
+	return text;
+}
+
+int
+ksm_client__absorb_binding(struct ksm_client *c, const void *plain,
+    size_t plain_len)
+{
+	struct ksmx_buf ak = KSMX_BUF_INIT(256);
+	struct ksmx_buf ct = KSMX_BUF_INIT(4096);
+	cJSON *root = NULL;
+	const char *eak, *owner;
+	char *ak_b64 = NULL;
+	int r;
+
+	if (c->have_app_key)
+		return 0;
+	root = plain_len > 0 ? ksmx_json_parse(plain, plain_len) : NULL;
+	eak = nonempty(ksmx_json_str(root, "encryptedAppKey"));
+	if (eak == NULL) {
+		r = ksm__err(KSM_EPROTO, "'%s' did not send the application "
+		    "key while binding", c->hostname);
+		goto out;
+	}
+	if (!c->have_client_key) {
+		r = ksm__err(KSM_ECONFIG, "the config has no clientKey to "
+		    "unwrap the application key");
+		goto out;
+	}
+	if (ksmx_b64_decode(&ct, eak, strlen(eak)) != 0 ||
+	    ksm_crypto__gcm_decrypt(&ak, c->client_key, ct.d, ct.len) != 0 ||
+	    ak.len != sizeof(c->app_key)) {
+		r = ksm__err(KSM_ECRYPTO, "cannot unwrap the application key "
+		    "sent by '%s' with the one-time token", c->hostname);
+		ksm__err_hint("generate a new one-time token in the Keeper "
+		    "vault");
+		goto out;
+	}
+	if ((ak_b64 = ksmx_b64_encode_str(ak.d, ak.len, KSMX_B64_STD)) ==
+	    NULL) {
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = ksm_config__set(c->cfg, KSM_CFG_APP_KEY, ak_b64)) != 0) {
+		r = ksm__err(r, "cannot store the application key");
+		goto out;
+	}
+	owner = nonempty(ksmx_json_str(root, "appOwnerPublicKey"));
+	if (owner != NULL && (r = ksm_config__set(c->cfg,
+	    KSM_CFG_APP_OWNER_PUBLIC_KEY, owner)) != 0) {
+		r = ksm__err(r, "cannot store the application owner's key");
+		goto out;
+	}
+	ksm_config__del(c->cfg, KSM_CFG_CLIENT_KEY);
+	memcpy(c->app_key, ak.d, sizeof(c->app_key));
+	c->have_app_key = 1;
+	ksmx_wipe_array(c->client_key);
+	c->have_client_key = 0;
+	r = 0;
+	if (!c->binding && ksm_config__path(c->cfg) != NULL)
+		r = ksm_config__save(c->cfg);
+out:
+	ksmx_strfree(ak_b64);
+	ksmx_buf_clear(&ak);
+	ksmx_buf_clear(&ct);
+	ksmx_json_free(root);
+	return r;
+}
+
+/*
+ * get_secret / get_folders: send, map access_denied while unbound to
+ * ETOKEN, absorb a binding answer; the decrypted body is left in plain.
+ */
+static int
+fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
+    size_t n_uids, struct ksmx_buf *plain)
+{
+	char *payload = NULL;
+	int was_bound = c->have_app_key;
+	int r;
+
+	if ((payload = ksm_client__payload(c, uids, n_uids)) == NULL)
+		return ksm__err(KSM_ENOMEM, "cannot build the request");
+	r = ksm_transport__call(c, endpoint, payload, plain);
+	ksmx_strfree(payload);
+	if (r == KSM_EACCESS && !was_bound) {
+		r = ksm__err(KSM_ETOKEN, "one-time token rejected by '%s': "
+		    "invalid, expired or already used", c->hostname);
+		ksm__err_hint("generate a new one-time token in the Keeper "
+		    "vault");
+	}
+	if (r == 0 && !was_bound)
+		r = ksm_client__absorb_binding(c, plain->d, plain->len);
+	return r;
+}
+
+int
+ksm_client_get_records(ksm_records **out, ksm_client *c,
+    const char *const *uids, size_t n_uids)
+{
+	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL);
+	*out = NULL;
+	KSM_ASSERT_ARG(c != NULL);
+	KSM_ASSERT_ARG(n_uids == 0 || uids != NULL);
+	if ((r = fetch(c, "get_secret", uids, n_uids, &plain)) == 0)
+		r = ksm_records__from_response(out, c->app_key, plain.d,
+		    plain.len);
+	ksmx_buf_clear(&plain);
+	return r;
+}
+
+int
+ksm_client_get_folders(ksm_folders **out, ksm_client *c)
+{
+	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL);
+	*out = NULL;
+	KSM_ASSERT_ARG(c != NULL);
+	if ((r = fetch(c, "get_folders", NULL, 0, &plain)) == 0)
+		r = ksm_folders__from_response(out, c->app_key, plain.d,
+		    plain.len);
+	ksmx_buf_clear(&plain);
+	return r;
+}
+
+int
+ksm_client_get_record(const ksm_record **out, ksm_records **holder,
+    ksm_client *c, const char *uid)
+{
+	const ksm_record *rec;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && holder != NULL);
+	*out = NULL;
+	*holder = NULL;
+	KSM_ASSERT_ARG(c != NULL && uid != NULL);
+	if ((r = ksm_client_get_records(holder, c, &uid, 1)) != 0)
+		return r;
+	if ((rec = ksm_records_find(*holder, uid)) == NULL) {
+		if (ksm_records__is_bad(*holder, uid)) {
+			r = ksm__err(KSM_ECRYPTO, "record '%.64s' could not be "
+			    "decrypted", uid);
+			ksm__err_hint("the record or its folder key may be "
+			    "corrupt; re-share it with the application");
+		} else {
+			r = ksm__err(KSM_ENOTSHARED, "record '%.64s' is not "
+			    "shared with this application (or does not "
+			    "exist)", uid);
+			ksm__err_hint("share the record (or its folder) with the "
+			    "Secrets Manager application in the Keeper vault");
+		}
+		goto fail;
+	}
+	if (ksm_record_is_legacy(rec)) {
+		r = ksm__err(KSM_ELEGACY, "record '%.64s' is a legacy (V2, "
+		    "untyped) record", uid);
+		ksm__err_hint("convert it to a typed record in the Keeper vault "
+		    "(Commander: convert)");
+		goto fail;
+	}
+	*out = rec;
+	return 0;
+fail:
+	ksm_records_free(*holder);
+	*holder = NULL;
+	return r;
+}
+
+int
+ksm_client_download_file(unsigned char **out, size_t *out_len,
+    ksm_client *c, const ksm_file *f)
+{
+	struct ksmx_buf resp = KSMX_BUF_INIT(KSM_MAX_FILE + KSM_GCM_IV_LEN +
+	    KSM_GCM_TAG_LEN);
+	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_FILE);
+	struct ksm_http_req req;
+	const char *url;
+	char host[256];
+	long status = 0;
+	size_t n;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && out_len != NULL);
+	*out = NULL;
+	*out_len = 0;
+	KSM_ASSERT_ARG(c != NULL && f != NULL);
+	url = ksm_file__url(f);
+	if (url == NULL || url[0] == '\0')
+		return ksm__err(KSM_EPROTO, "file '%.64s' has no download URL",
+		    ksm_file_uid(f));
+	/* host of the URL, for messages (never its signed query) */
+	{
+		const char *p = strstr(url, "://");
+
+		p = p != NULL ? p + 3 : url;
+		n = strcspn(p, "/?#");
+		if (n >= sizeof(host))
+			n = sizeof(host) - 1;
+		memcpy(host, p, n);
+		host[n] = '\0';
+	}
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.ca_file = c->ca_file;
+	req.connect_timeout_ms = c->connect_timeout_ms;
+	req.timeout_ms = c->timeout_ms;
+	if ((r = c->hooks.perform(c->hooks.perform_ctx, &req, &status,
+	    &resp)) != 0) {
+		if (r == KSM_ETOOBIG)
+			r = ksm__err(r, "file '%.64s' is larger than %u bytes",
+			    ksm_file_uid(f), KSM_MAX_FILE);
+		goto out;
+	}
+	if (status != 200) {
+		r = ksm__err(KSM_ESERVER, "HTTP %ld from '%s' downloading file "
+		    "'%.64s'", status, host, ksm_file_uid(f));
+		ksm__err_hint("the download link may have expired; fetch the "
+		    "record again and retry");
+		goto out;
+	}
+	if ((r = ksm_crypto__gcm_decrypt(&pt, ksm_file__key(f), resp.d,
+	    resp.len)) != 0) {
+		r = ksm__err(r == KSM_ETOOBIG ? r : KSM_ECRYPTO, "file '%.64s' "
+		    "from '%s' could not be decrypted", ksm_file_uid(f), host);
+		goto out;
+	}
+	if (pt.len > 0) {
+		*out = ksmx_buf_take(&pt, out_len);
+	} else if ((*out = calloc(1, 1)) == NULL) {
+		/* an empty file still gets a valid, freeable pointer */
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+	}
+out:
+	ksmx_buf_clear(&resp);
+	ksmx_buf_clear(&pt);
+	return r;
+}
+
+void
+ksm_bytes_free(unsigned char *p, size_t len)
+{
+	ksmx_freezero(p, len);
+}
+
+void
+ksm_secret_free(char *secret)
+{
+	ksmx_strfree(secret);
+}

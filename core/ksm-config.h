@@ -63,4 +63,21 @@ const char *ksm_region__hostname(const char *code);
 /* Keeper's server key table (ids 1..18): 0 and *point, or KSM_EKEY. */
 int	ksm_server_key__lookup(unsigned char point[65], int key_id);
 
+/*
+ * Config files (config-file.c); added for config.c and for tools that
+ * need the same checks.  Read path into out (cleared first; may stay
+ * empty for a 0-byte file) the way ssh reads a private key: refuse a file
+ * group or other may use, or not owned by the effective uid (KSM_EPERM,
+ * chmod hint).  A missing file: KSM_ECONFIG "no Keeper configuration
+ * found at ..." with a `keeper-secret init` hint.
+ */
+struct ksmx_buf;
+int	ksm_config__read_file(struct ksmx_buf *out, const char *path);
+/*
+ * Write n bytes to path atomically: a mkstemp file 0600 in the same
+ * directory, fsync, rename, fsync of the directory.  Missing directories
+ * are created 0700.
+ */
+int	ksm_config__write_file(const char *path, const void *p, size_t n);
+
 #endif /* KSM_KSM_CONFIG_H */

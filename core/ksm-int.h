@@ -18,8 +18,14 @@
 #define KSM_MAX_KEY_ROTATIONS	3			/* `key` error retries */
 #define KSM_MAX_THROTTLE_RETRIES 5
 
-/* The client version string we send (must be one Keeper accepts). */
-#define KSM_CLIENT_VERSION_DEFAULT	"mc17.0.0"
+/*
+ * The client version string we send; Keeper rejects versions it does not
+ * know (invalid_client_version), so a new "mc" prefix would fail.  Our
+ * payloads are shaped exactly like the JS SDK's (compact JSON, unset fields
+ * omitted), so we present the JS SDK's version.  $KSM_CLIENT_VERSION
+ * overrides it at run time.
+ */
+#define KSM_CLIENT_VERSION_DEFAULT	"ms17.5.0"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define KSM_PRINTF(a, b)	__attribute__((format(printf, a, b)))

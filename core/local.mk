@@ -17,7 +17,8 @@ core_libksmcore_la_SOURCES = \
 	core/bind.c \
 	core/records.c \
 	core/client.c \
-	core/notation.c \
+	core/notation.c core/notation-parse.c core/notation-eval.c \
+	core/notation-int.h \
 	core/totp.c
 
 lib_LTLIBRARIES += core/libksm.la
@@ -28,4 +29,5 @@ core_libksm_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info 0:0:0 \
 EXTRA_DIST += core/libksm.map
 
 pkginclude_HEADERS += include/ksm/ksm.h include/ksm/common.h \
-	include/ksm/error.h include/ksm/client.h include/ksm/record.h
+	include/ksm/error.h include/ksm/client.h include/ksm/record.h \
+	include/ksm/notation.h include/ksm/totp.h

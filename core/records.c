@@ -1,3 +1,790 @@
 #include "config.h"
-/* placeholder: implemented in a later step */
-typedef int ksm_placeholder_records;
+
+/*
+ * Decrypting a get_secret response (ksm-protocol.md §8): the key hierarchy
+ * appKey -> folderKey -> recordKey -> data / fileKey -> file meta, legacy
+ * detection (§9.3), and the borrowed getters of include/ksm/record.h.
+ * A record that fails to decrypt is skipped but remembered by UID.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksm-int.h"
+#include "client-int.h"
+#include "json.h"
+#include "util/b64.h"
+
+struct ksm_file {
+	char		*uid;
+	char		*name;
+	char		*title;
+	char		*mime;
+	char		*url;
+	unsigned long long size;
+	unsigned char	 key[KSM_AES_KEY_LEN];
+};
+
+struct ksm_record {
+	char		*uid;
+	char		*folder_uid;	/* NULL: shared directly */
+	cJSON		*data;		/* decrypted record JSON */
+	char		*json;		/* compact text of data */
+	const char	*type;		/* borrowed from data; "" if legacy */
+	const char	*title;
+	const char	*notes;
+	int		 revision;
+	int		 legacy;
+	unsigned char	 key[KSM_AES_KEY_LEN];
+	ksm_file	*files;
+	size_t		 n_files;
+};
+
+struct ksm_records {
+	ksm_record	*v;
+	size_t		 n, alloc;
+	char		**bad;		/* UIDs that failed to decrypt */
+	size_t		 n_bad, bad_alloc;
+};
+
+/* A decrypted shared folder key, for records[].innerFolderUid. */
+struct folder_key {
+	const char	*uid;		/* borrowed from the response tree */
+	unsigned char	 key[KSM_AES_KEY_LEN];
+	int		 ok;
+};
+
+/* a JSON array, or NULL (so a non-array is iterated as empty) */
+static const cJSON *
+array_of(const cJSON *a)
+{
+	return cJSON_IsArray(a) ? a : NULL;
+}
+
+static size_t
+array_size(const cJSON *a)
+{
+	return cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
+}
+
+/* GCM-decrypt the base64 text b64 under key into out (appended). */
+static int
+decrypt_b64(struct ksmx_buf *out, const unsigned char *key, const char *b64)
+{
+	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	int r;
+
+	if (b64 == NULL || b64[0] == '\0')
+		return KSM_EPROTO;
+	if ((r = ksmx_b64_decode(&ct, b64, strlen(b64))) == 0)
+		r = ksm_crypto__gcm_decrypt(out, key, ct.d, ct.len);
+	ksmx_buf_clear(&ct);
+	return r;
+}
+
+/* Unwrap a 32-byte key encrypted under kek. */
+static int
+unwrap_key(unsigned char out[KSM_AES_KEY_LEN], const unsigned char *kek,
+    const char *b64)
+{
+	struct ksmx_buf pt = KSMX_BUF_INIT(256);
+	int r;
+
+	if ((r = decrypt_b64(&pt, kek, b64)) == 0 && pt.len != KSM_AES_KEY_LEN)
+		r = KSM_ECRYPTO;
+	if (r == 0)
+		memcpy(out, pt.d, KSM_AES_KEY_LEN);
+	ksmx_buf_clear(&pt);
+	return r;
+}
+
+/* Decrypt base64 b64 under key and parse the (space-padded) JSON object. */
+static int
+decrypt_json(cJSON **out, const unsigned char *key, const char *b64)
+{
+	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	int r;
+
+	*out = NULL;
+	if ((r = decrypt_b64(&pt, key, b64)) == 0) {
+		*out = ksmx_json_parse(pt.d, pt.len);
+		if (*out != NULL && !cJSON_IsObject(*out)) {
+			ksmx_json_free(*out);
+			*out = NULL;
+		}
+		if (*out == NULL)
+			r = KSM_EPROTO;
+	}
+	ksmx_buf_clear(&pt);
+	return r;
+}
+
+static void
+file_clear(ksm_file *f)
+{
+	ksmx_strfree(f->uid);
+	ksmx_strfree(f->name);
+	ksmx_strfree(f->title);
+	ksmx_strfree(f->mime);
+	ksmx_strfree(f->url);
+	ksmx_wipe(f, sizeof(*f));
+}
+
+static void
+record_clear(ksm_record *r)
+{
+	size_t i;
+
+	ksmx_strfree(r->uid);
+	ksmx_strfree(r->folder_uid);
+	ksmx_json_free(r->data);
+	ksmx_strfree(r->json);
+	for (i = 0; i < r->n_files; i++)
+		file_clear(&r->files[i]);
+	free(r->files);
+	ksmx_wipe(r, sizeof(*r));
+}
+
+void
+ksm_records_free(ksm_records *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++)
+		record_clear(&set->v[i]);
+	free(set->v);
+	for (i = 0; i < set->n_bad; i++)
+		free(set->bad[i]);
+	free(set->bad);
+	free(set);
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+	return ksmx_strdup(s != NULL ? s : "");
+}
+
+/* One files[] entry; KSM_ECRYPTO/EPROTO to skip it, ENOMEM to stop. */
+static int
+file_load(ksm_file *f, const cJSON *jf, const unsigned char *record_key)
+{
+	cJSON *meta = NULL;
+	const cJSON *size;
+	const char *uid = ksmx_json_str(jf, "fileUid");
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	if (uid == NULL)
+		return KSM_EPROTO;
+	if ((r = unwrap_key(f->key, record_key,
+	    ksmx_json_str(jf, "fileKey"))) != 0 ||
+	    (r = decrypt_json(&meta, f->key, ksmx_json_str(jf, "data"))) != 0)
+		goto out;
+	size = cJSON_GetObjectItemCaseSensitive(meta, "size");
+	if (cJSON_IsNumber(size) && size->valuedouble > 0)
+		f->size = (unsigned long long)size->valuedouble;
+	f->uid = ksmx_strdup(uid);
+	f->name = dup_or_empty(ksmx_json_str(meta, "name"));
+	f->title = dup_or_empty(ksmx_json_str(meta, "title"));
+	f->mime = ksmx_strdup(ksmx_json_str(meta, "type") != NULL ?
+	    ksmx_json_str(meta, "type") : "application/octet-stream");
+	f->url = dup_or_empty(ksmx_json_str(jf, "url"));
+	if (f->uid == NULL || f->name == NULL || f->title == NULL ||
+	    f->mime == NULL || f->url == NULL)
+		r = KSM_ENOMEM;
+out:
+	ksmx_json_free(meta);
+	if (r != 0)
+		file_clear(f);
+	return r;
+}
+
+/* §9.3: no type/fields, or V2 keys present. */
+static int
+is_legacy(const cJSON *data)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "type");
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(data, "fields");
+
+	if (!cJSON_IsString(type) || type->valuestring[0] == '\0')
+		return 1;
+	if (fields == NULL || cJSON_IsNull(fields))
+		return 1;
+	return cJSON_HasObjectItem(data, "secret1") ||
+	    cJSON_HasObjectItem(data, "secret2") ||
+	    cJSON_HasObjectItem(data, "link");
+}
+
+static int
+seen(const ksm_records *set, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].uid, uid) == 0)
+			return 1;
+	for (i = 0; i < set->n_bad; i++)
+		if (strcmp(set->bad[i], uid) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+remember_bad(ksm_records *set, const char *uid)
+{
+	if (set->n_bad >= set->bad_alloc)
+		return KSM_ERROR;	/* sized up front; cannot happen */
+	if ((set->bad[set->n_bad] = strdup(uid)) == NULL)
+		return KSM_ENOMEM;
+	set->n_bad++;
+	return 0;
+}
+
+/*
+ * One record.  keks[] are the candidate keys for its recordKey, tried in
+ * order (GCM's tag tells which is right); with no recordKey the last
+ * candidate (the app key, or the shared folder key) is the record key.  Returns 0 (also when the record was
+ * skipped) or KSM_ENOMEM.
+ */
+static int
+record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
+    size_t n_keks, const char *folder_uid)
+{
+	ksm_record *rec;
+	const cJSON *files, *jf, *rev;
+	const char *uid = ksmx_json_str(jr, "recordUid");
+	const char *rkey = ksmx_json_str(jr, "recordKey");
+	size_t i, nf;
+	int r = KSM_ECRYPTO;
+
+	if (uid == NULL || seen(set, uid))
+		return 0;
+	if (set->n >= set->alloc)
+		return KSM_ERROR;	/* sized up front */
+	rec = &set->v[set->n];
+	memset(rec, 0, sizeof(*rec));
+	if (rkey == NULL || rkey[0] == '\0') {
+		memcpy(rec->key, keks[n_keks - 1], KSM_AES_KEY_LEN);
+		r = 0;
+	} else {
+		for (i = 0; i < n_keks && r != 0; i++)
+			r = unwrap_key(rec->key, keks[i], rkey);
+	}
+	if (r == 0)
+		r = decrypt_json(&rec->data, rec->key,
+		    ksmx_json_str(jr, "data"));
+	if (r != 0) {
+		ksmx_wipe(rec, sizeof(*rec));
+		return r == KSM_ENOMEM ? r : remember_bad(set, uid);
+	}
+	if ((rec->uid = ksmx_strdup(uid)) == NULL ||
+	    (folder_uid != NULL &&
+	    (rec->folder_uid = ksmx_strdup(folder_uid)) == NULL) ||
+	    (rec->json = ksmx_json_print(rec->data)) == NULL) {
+		record_clear(rec);
+		return KSM_ENOMEM;
+	}
+	rec->legacy = is_legacy(rec->data);
+	rec->type = rec->legacy ? "" : ksmx_json_str(rec->data, "type");
+	rec->title = ksmx_json_str(rec->data, "title");
+	if (rec->title == NULL)
+		rec->title = "";
+	rec->notes = ksmx_json_str(rec->data, "notes");
+	rev = cJSON_GetObjectItemCaseSensitive(jr, "revision");
+	rec->revision = cJSON_IsNumber(rev) ? rev->valueint : 0;
+
+	files = cJSON_GetObjectItemCaseSensitive(jr, "files");
+	nf = array_size(files);
+	if (nf > 0 && (rec->files = calloc(nf, sizeof(ksm_file))) == NULL) {
+		record_clear(rec);
+		return KSM_ENOMEM;
+	}
+	cJSON_ArrayForEach(jf, array_of(files)) {
+		r = file_load(&rec->files[rec->n_files], jf, rec->key);
+		if (r == KSM_ENOMEM) {
+			record_clear(rec);
+			return r;
+		}
+		if (r == 0)
+			rec->n_files++;	/* an undecryptable file is skipped */
+	}
+	set->n++;
+	return 0;
+}
+
+int
+ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
+    const void *plain, size_t plain_len)
+{
+	const unsigned char *keks[2];
+	struct folder_key *fk = NULL;
+	const cJSON *records, *folders, *jf, *jr;
+	ksm_records *set = NULL;
+	cJSON *root = NULL;
+	const char *inner;
+	size_t n_total, n_folders, i, k;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && app_key != NULL);
+	*out = NULL;
+	if (plain_len == 0)
+		root = cJSON_CreateObject();
+	else
+		root = ksmx_json_parse(plain, plain_len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		r = ksm__err(KSM_EPROTO, "the server's answer is not a JSON "
+		    "object");
+		goto out;
+	}
+	records = cJSON_GetObjectItemCaseSensitive(root, "records");
+	folders = cJSON_GetObjectItemCaseSensitive(root, "folders");
+	n_folders = array_size(folders);
+	n_total = array_size(records);
+	cJSON_ArrayForEach(jf, array_of(folders))
+		n_total += array_size(cJSON_GetObjectItemCaseSensitive(jf,
+		    "records"));
+	if ((set = calloc(1, sizeof(*set))) == NULL ||
+	    (n_total > 0 && (set->v = calloc(n_total, sizeof(ksm_record))) ==
+	    NULL) ||
+	    (n_total > 0 && (set->bad = calloc(n_total, sizeof(char *))) ==
+	    NULL) ||
+	    (n_folders > 0 && (fk = calloc(n_folders, sizeof(*fk))) == NULL)) {
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+		goto out;
+	}
+	set->alloc = set->bad_alloc = n_total;
+
+	/* shared folder keys, under the app key */
+	i = 0;
+	cJSON_ArrayForEach(jf, array_of(folders)) {
+		fk[i].uid = ksmx_json_str(jf, "folderUid");
+		fk[i].ok = unwrap_key(fk[i].key, app_key,
+		    ksmx_json_str(jf, "folderKey")) == 0;
+		i++;
+	}
+
+	/* directly shared records first (server order), then folders' */
+	cJSON_ArrayForEach(jr, array_of(records)) {
+		size_t n_keks = 0;
+
+		inner = ksmx_json_str(jr, "innerFolderUid");
+		for (k = 0; inner != NULL && k < n_folders; k++)
+			if (fk[k].ok && fk[k].uid != NULL &&
+			    strcmp(fk[k].uid, inner) == 0) {
+				keks[n_keks++] = fk[k].key;
+				break;
+			}
+		keks[n_keks++] = app_key;
+		if ((r = record_load(set, jr, keks, n_keks, NULL)) != 0)
+			goto nomem;
+	}
+	i = 0;
+	cJSON_ArrayForEach(jf, array_of(folders)) {
+		const cJSON *frecs = cJSON_GetObjectItemCaseSensitive(jf,
+		    "records");
+
+		cJSON_ArrayForEach(jr, array_of(frecs)) {
+			if (!fk[i].ok) {
+				const char *uid = ksmx_json_str(jr,
+				    "recordUid");
+
+				if (uid != NULL && !seen(set, uid) &&
+				    (r = remember_bad(set, uid)) != 0)
+					goto nomem;
+				continue;
+			}
+			keks[0] = fk[i].key;
+			if ((r = record_load(set, jr, keks, 1,
+			    fk[i].uid)) != 0)
+				goto nomem;
+		}
+		i++;
+	}
+	*out = set;
+	set = NULL;
+	r = 0;
+	goto out;
+nomem:
+	r = ksm__err(r, "cannot decrypt the records: %s", ksm_strerror(r));
+out:
+	if (fk != NULL) {
+		ksmx_wipe(fk, n_folders * sizeof(*fk));
+		free(fk);
+	}
+	ksm_records_free(set);
+	ksmx_json_free(root);
+	return r;
+}
+
+int
+ksm_records__is_bad(const ksm_records *set, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; set != NULL && uid != NULL && i < set->n_bad; i++)
+		if (strcmp(set->bad[i], uid) == 0)
+			return 1;
+	return 0;
+}
+
+size_t
+ksm_records_count(const ksm_records *set)
+{
+	return set != NULL ? set->n : 0;
+}
+
+const ksm_record *
+ksm_records_at(const ksm_records *set, size_t i)
+{
+	return set != NULL && i < set->n ? &set->v[i] : NULL;
+}
+
+const ksm_record *
+ksm_records_find(const ksm_records *set, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; set != NULL && uid != NULL && i < set->n; i++)
+		if (strcmp(set->v[i].uid, uid) == 0)
+			return &set->v[i];
+	return NULL;
+}
+
+const char *
+ksm_record_uid(const ksm_record *r)
+{
+	return r != NULL ? r->uid : NULL;
+}
+
+const char *
+ksm_record_type(const ksm_record *r)
+{
+	return r != NULL ? r->type : NULL;
+}
+
+const char *
+ksm_record_title(const ksm_record *r)
+{
+	return r != NULL ? r->title : NULL;
+}
+
+const char *
+ksm_record_notes(const ksm_record *r)
+{
+	return r != NULL ? r->notes : NULL;
+}
+
+const char *
+ksm_record_json(const ksm_record *r)
+{
+	return r != NULL ? r->json : NULL;
+}
+
+const char *
+ksm_record_folder_uid(const ksm_record *r)
+{
+	return r != NULL ? r->folder_uid : NULL;
+}
+
+int
+ksm_record_is_legacy(const ksm_record *r)
+{
+	return r != NULL && r->legacy;
+}
+
+int
+ksm_record_revision(const ksm_record *r)
+{
+	return r != NULL ? r->revision : 0;
+}
+
+size_t
+ksm_record_file_count(const ksm_record *r)
+{
+	return r != NULL ? r->n_files : 0;
+}
+
+const ksm_file *
+ksm_record_file_at(const ksm_record *r, size_t i)
+{
+	return r != NULL && i < r->n_files ? &r->files[i] : NULL;
+}
+
+const char *
+ksm_file_uid(const ksm_file *f)
+{
+	return f != NULL ? f->uid : NULL;
+}
+
+const char *
+ksm_file_name(const ksm_file *f)
+{
+	return f != NULL ? f->name : NULL;
+}
+
+const char *
+ksm_file_title(const ksm_file *f)
+{
+	return f != NULL ? f->title : NULL;
+}
+
+const char *
+ksm_file_mime_type(const ksm_file *f)
+{
+	return f != NULL ? f->mime : NULL;
+}
+
+unsigned long long
+ksm_file_size(const ksm_file *f)
+{
+	return f != NULL ? f->size : 0;
+}
+
+const cJSON *
+ksm_record__data(const ksm_record *r)
+{
+	return r != NULL ? r->data : NULL;
+}
+
+const unsigned char *
+ksm_record__key(const ksm_record *r)
+{
+	return r != NULL ? r->key : NULL;
+}
+
+const unsigned char *
+ksm_file__key(const ksm_file *f)
+{
+	return f != NULL ? f->key : NULL;
+}
+
+const char *
+ksm_file__url(const ksm_file *f)
+{
+	return f != NULL ? f->url : NULL;
+}
+
+/* ---- folders (get_folders, §8.4) ---- */
+
+struct ksm_folder {
+	char		*uid;
+	char		*name;
+	char		*parent;	/* NULL: a shared folder (root) */
+};
+
+struct ksm_folders {
+	ksm_folder	*v;
+	size_t		 n;
+};
+
+/* One entry of the response while its key is worked out. */
+struct folder_in {
+	const cJSON	*json;
+	const char	*uid;
+	const char	*parent;	/* NULL for a root */
+	unsigned char	 key[KSM_AES_KEY_LEN];
+	int		 state;		/* 0 unknown, 1 key ok, -1 failed */
+};
+
+static int
+cbc_decrypt_b64(struct ksmx_buf *out, const unsigned char *key,
+    const char *b64)
+{
+	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	int r;
+
+	if (b64 == NULL || b64[0] == '\0')
+		return KSM_EPROTO;
+	if ((r = ksmx_b64_decode(&ct, b64, strlen(b64))) == 0)
+		r = ksm_crypto__cbc_decrypt(out, key, ct.d, ct.len);
+	ksmx_buf_clear(&ct);
+	return r;
+}
+
+static struct folder_in *
+folder_by_uid(struct folder_in *in, size_t n, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; uid != NULL && i < n; i++)
+		if (in[i].uid != NULL && strcmp(in[i].uid, uid) == 0)
+			return &in[i];
+	return NULL;
+}
+
+/*
+ * A folder's key: a root's folderKey is GCM under the app key; below a
+ * root it is CBC under the root shared folder's key (walk the parents,
+ * at most n steps so a cycle cannot loop).
+ */
+static void
+folder_key(struct folder_in *in, size_t n, struct folder_in *f,
+    const unsigned char *app_key)
+{
+	struct ksmx_buf pt = KSMX_BUF_INIT(256);
+	struct folder_in *root = f;
+	const char *fk = ksmx_json_str(f->json, "folderKey");
+	size_t steps = 0;
+
+	if (f->state != 0)
+		return;
+	f->state = -1;
+	while (root != NULL && root->parent != NULL && steps++ <= n)
+		root = folder_by_uid(in, n, root->parent);
+	if (root == NULL || steps > n)
+		goto out;
+	if (root == f) {
+		if (unwrap_key(f->key, app_key, fk) == 0)
+			f->state = 1;
+		goto out;
+	}
+	folder_key(in, n, root, app_key);
+	if (root->state != 1 || cbc_decrypt_b64(&pt, root->key, fk) != 0 ||
+	    pt.len != KSM_AES_KEY_LEN)
+		goto out;
+	memcpy(f->key, pt.d, KSM_AES_KEY_LEN);
+	f->state = 1;
+out:
+	ksmx_buf_clear(&pt);
+}
+
+void
+ksm_folders_free(ksm_folders *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++) {
+		ksmx_strfree(set->v[i].uid);
+		ksmx_strfree(set->v[i].name);
+		ksmx_strfree(set->v[i].parent);
+	}
+	free(set->v);
+	free(set);
+}
+
+int
+ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
+    const void *plain, size_t plain_len)
+{
+	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	struct folder_in *in = NULL;
+	const cJSON *folders, *jf;
+	ksm_folders *set = NULL;
+	ksm_folder *f;
+	cJSON *root = NULL, *data;
+	const char *name;
+	size_t n, i;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && app_key != NULL);
+	*out = NULL;
+	root = plain_len > 0 ? ksmx_json_parse(plain, plain_len) :
+	    cJSON_CreateObject();
+	if (root == NULL || !cJSON_IsObject(root)) {
+		r = ksm__err(KSM_EPROTO, "the server's folder list is not a "
+		    "JSON object");
+		goto out;
+	}
+	folders = cJSON_GetObjectItemCaseSensitive(root, "folders");
+	n = array_size(folders);
+	if ((set = calloc(1, sizeof(*set))) == NULL ||
+	    (n > 0 && ((set->v = calloc(n, sizeof(*set->v))) == NULL ||
+	    (in = calloc(n, sizeof(*in))) == NULL))) {
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+		goto out;
+	}
+	i = 0;
+	cJSON_ArrayForEach(jf, array_of(folders)) {
+		in[i].json = jf;
+		in[i].uid = ksmx_json_str(jf, "folderUid");
+		in[i].parent = ksmx_json_str(jf, "parent");
+		if (in[i].parent != NULL && in[i].parent[0] == '\0')
+			in[i].parent = NULL;
+		i++;
+	}
+	for (i = 0; i < n; i++) {
+		if (in[i].uid == NULL ||
+		    ksm_folders_find(set, in[i].uid) != NULL)
+			continue;
+		folder_key(in, n, &in[i], app_key);
+		ksmx_buf_clear(&pt);
+		data = NULL;
+		if (in[i].state != 1 || cbc_decrypt_b64(&pt, in[i].key,
+		    ksmx_json_str(in[i].json, "data")) != 0 ||
+		    (data = ksmx_json_parse(pt.d, pt.len)) == NULL ||
+		    (name = ksmx_json_str(data, "name")) == NULL) {
+			ksmx_json_free(data);
+			continue;	/* skipped, like an undecryptable record */
+		}
+		f = &set->v[set->n];
+		f->uid = ksmx_strdup(in[i].uid);
+		f->name = ksmx_strdup(name);
+		f->parent = in[i].parent != NULL ? ksmx_strdup(in[i].parent) :
+		    NULL;
+		ksmx_json_free(data);
+		set->n++;
+		if (f->uid == NULL || f->name == NULL ||
+		    (in[i].parent != NULL && f->parent == NULL)) {
+			r = ksm__err(KSM_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	*out = set;
+	set = NULL;
+	r = 0;
+out:
+	if (in != NULL) {
+		ksmx_wipe(in, n * sizeof(*in));
+		free(in);
+	}
+	ksmx_buf_clear(&pt);
+	ksm_folders_free(set);
+	ksmx_json_free(root);
+	return r;
+}
+
+size_t
+ksm_folders_count(const ksm_folders *set)
+{
+	return set != NULL ? set->n : 0;
+}
+
+const ksm_folder *
+ksm_folders_at(const ksm_folders *set, size_t i)
+{
+	return set != NULL && i < set->n ? &set->v[i] : NULL;
+}
+
+const ksm_folder *
+ksm_folders_find(const ksm_folders *set, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; set != NULL && uid != NULL && i < set->n; i++)
+		if (strcmp(set->v[i].uid, uid) == 0)
+			return &set->v[i];
+	return NULL;
+}
+
+const char *
+ksm_folder_uid(const ksm_folder *f)
+{
+	return f != NULL ? f->uid : NULL;
+}
+
+const char *
+ksm_folder_name(const ksm_folder *f)
+{
+	return f != NULL ? f->name : NULL;
+}
+
+const char *
+ksm_folder_parent_uid(const ksm_folder *f)
+{
+	return f != NULL ? f->parent : NULL;
+}

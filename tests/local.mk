@@ -51,6 +51,42 @@ tests_unit_test_notation_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_totp_LDADD = $(KSM_TEST_LDADD)
 
 # End-to-end scripts: real binaries against keeper-sandbox on 127.0.0.1.
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = tests/integration/basic.sh tests/integration/errors.sh tests/integration/throttle.sh tests/integration/faults.sh tests/integration/aws.sh tests/integration/conformance-jssdk.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/vectors
+
+# plugins/aws: the pure JSON writer and field selection
+check_PROGRAMS += tests/unit/test-awsjson
+TESTS += tests/unit/test-awsjson
+tests_unit_test_awsjson_SOURCES = tests/unit/test-awsjson.c \
+	plugins/aws/awsjson.c plugins/aws/awsjson.h
+tests_unit_test_awsjson_CPPFLAGS = $(KSM_TEST_CPPFLAGS) -I$(top_srcdir)/plugins/aws
+tests_unit_test_awsjson_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_awsjson_LDADD = $(KSM_TEST_LDADD)
+
+# tests/fuzz: libFuzzer targets.  make check replays each corpus through
+# standalone.c (TAP, one test per input); --enable-fuzzing (CC=clang) also
+# builds the real fuzzers: tests/fuzz/fuzz-notation tests/fuzz/corpus/notation
+FUZZ_REPLAYS = tests/fuzz/replay-notation
+check_PROGRAMS += $(FUZZ_REPLAYS)
+TESTS += $(FUZZ_REPLAYS)
+tests_fuzz_replay_notation_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-notation.c
+tests_fuzz_replay_notation_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-DFUZZ_TARGET='"notation"'
+tests_fuzz_replay_notation_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_notation_LDADD = $(KSM_TEST_LDADD)
+EXTRA_DIST += tests/fuzz/corpus
+
+if ENABLE_FUZZING
+KSM_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+noinst_PROGRAMS += tests/fuzz/fuzz-notation
+# the parser and resolver are compiled in, so libFuzzer sees their coverage
+tests_fuzz_fuzz_notation_SOURCES = tests/fuzz/fuzz-notation.c \
+	core/notation-parse.c core/notation-eval.c
+tests_fuzz_fuzz_notation_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_fuzz_notation_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_notation_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_notation_LDADD = core/libksmcore.la $(CJSON_LIBS)
+endif
+EXTRA_DIST += tests/integration/aws-vault.json

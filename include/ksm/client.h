@@ -97,6 +97,17 @@ KSM_EXTERN(int) ksm_client_get_record(const ksm_record **out,
 KSM_EXTERN(int) ksm_client_download_file(unsigned char **out, size_t *out_len,
     ksm_client *client, const ksm_file *file) KSM_WARN_UNUSED;
 
+/**
+ * Fetch the folders shared with the application (get_folders): shared
+ * folders and their sub-folders, with decrypted names.  A folder whose
+ * key or name does not decrypt is skipped.
+ *
+ * @param[out] out	new set; free with ksm_folders_free()
+ * @return 0, or the transport errors of ksm_client_get_records()
+ */
+KSM_EXTERN(int) ksm_client_get_folders(ksm_folders **out, ksm_client *client)
+    KSM_WARN_UNUSED;
+
 /** Wipe and free bytes returned by libksm.  NULL is a no-op. */
 KSM_EXTERN(void) ksm_bytes_free(unsigned char *p, size_t len);
 

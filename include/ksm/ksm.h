@@ -6,5 +6,7 @@
 #include "ksm/error.h"
 #include "ksm/record.h"
 #include "ksm/client.h"
+#include "ksm/notation.h"
+#include "ksm/totp.h"
 
 #endif /* KSM_KSM_H */

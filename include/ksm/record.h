@@ -46,6 +46,25 @@ KSM_EXTERN(const char *) ksm_file_mime_type(const ksm_file *f);
 /** Plaintext size in bytes as stated by the file's metadata. */
 KSM_EXTERN(unsigned long long) ksm_file_size(const ksm_file *f);
 
+/* Folders shared with the application (ksm_client_get_folders()). */
+typedef struct ksm_folders ksm_folders;	/* a fetched set; owns everything */
+typedef struct ksm_folder ksm_folder;	/* one folder; valid until its set is freed */
+
+/** Free a folder set.  NULL is a no-op. */
+KSM_EXTERN(void) ksm_folders_free(ksm_folders *folders);
+KSM_EXTERN(size_t) ksm_folders_count(const ksm_folders *folders);
+/** The i-th folder (i < count), in server order. */
+KSM_EXTERN(const ksm_folder *) ksm_folders_at(const ksm_folders *folders,
+    size_t i);
+/** The folder with this UID, or NULL. */
+KSM_EXTERN(const ksm_folder *) ksm_folders_find(const ksm_folders *folders,
+    const char *uid);
+/* Getters: valid until ksm_folders_free() of the owning set. */
+KSM_EXTERN(const char *) ksm_folder_uid(const ksm_folder *f);
+KSM_EXTERN(const char *) ksm_folder_name(const ksm_folder *f);
+/** Parent folder UID, or NULL for a shared folder (a root). */
+KSM_EXTERN(const char *) ksm_folder_parent_uid(const ksm_folder *f);
+
 KSM_END_DECL
 
 #endif /* KSM_RECORD_H */

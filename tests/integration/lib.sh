@@ -1,0 +1,250 @@
+# shellcheck shell=bash
+# tests/integration/lib.sh: sourced by every end-to-end script.
+#
+# Real binaries only: keeper-sandbox serves tests/integration/vault.json on
+# 127.0.0.1 (port 0, HTTPS with the state dir's own CA) and keeper-secret
+# talks to it.  Prints TAP; the plan comes last (done_testing).
+#
+# top_srcdir and top_builddir are exported by the test harness; run by hand:
+#   top_srcdir=. top_builddir=_build bash tests/integration/basic.sh
+set -u
+
+: "${top_srcdir:?run through make check, or export top_srcdir}"
+: "${top_builddir:?run through make check, or export top_builddir}"
+
+KS=$top_builddir/cli/keeper-secret
+SB=$top_builddir/sandbox/keeper-sandbox
+VAULT=$top_srcdir/tests/integration/vault.json
+APP=itest
+TIMEOUT=60
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ksm-it.XXXXXX")
+STATE=$TMP/state		# the sandbox state dir (keys, CA, clients)
+SB_PID=
+SB_ADDR=
+OUT=$TMP/out			# stdout of the last run_ks
+ERR=$TMP/err			# stderr of the last run_ks
+RC=0				# exit status of the last run_ks
+ALL_ERR=$TMP/all-stderr		# every stderr, for the secret scan
+TOKENS=$TMP/tokens		# every token minted, for the secret scan
+: >"$ALL_ERR"
+: >"$TOKENS"
+
+# Hermetic: nothing from the caller's environment or home directory.
+unset KSM_CONFIG KSM_CONFIG_FILE KSM_HOSTNAME KSM_CA_FILE KSM_TOKEN \
+    KSM_MAX_THROTTLE_WAIT_MS KSM_CLIENT_VERSION XDG_CONFIG_HOME
+export HOME=$TMP/home
+mkdir -p "$HOME"
+
+_n=0
+_failed=0
+
+ok() {
+	_n=$((_n + 1))
+	echo "ok $_n - $*"
+}
+
+not_ok() {
+	_n=$((_n + 1))
+	_failed=$((_failed + 1))
+	echo "not ok $_n - $*"
+}
+
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 99
+}
+
+# The verdict is in the TAP lines; a non-zero exit would count twice.
+done_testing() {
+	echo "1..$_n"
+	return 0
+}
+
+cleanup() {
+	sb_stop
+	if [ "$_failed" -eq 0 ]; then
+		rm -rf "$TMP"
+	else
+		echo "# kept $TMP for inspection"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -x "$KS" ] || bail "$KS was not built"
+[ -x "$SB" ] || skip_all "keeper-sandbox not built (configure found no libmicrohttpd)"
+command -v jq >/dev/null 2>&1 || skip_all "jq not installed"
+
+# ---- the sandbox ----
+
+# sb_start [serve options...]: start on 127.0.0.1:0 with the state dir
+# $STATE (kept across restarts, so bound configs stay valid) and wait until
+# it has written its address to $STATE/listen.
+sb_start() {
+	local i
+	sb_stop
+	mkdir -p "$STATE"
+	rm -f "$STATE/listen"
+	"$SB" serve --state "$STATE" --vault "$VAULT" --listen 127.0.0.1:0 \
+	    --log "$TMP/sandbox.log" "$@" 2>>"$TMP/sandbox.stderr" &
+	SB_PID=$!
+	# bounded (30 s) and only while the process is alive
+	for i in $(seq 300); do
+		if [ -s "$STATE/listen" ]; then
+			SB_ADDR=$(cat "$STATE/listen")
+			SB_ADDR=${SB_ADDR#https://}
+			return 0
+		fi
+		if ! kill -0 "$SB_PID" 2>/dev/null; then
+			wait "$SB_PID" 2>/dev/null
+			SB_PID=
+			cat "$TMP/sandbox.stderr" >&2
+			bail "keeper-sandbox exited before listening"
+		fi
+		sleep 0.1
+	done
+	bail "keeper-sandbox did not listen within 30 s (after $i polls)"
+}
+
+sb_stop() {
+	if [ -n "$SB_PID" ]; then
+		kill "$SB_PID" 2>/dev/null
+		wait "$SB_PID" 2>/dev/null
+		SB_PID=
+	fi
+}
+
+# sb_token [app]: print a new one-time token
+sb_token() {
+	local t
+	t=$(timeout "$TIMEOUT" "$SB" token --state "$STATE" --app "${1:-$APP}") ||
+	    bail "keeper-sandbox token failed"
+	printf '%s\n' "$t" >>"$TOKENS"
+	printf '%s\n' "$t"
+}
+
+sb_info() {
+	timeout "$TIMEOUT" "$SB" info --state "$STATE" --json ||
+	    bail "keeper-sandbox info failed"
+}
+
+# ---- keeper-secret ----
+
+# run_ks ARGS...: run keeper-secret with a timeout; sets RC, OUT, ERR.
+# Standard input is /dev/null unless the caller redirects it.
+run_ks() {
+	RC=0
+	timeout "$TIMEOUT" "$KS" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+	return 0
+}
+
+# ks_init CONFIG [TOKEN]: bind with the token on stdin (never in argv),
+# with host, server key and CA from `keeper-sandbox info`.  CONFIG ""
+# binds to the default path.
+ks_init() {
+	local cfg=$1 token=${2:-} info cfgopt=()
+	[ -n "$token" ] || token=$(sb_token)
+	[ -n "$cfg" ] && cfgopt=(--config "$cfg")
+	info=$(sb_info)
+	RC=0
+	printf '%s\n' "$token" | timeout "$TIMEOUT" "$KS" init --token - \
+	    --host "$(jq -r .hostname <<<"$info")" \
+	    --server-key "$(jq -r .serverPublicKeyId <<<"$info"):$(jq -r .serverPublicKey <<<"$info")" \
+	    --ca-file "$(jq -r .caFile <<<"$info")" \
+	    "${cfgopt[@]}" >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+}
+
+# expect_fail DESC STATUS REGEX: the last run_ks exited with STATUS and its
+# stderr matches REGEX (grep -E), with the "keeper-secret: " prefix.
+expect_fail() {
+	local desc=$1 want=$2 re=$3
+	if [ "$RC" -eq "$want" ] && grep -q '^keeper-secret: ' "$ERR" &&
+	    grep -Eq -- "$re" "$ERR"; then
+		ok "$desc (exit $RC)"
+	else
+		not_ok "$desc: want exit $want and /$re/, got exit $RC"
+		diag "stderr:" "$(cat "$ERR")"
+	fi
+}
+
+# expect_hint REGEX: the last stderr has a "hint: " line matching REGEX
+expect_hint() {
+	local re=$1
+	if grep -E -- "^hint: .*$re" "$ERR" >/dev/null; then
+		ok "hint matches /$re/"
+	else
+		not_ok "hint matches /$re/"
+		diag "stderr:" "$(cat "$ERR")"
+	fi
+}
+
+expect_ok() {
+	local desc=$1
+	if [ "$RC" -eq 0 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $RC)"
+		diag "stderr:" "$(cat "$ERR")"
+	fi
+}
+
+# vault_value UID TYPE-OR-LABEL: first value of that field in the vault file
+vault_value() {
+	jq -r --arg u "$1" --arg f "$2" '.records[] | select(.uid == $u) |
+	    [(.data.fields // []), (.data.custom // [])] | add | .[] |
+	    select(.label == $f or (.label == null and .type == $f)) |
+	    .value[0] | if type == "string" then . else tojson end' "$VAULT" |
+	    head -n 1
+}
+
+# got_value UID TYPE-OR-LABEL: the same from `get --json` output in $OUT
+got_value() {
+	jq -r --arg u "$1" --arg f "$2" '.[] | select(.uid == $u) |
+	    [(.fields // []), (.custom // [])] | add | .[] |
+	    select(.label == $f or (.label == null and .type == $f)) |
+	    .value[0] | if type == "string" then . else tojson end' "$OUT" |
+	    head -n 1
+}
+
+# No secret value of the vault and no token in any stderr or sandbox log.
+check_no_secrets() {
+	local secret leaked="" logs=("$ALL_ERR")
+	[ -f "$TMP/sandbox.log" ] && logs+=("$TMP/sandbox.log")
+	[ -f "$TMP/sandbox.stderr" ] && logs+=("$TMP/sandbox.stderr")
+	while IFS= read -r secret; do
+		[ -n "$secret" ] || continue
+		if grep -qF -- "$secret" "${logs[@]}"; then
+			leaked="$leaked ${secret:0:6}..."
+		fi
+	done < <(jq -r '.records[].data | [(.fields // []), (.custom // [])] |
+	    add | .[] | select(.type == "password" or .type == "secret" or
+	    .type == "login") | .value[] | strings' "$VAULT"; cat "$TOKENS")
+	if [ -z "$leaked" ]; then
+		ok "no secret value or token in stderr or the sandbox log"
+	else
+		not_ok "secrets leaked into stderr or logs:$leaked"
+	fi
+}

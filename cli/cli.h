@@ -1,0 +1,78 @@
+/*
+ * keeper-secret: shared declarations of the verbs.  Only the CLI decides
+ * what an error means to the outside world (exit status, stderr).
+ */
+#ifndef KSM_CLI_H
+#define KSM_CLI_H
+
+#include <stdio.h>
+#include <getopt.h>
+
+#include "ksm/ksm.h"
+
+#define PROGNAME	"keeper-secret"
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Exit statuses (documented in keeper-secret.1 and docs/ERRORS.md). */
+#define CLI_EXIT_OK		0
+#define CLI_EXIT_FAIL		1	/* local failure outside libksm */
+#define CLI_EXIT_USAGE		2	/* bad command line */
+#define CLI_EXIT_KSM_BASE	10	/* 10 + (-ksm_code) */
+
+/* What the global options set; the verbs read it. */
+struct cli {
+	const char	*config_path;	/* --config before the verb, or NULL */
+};
+
+struct cli_verb {
+	const char	*name;
+	int		(*run)(struct cli *cli, int argc, char **argv);
+	void		(*usage)(FILE *out);
+	const char	*summary;
+};
+
+/* cmd-*.c: one verb each; argv[0] is the verb name. */
+int	cmd_init(struct cli *cli, int argc, char **argv);
+void	cmd_init_usage(FILE *out);
+int	cmd_get(struct cli *cli, int argc, char **argv);
+void	cmd_get_usage(FILE *out);
+int	cmd_list(struct cli *cli, int argc, char **argv);
+void	cmd_list_usage(FILE *out);
+
+/* exitcode.c: report on stderr and return the exit status. */
+int	cli_ksm_fail(int r);
+int	cli_usage_error(const char *verb, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* opt.c: getopt_long for one verb, with our own error messages. */
+#define CLI_OPT_ERROR	(-2)	/* message printed; exit CLI_EXIT_USAGE */
+struct cli_opt {
+	int		 started;
+	const char	*verb;		/* for messages */
+};
+#define CLI_OPT_INIT(verb_)	{ 0, (verb_) }
+int	cli_getopt(struct cli_opt *st, int argc, char **argv,
+	    const char *shortopts, const struct option *longopts);
+/* Non-zero when s has the shape of a record UID (22 url-base64 chars). */
+int	cli_looks_like_uid(const char *s);
+/* Refuse options written after the operands; 0 or CLI_EXIT_USAGE. */
+int	cli_check_operands(const char *verb, int argc, char **argv,
+	    int first);
+
+/* client-open.c: options from the command line and the environment. */
+int	cli_options_init(ksm_client_options *o, const struct cli *cli,
+	    const char *config_path);
+int	cli_client_open(ksm_client **out, const struct cli *cli,
+	    const char *config_path);
+
+/* json-out.c: write a cJSON tree without building a text copy. */
+struct cJSON;
+/* indent < 0: compact on one line; otherwise pretty, starting at indent. */
+void	cli_json_write(FILE *out, const struct cJSON *item, int indent);
+void	cli_json_write_string(FILE *out, const char *s);
+/* An object with the member key: value written before its own members. */
+void	cli_json_write_with(FILE *out, const char *key, const char *value,
+	    const struct cJSON *obj, int indent);
+
+#endif /* KSM_CLI_H */

@@ -1,0 +1,57 @@
+/*
+ * The one place that turns a failure into stderr text and an exit status:
+ * 10 + (-code) for a libksm error, 2 for a usage error, 1 otherwise.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+int
+cli_ksm_fail(int r)
+{
+	const ksm_error *e = ksm_error_last();
+	const char *msg;
+
+	if (r >= 0)
+		r = KSM_ERROR;
+	if (r < KSM_CODE_LAST)
+		r = KSM_ERROR;
+	msg = e->code == r && e->message[0] != '\0' ?
+	    e->message : ksm_strerror(r);
+	fprintf(stderr, "%s: %s\n", PROGNAME, msg);
+	if (e->code == r && e->hint[0] != '\0')
+		fprintf(stderr, "hint: %s\n", e->hint);
+	return CLI_EXIT_KSM_BASE - r;
+}
+
+int
+cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (verb != NULL)
+		fprintf(stderr, "\nhint: see '%s %s --help'\n", PROGNAME, verb);
+	else
+		fprintf(stderr, "\nhint: see '%s --help'\n", PROGNAME);
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_FAIL;
+}

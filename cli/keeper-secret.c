@@ -1,0 +1,124 @@
+/*
+ * keeper-secret: read secrets from Keeper Secrets Manager.
+ * main() parses the global options and hands the rest to one verb.  A new
+ * verb is one line in the table below plus its cmd-<verb>.c.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_verb verbs[] = {
+	{ "init",	cmd_init,	cmd_init_usage,
+	  "bind this machine to an application with a one-time token" },
+	{ "list",	cmd_list,	cmd_list_usage,
+	  "list the records shared with the application" },
+	{ "get",	cmd_get,	cmd_get_usage,
+	  "print whole records by UID" },
+};
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+	    "usage: %s [--config FILE] <command> [options] [args]\n"
+	    "       %s --help | --version\n"
+	    "\n"
+	    "Read secrets from Keeper Secrets Manager.\n"
+	    "\n"
+	    "commands:\n", PROGNAME, PROGNAME);
+	for (i = 0; i < NELEM(verbs); i++)
+		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(out,
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE  configuration file (default: $KSM_CONFIG,\n"
+	    "                     $KSM_CONFIG_FILE, then\n"
+	    "                     ~/.config/keeper/ksm-config.json)\n"
+	    "  -h, --help         show this help; '%s <command> --help'\n"
+	    "                     for a command\n"
+	    "  -V, --version      show the version\n"
+	    "\n"
+	    "Exit status: 0 success, 1 local failure, 2 usage error,\n"
+	    "10 + n for libksm error -n (see keeper-secret(1)).\n",
+	    PROGNAME);
+}
+
+static const struct cli_verb *
+find_verb(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(verbs); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* "keeper-secret help [command]" */
+static int
+help(int argc, char **argv)
+{
+	const struct cli_verb *v;
+
+	if (argc < 2) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if ((v = find_verb(argv[1])) == NULL)
+		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+	v->usage(stdout);
+	return CLI_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct cli_opt st = CLI_OPT_INIT(NULL);
+	struct cli cli = { NULL };
+	const struct cli_verb *v;
+	int c, r;
+
+	while ((c = cli_getopt(&st, argc, argv, "+:c:hV", longopts)) != -1) {
+		switch (c) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("%s (%s) %s\n", PROGNAME, PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			return CLI_EXIT_OK;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(argv[0], "help") == 0)
+		return help(argc, argv);
+	if ((v = find_verb(argv[0])) == NULL)
+		return cli_usage_error(NULL, "unknown command '%s'", argv[0]);
+	r = v->run(&cli, argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (r == CLI_EXIT_OK)
+			r = cli_fail("cannot write to standard output");
+	}
+	return r;
+}

@@ -1,0 +1,95 @@
+/*
+ * Notation internals shared by notation-parse.c (I/O-free parser),
+ * notation-eval.c (pure resolver over record JSON) and notation.c (fetch,
+ * then resolve).  The unit test and the fuzzer link the first two only.
+ */
+#ifndef KSM_NOTATION_INT_H
+#define KSM_NOTATION_INT_H
+
+#include <stddef.h>
+
+#include "ksm/notation.h"
+
+struct cJSON;
+struct ksmx_buf;
+
+#define KSM_MAX_NOTATION	(16u * 1024)	/* bytes, notation text */
+
+struct ksm_notation {
+	char		*record;	/* unescaped UID or title */
+	ksm_selector	 sel;
+	char		*param;		/* NULL for type/title/notes */
+	char		*index1;	/* NULL absent, "" for [], else digits */
+	char		*index2;	/* NULL absent */
+	int		 has_idx;	/* index1 is a number ... */
+	size_t		 idx;		/* ... this one (saturated at SIZE_MAX) */
+};
+
+/* Parse len bytes of text (no NUL needed).  Sets the error message. */
+int	ksm_notation__parse(ksm_notation **out, const char *text, size_t len,
+	    unsigned int flags);
+
+/*
+ * One section of text starting at pos, as the SDKs' parseSubsection:
+ * delims "/" reads up to and including the first '/' (or the end); "["
+ * up to (not including) the first '['; "[]" one bracketed index, which
+ * must start at pos.  With escaped, \/ \[ \] \\ stand for the character.
+ * *token is the unescaped text (NULL and 0 when pos is at the end);
+ * *raw_len the number of bytes consumed.  KSM_ENOTATION with a message.
+ */
+int	ksm_notation__section(char **token, size_t *raw_len, const char *s,
+	    size_t len, size_t pos, const char *delims, int escaped);
+
+/* A candidate record for resolution, whatever it came from. */
+struct ksm_nfile {
+	const char	*uid;
+	const char	*name;		/* may be NULL */
+	const char	*title;		/* may be NULL */
+};
+
+struct ksm_nrec {
+	const char		*uid;
+	const struct cJSON	*data;	/* decrypted record JSON; NULL = {} */
+	int			 legacy;	/* V2 record: KSM_ELEGACY */
+	const struct ksm_nfile	*files;
+	size_t			 n_files;
+};
+
+#define KSM_NPICK_UID	0x1u	/* token == UID */
+#define KSM_NPICK_TITLE	0x2u	/* token == title (when no UID matched) */
+
+/*
+ * Choose the record the token names among recs: a UID match wins (the
+ * same UID twice is one record); else exact titles, where two different
+ * UIDs are KSM_EAMBIGUOUS.  KSM_ENOTFOUND when nothing matches.
+ */
+int	ksm_notation__pick(size_t *idx, const struct ksm_nrec *recs, size_t n,
+	    const char *token, unsigned int how);
+
+enum ksm_nstyle {
+	KSM_NSTYLE_LIST,	/* getNotationResults: list of strings */
+	KSM_NSTYLE_SINGLE	/* legacy getValue: one value */
+};
+
+/* What a selector resolved to. */
+struct ksm_nvalue {
+	char	**values;	/* LIST: n strings */
+	size_t	  n;
+	char	 *value;	/* SINGLE: len bytes + NUL */
+	size_t	  len;
+	int	  is_file;	/* file selector: download rec->files[file] */
+	size_t	  file;
+};
+
+/*
+ * Resolve nt's selector against one record without any I/O.  For a file
+ * selector only the file is chosen (is_file, file).  Sets the message.
+ */
+int	ksm_notation__eval(struct ksm_nvalue *out, const ksm_notation *nt,
+	    const struct ksm_nrec *rec, enum ksm_nstyle style);
+void	ksm_nvalue__clear(struct ksm_nvalue *v);
+
+/* Non-zero when token matches ^[A-Za-z0-9_-]{22}$. */
+int	ksm_notation__uid_shaped(const char *token);
+
+#endif /* KSM_NOTATION_INT_H */

@@ -1,0 +1,187 @@
+/*
+ * keeper-sandbox: a local Keeper Secrets Manager-compatible HTTPS server.
+ * Shared declarations of the sandbox program (not part of libksm).
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "crypto.h"
+#include "util/buf.h"
+
+/* PublicKeyId of the sandbox transmission key */
+#define SB_KEY_ID		"101"
+#define SB_MAX_BODY		(16u * 1024 * 1024)	/* bytes, request */
+#define SB_MAX_VAULT		(64u * 1024 * 1024)	/* bytes, vault file */
+#define SB_MAX_REGISTRY		(16u * 1024 * 1024)	/* bytes, registry */
+#define SB_THROTTLE_DEFAULT	200	/* calls without a pause */
+#define SB_THROTTLE_PAUSE	10	/* seconds of silence that reset */
+#define SB_FILE_TOKEN_TTL	3600	/* seconds a download URL works */
+#define SB_LAST_MODIFIED	1700000000000.0	/* ms, default lastModified */
+
+/* ---- state.c: the state directory ---- */
+
+struct sb_state {
+	char		*dir;		/* absolute path */
+	ksm_eckey	*server_key;	/* transmission-key (ECIES) key */
+	uint8_t		 server_point[KSM_EC_POINT_LEN];
+	ksm_eckey	*owner_key;	/* app owner key pair */
+	uint8_t		 owner_point[KSM_EC_POINT_LEN];
+	uint8_t		 master[32];	/* derives record/folder/file keys */
+};
+
+/* Open DIR, creating it (0700) and every missing key and certificate. */
+int	sb_state_open(struct sb_state *st, const char *dir);
+void	sb_state_clear(struct sb_state *st);
+/* malloc'd "DIR/name" (NULL on ENOMEM). */
+char	*sb_state_path(const struct sb_state *st, const char *name);
+/* 32-byte key = HMAC-SHA256(master, label "\n" a "\n" b). */
+int	sb_state_derive(const struct sb_state *st, uint8_t out[32],
+	    const char *label, const char *a, const char *b);
+
+/* ---- fileio.c: small file helpers ---- */
+
+/* Read a whole file (NUL-terminated, at most max bytes).  0 or ksm_code. */
+int	sb_file_read(struct ksmx_buf *out, const char *path, size_t max);
+/* Write atomically (tmp + fsync + rename) with the given mode. */
+int	sb_file_write(const char *path, const void *p, size_t n, int mode);
+
+/* ---- tls.c: test CA and server certificate (OpenSSL X509) ---- */
+
+/* Create ca.pem, ca-key.pem, tls-cert.pem, tls-key.pem in dir if missing. */
+int	sb_tls_ensure(const char *dir);
+
+/* ---- registry.c: one-time tokens and devices (DIR/clients.json) ---- */
+
+struct sb_client {
+	char		*app;			/* application name */
+	uint8_t		 app_key[32];
+	char		*enc_app_key;		/* std b64 GCM(token, appKey) */
+	int		 bound;
+	uint8_t		 pub[KSM_EC_POINT_LEN];	/* when bound */
+};
+
+/* Mint a token for app; *token_out is malloc'd (free with ksmx_strfree). */
+int	sb_registry_mint(const struct sb_state *st, const char *app,
+	    char **token_out);
+/* KSM_ENOTFOUND when clientId is unknown. */
+int	sb_registry_lookup(const struct sb_state *st, const char *client_id,
+	    struct sb_client *out);
+/* Bind clientId to pub: 0, or KSM_EEXIST when bound to another key. */
+int	sb_registry_bind(const struct sb_state *st, const char *client_id,
+	    const uint8_t pub[KSM_EC_POINT_LEN]);
+void	sb_client_clear(struct sb_client *c);
+/* clientId of token bytes: std b64 HMAC-SHA512(token, fixed tag). */
+char	*sb_client_id(const uint8_t *token, size_t len);
+
+/* ---- vault.c: the plaintext vault file ---- */
+
+struct sb_vault {
+	char	*path;
+	cJSON	*root;
+	time_t	 mtime;
+	off_t	 size;
+	long	 mtime_ns;
+};
+
+/* Load and validate; *err gets a static-ish message on KSM_EINVAL. */
+int	sb_vault_load(struct sb_vault *v, const char *path, char *err,
+	    size_t errlen);
+/* Reload when the file changed; keeps the old tree on failure. */
+int	sb_vault_refresh(struct sb_vault *v, char *err, size_t errlen);
+void	sb_vault_clear(struct sb_vault *v);
+const cJSON *sb_vault_app(const struct sb_vault *v, const char *name);
+const cJSON *sb_vault_record(const struct sb_vault *v, const char *uid);
+const cJSON *sb_vault_folder(const struct sb_vault *v, const char *uid);
+/* The root (parent == null) folder above uid, or uid's own folder. */
+const cJSON *sb_vault_root_folder(const struct sb_vault *v, const char *uid);
+/* UID of file index i of record rec (explicit "uid" or derived). */
+int	sb_vault_file_uid(char out[23], const cJSON *rec, const cJSON *file);
+/* Find record and file by file UID (for downloads). */
+int	sb_vault_find_file(const struct sb_vault *v, const char *file_uid,
+	    const cJSON **rec_out, const cJSON **file_out);
+int	sb_vault_uid_ok(const char *s);
+
+/* ---- server options and the API (api.c) ---- */
+
+enum sb_fault { SB_FAULT_NONE, SB_FAULT_TAMPER, SB_FAULT_VERSION };
+
+struct sb_throttle;
+
+struct sb_server {
+	struct sb_state		 st;
+	struct sb_vault		 vault;
+	char			 listen[64];	/* "127.0.0.1:PORT" */
+	unsigned		 throttle_n;
+	int			 throttle_status;
+	int			 rotate_key;	/* still to do */
+	enum sb_fault		 fault;
+	FILE			*log;
+	struct sb_throttle	*throttle;
+};
+
+struct sb_request {
+	const char	*endpoint;	/* after /api/rest/sm/v1/ */
+	const char	*public_key_id;
+	const char	*transmission_key;
+	const char	*authorization;
+	const char	*user_agent;
+	const uint8_t	*body;
+	size_t		 body_len;
+};
+
+struct sb_response {
+	int		 status;
+	struct ksmx_buf	 body;
+	const char	*content_type;
+	char		 client[16];	/* clientId prefix for the log */
+	char		 error[40];	/* error code for the log, "" if none */
+};
+
+void	sb_response_init(struct sb_response *r);
+void	sb_response_clear(struct sb_response *r);
+/* Plain-JSON error body like Keeper's. */
+void	sb_response_error(struct sb_response *r, const struct sb_server *srv,
+	    const struct sb_request *rq, int status, const char *code,
+	    const char *message);
+void	sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
+	    struct sb_response *resp);
+void	sb_throttle_free(struct sb_throttle *t);
+
+/* ---- build.c: the get_secret / get_folders answers ---- */
+
+struct sb_query {
+	const cJSON	*records;	/* requestedRecords or NULL */
+	const cJSON	*folders;	/* requestedFolders or NULL */
+};
+
+int	sb_build_secrets(cJSON **out, const struct sb_server *srv,
+	    const cJSON *app, const uint8_t app_key[32],
+	    const struct sb_query *q);
+int	sb_build_folders(cJSON **out, const struct sb_server *srv,
+	    const cJSON *app, const uint8_t app_key[32]);
+
+/* ---- files.c: download URLs ---- */
+
+/* malloc'd https://LISTEN/files/UID?t=TOKEN */
+char	*sb_files_url(const struct sb_server *srv, const char *file_uid);
+/* 0 when token is valid for file_uid now. */
+int	sb_files_check(const struct sb_server *srv, const char *file_uid,
+	    const char *token);
+/* GCM(fileKey, content) into resp (status, body), or an error. */
+void	sb_files_serve(struct sb_server *srv, const char *file_uid,
+	    const char *token, struct sb_response *resp);
+
+/* ---- http.c: MHD glue ---- */
+
+int	sb_http_serve(struct sb_server *srv, const char *listen);
+void	sb_log(const struct sb_server *srv, const char *endpoint,
+	    const struct sb_response *resp);
+
+#endif /* SANDBOX_H */

@@ -1,0 +1,169 @@
+#!/bin/bash
+# The official KSM JavaScript SDK (@keeper-security/secrets-manager-core,
+# pinned in tests/conformance/package-lock.json) as a second client of
+# keeper-sandbox, compared with keeper-secret:
+#   (a) each binds with its own token; both read every record; compared
+#       field by field;
+#   (b) keeper-secret reads with the config the JS SDK wrote;
+#   (c) the JS SDK reads with the config keeper-secret wrote.
+# tests/conformance/jssdk-client.mjs fails on any console output of the SDK
+# (it skips undecryptable records with only a console.error), on thrown
+# errors, and on responses whose shape differs from the real server's.
+#
+# The SDK is installed with `npm ci` into $top_builddir/tests/conformance
+# (npm cache there too), once per lockfile; the client script runs from the
+# source tree with KSM_JSSDK naming that install.  Skipped only without node.
+. "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
+
+VAULT=$top_srcdir/sandbox/demo-vault.json	# files, folders, legacy, '-' UID
+APP=demo
+
+command -v node >/dev/null 2>&1 || skip_all "node not installed (apt-get install nodejs npm)"
+command -v npm >/dev/null 2>&1 || bail "node is installed but npm is not (apt-get install npm)"
+
+# ---- the SDK, installed from the committed lockfile into the build tree ----
+
+CONF_SRC=$top_srcdir/tests/conformance
+CONF=$top_builddir/tests/conformance
+for f in package.json package-lock.json jssdk-client.mjs; do
+	[ -f "$CONF_SRC/$f" ] || bail "$CONF_SRC/$f is missing"
+done
+mkdir -p "$CONF" || bail "cannot create $CONF"
+if ! [ "$CONF_SRC" -ef "$CONF" ]; then
+	for f in package.json package-lock.json; do
+		cmp -s "$CONF_SRC/$f" "$CONF/$f" || cp "$CONF_SRC/$f" "$CONF/$f" ||
+		    bail "cannot copy $f to $CONF"
+	done
+fi
+# npm ci wipes node_modules, the stamp with it: it only survives a success
+STAMP=$CONF/node_modules/.ksm-installed-lock
+if ! cmp -s "$CONF/package-lock.json" "$STAMP"; then
+	if (cd "$CONF" && timeout 300 env npm_config_cache="$CONF/npm-cache" \
+	    npm_config_update_notifier=false \
+	    npm ci --no-audit --no-fund --prefer-offline) >"$TMP/npm.log" 2>&1; then
+		cp "$CONF/package-lock.json" "$STAMP"
+	else
+		diag "npm ci output:" "$(cat "$TMP/npm.log")"
+		bail "npm ci in $CONF failed (needs the npm registry once; then its cache)"
+	fi
+fi
+JS=$CONF_SRC/jssdk-client.mjs
+export KSM_JSSDK=$CONF/node_modules/@keeper-security/secrets-manager-core
+SDK_VERSION=$(jq -r '.version' "$KSM_JSSDK/package.json")
+diag "JS SDK @keeper-security/secrets-manager-core $SDK_VERSION, node $(node --version)"
+
+# run_js ARGS...: run the JS SDK client with a timeout; sets RC, OUT, ERR
+# like run_ks.  Standard input is /dev/null unless the caller redirects it.
+run_js() {
+	RC=0
+	timeout "$TIMEOUT" node "$JS" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+	return 0
+}
+
+# canonical record data, the same for both clients: "uid" (keeper-secret's)
+# and "files" (names, the JS client's) dropped, absent lists/strings as
+# empty, keys sorted (jq -S)
+CANON='def canon: {title: "", type: "", fields: [], custom: [], notes: ""}
+    + (del(.uid, .files) | with_entries(select(.value != null)));'
+
+# same_json DESC FILE1 FILE2: one TAP line, the diff on failure
+same_json() {
+	local desc=$1 a=$2 b=$3
+	if diff -u "$a" "$b" >"$TMP/diff" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "$(cat "$TMP/diff")"
+	fi
+}
+
+# js_records FILE UIDS-FILE: the JS client's output for those UIDs, canonical
+js_records() {
+	jq -S --slurpfile u "$2" "$CANON"' with_entries(select(.key as $k |
+	    $u[0] | index($k))) | map_values(canon)' "$1"
+}
+
+# ks_records FILE: keeper-secret get --json output, canonical, by UID
+ks_records() {
+	jq -S "$CANON"' map({key: .uid, value: canon}) | from_entries' "$1"
+}
+
+sb_start
+INFO=$(sb_info)
+HOST=$(jq -r .hostname <<<"$INFO")
+SKEY=$(jq -r '.serverPublicKeyId + ":" + .serverPublicKey' <<<"$INFO")
+CA=$(jq -r .caFile <<<"$INFO")
+JS_CFG=$TMP/jssdk-config.json
+KS_CFG=$TMP/ksm-config.json
+
+# ---- (a) two clients, two tokens, the same records ----
+
+token=$(sb_token)
+printf '%s\n' "$token" | run_js --config "$JS_CFG" --token - --host "$HOST" \
+    --server-key "$SKEY" --ca-file "$CA"
+expect_ok "JS SDK binds with a one-time token and reads every record"
+cp "$OUT" "$TMP/js-a.json"
+[ "$RC" -eq 0 ] || bail "the JS SDK could not bind; nothing to compare"
+
+ks_init "$KS_CFG"
+expect_ok "keeper-secret binds with another token"
+[ "$RC" -eq 0 ] || bail "keeper-secret could not bind; nothing to compare"
+
+run_ks --config "$KS_CFG" list --json
+expect_ok "keeper-secret list --json"
+jq -S 'map({uid, title, type}) | sort_by(.uid)' "$OUT" >"$TMP/ks-list.json"
+jq -S 'to_entries | map({uid: .key, title: .value.title,
+    type: (.value.type // "")}) | sort_by(.uid)' "$TMP/js-a.json" \
+    >"$TMP/js-list.json"
+same_json "same UIDs, titles and types: keeper-secret list vs JS SDK" \
+    "$TMP/js-list.json" "$TMP/ks-list.json"
+# keeper-secret get refuses legacy (V2) records; compare every typed one
+jq '[.[] | select(.legacy | not) | .uid]' "$OUT" >"$TMP/typed-uids.json"
+mapfile -t TYPED < <(jq -r '.[]' "$TMP/typed-uids.json")
+n_legacy=$(jq '[.[] | select(.legacy)] | length' "$OUT")
+[ "${#TYPED[@]}" -ge 5 ] || bail "only ${#TYPED[@]} typed records listed"
+
+run_ks --config "$KS_CFG" get --json -- "${TYPED[@]}"
+expect_ok "keeper-secret get --json of the ${#TYPED[@]} typed records"
+ks_records "$OUT" >"$TMP/ks-a.json"
+js_records "$TMP/js-a.json" "$TMP/typed-uids.json" >"$TMP/js-a-typed.json"
+same_json "get --json equals the JS SDK's decrypted data, field by field (${#TYPED[@]} records; $n_legacy legacy not comparable)" \
+    "$TMP/js-a-typed.json" "$TMP/ks-a.json"
+
+# attachments: keeper-secret has no file command yet; names vs the vault
+jq -S '[.records[] | select(.files) | {key: .uid, value: [.files[].name]}]
+    | from_entries' "$VAULT" >"$TMP/vault-files.json"
+jq -S 'with_entries(select(.value.files)) | map_values(.files)' \
+    "$TMP/js-a.json" >"$TMP/js-files.json"
+same_json "file names decrypted by the JS SDK equal the vault's" \
+    "$TMP/vault-files.json" "$TMP/js-files.json"
+
+# ---- (b) the JS SDK's config used by keeper-secret ----
+
+KSM_CA_FILE=$CA run_ks --config "$JS_CFG" get --json -- "${TYPED[@]}"
+expect_ok "keeper-secret get with the config the JS SDK wrote"
+ks_records "$OUT" >"$TMP/ks-b.json"
+same_json "get --json with the JS SDK's config equals the JS SDK's records" \
+    "$TMP/js-a-typed.json" "$TMP/ks-b.json"
+
+run_js --config "$JS_CFG" --ca-file "$CA"
+expect_ok "JS SDK still reads with its config after keeper-secret used it"
+cp "$OUT" "$TMP/js-b.json"
+same_json "JS SDK reads the same records again (bound path)" \
+    "$TMP/js-a.json" "$TMP/js-b.json"
+
+# ---- (c) keeper-secret's config used by the JS SDK ----
+
+# no --server-key: the server key must come from keeper-secret's config
+run_js --config "$KS_CFG" --ca-file "$CA"
+expect_ok "JS SDK getSecrets with the config keeper-secret wrote"
+cp "$OUT" "$TMP/js-c.json"
+same_json "JS SDK with keeper-secret's config reads the same records" \
+    "$TMP/js-a.json" "$TMP/js-c.json"
+
+run_ks --config "$KS_CFG" get --json -- "${TYPED[@]}"
+expect_ok "keeper-secret still reads with its config after the JS SDK used it"
+
+check_no_secrets
+done_testing

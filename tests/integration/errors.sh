@@ -1,0 +1,89 @@
+#!/bin/bash
+# Every error a user can meet, provoked for real: exit status and message.
+. "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
+
+LOGIN=ItLoginRecord0000000A1
+CFG=$TMP/ksm-config.json
+
+sb_start
+ks_init "$CFG"
+expect_ok "init"
+run_ks --config "$CFG" get "$LOGIN"
+expect_ok "get works before anything is broken"
+
+# ---- vault-side errors ----
+run_ks --config "$CFG" get ItUnsharedRecord000AE5
+expect_fail "record not shared with the application: ENOTSHARED" 19 \
+    "ItUnsharedRecord000AE5"
+expect_hint "share"
+check "nothing printed on stdout for an unshared record" test ! -s "$OUT"
+
+run_ks --config "$CFG" get "$LOGIN" ItUnsharedRecord000AE5
+expect_fail "one unshared UID among several fails the whole get" 19 \
+    "ItUnsharedRecord000AE5"
+check "no secret of the shared record printed either" test ! -s "$OUT"
+
+run_ks --config "$CFG" get ItLegacyRecord00000AC3
+expect_fail "legacy (V2) record: ELEGACY" 17 "legacy"
+expect_hint "convert"
+
+# ---- tokens ----
+token=$(sb_token)
+ks_init "$TMP/first.json" "$token"
+expect_ok "init with a fresh token"
+ks_init "$TMP/second.json" "$token"
+expect_fail "the same token a second time: ETOKEN" 28 "token"
+check "no config written for a rejected token" test ! -e "$TMP/second.json"
+
+RC=0
+printf 'not-a-token\n' | timeout "$TIMEOUT" "$KS" init --token - \
+    --config "$TMP/bad.json" >"$OUT" 2>"$ERR" || RC=$?
+cat "$ERR" >>"$ALL_ERR"
+expect_fail "a malformed token: ETOKEN" 28 "token"
+
+RC=0
+timeout "$TIMEOUT" "$KS" init --config "$TMP/none.json" </dev/null \
+    >"$OUT" 2>"$ERR" || RC=$?
+cat "$ERR" >>"$ALL_ERR"
+expect_fail "init without any token is a usage error" 2 "no one-time token"
+
+# ---- configuration ----
+run_ks --config "$TMP/missing.json" list
+expect_fail "missing config: ECONFIG" 26 "missing.json"
+expect_hint "keeper-secret init"
+
+cp "$CFG" "$TMP/open.json"
+chmod 0644 "$TMP/open.json"
+run_ks --config "$TMP/open.json" list
+expect_fail "config readable by others: EPERM" 27 "0644"
+expect_hint "chmod 600"
+
+# another valid key pair (from a second binding) in place of ours
+cfg2=$TMP/first.json
+jq --arg k "$(jq -r .privateKey "$cfg2")" '.privateKey = $k' "$CFG" \
+    >"$TMP/swapped.json"
+chmod 0600 "$TMP/swapped.json"
+run_ks --config "$TMP/swapped.json" list
+expect_fail "config with another device's key: EACCESS" 18 \
+    "[Ss]ignature is invalid"
+
+# a CA that did not sign the sandbox's certificate
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$TMP/other-ca.key" -out "$TMP/other-ca.pem" -days 2 \
+    -subj "/CN=not the sandbox CA" >/dev/null 2>&1 ||
+    bail "openssl cannot make a CA"
+KSM_CA_FILE=$TMP/other-ca.pem run_ks --config "$CFG" list
+expect_fail "server certificate from another CA: ETLS" 21 "certificate"
+check "the TLS error mentions a proxy and the CA-file setting" \
+    sh -c "grep -qi proxy '$ERR' && grep -Eq 'KSM_CA_FILE|caFile|ca-file' '$ERR'"
+
+KSM_MAX_THROTTLE_WAIT_MS=0 run_ks --config "$CFG" list
+expect_ok "KSM_MAX_THROTTLE_WAIT_MS=0 alone changes nothing when not throttled"
+
+# ---- the server goes away ----
+sb_stop
+run_ks --config "$CFG" list
+expect_fail "server stopped: ENETWORK" 23 "cannot reach|connect"
+
+check_no_secrets
+done_testing
