@@ -80,6 +80,9 @@ ksm_code_name(int code)
 	return "EUNKNOWN";
 }
 
+static int err_set(int, const char *, const char *, va_list)
+    KSM_PRINTF(3, 0);
+
 static int
 err_set(int code, const char *suffix, const char *fmt, va_list ap)
 {

@@ -46,6 +46,9 @@ sb_log(const struct sb_server *srv, const char *endpoint,
 	fflush(srv->log);
 }
 
+static void mhd_logger(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
 {

@@ -145,6 +145,9 @@ struct check {
 	size_t	 errlen;
 };
 
+static int fail(struct check *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
 fail(struct check *c, const char *fmt, ...)
 {

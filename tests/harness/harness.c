@@ -12,6 +12,9 @@
 
 static int n_run, n_failed;
 
+static int report(int, const char *, int, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
+
 static int
 report(int ok, const char *file, int line, const char *fmt, va_list ap)
 {
