@@ -74,8 +74,29 @@ ksmx_json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/*
+ * cJSON's own printer grows its buffer with realloc(), leaving copies of
+ * decrypted values in freed memory.  Print into buffers we own instead,
+ * wiping each one that turned out too small.
+ */
 char *
 ksmx_json_print(const cJSON *item)
 {
-	return cJSON_PrintUnformatted(item);
+	size_t size = 256;
+	char *buf;
+
+	if (item == NULL)
+		return NULL;
+	for (;;) {
+		if ((buf = malloc(size)) == NULL)
+			return NULL;
+		/* cJSON asks for 5 spare bytes to be sure it does not overrun */
+		if (cJSON_PrintPreallocated((cJSON *)item, buf, (int)size - 5,
+		    0))
+			return buf;
+		ksmx_freezero(buf, size);
+		if (size > KSM_MAX_HTTP_BODY)
+			return NULL;
+		size *= 2;
+	}
 }
