@@ -15,7 +15,7 @@ core_libksmcore_la_SOURCES = \
 	core/http-curl.c core/http.h \
 	core/transport.c \
 	core/bind.c \
-	core/records.c \
+	core/records.c core/records-folders.c core/records-int.h \
 	core/client.c \
 	core/notation.c core/notation-parse.c core/notation-eval.c \
 	core/notation-int.h \

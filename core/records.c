@@ -14,6 +14,7 @@
 #include "client-int.h"
 #include "json.h"
 #include "util/b64.h"
+#include "records-int.h"
 
 struct ksm_file {
 	char		*uid;
@@ -55,14 +56,14 @@ struct folder_key {
 };
 
 /* a JSON array, or NULL (so a non-array is iterated as empty) */
-static const cJSON *
-array_of(const cJSON *a)
+const cJSON *
+ksm_records__array_of(const cJSON *a)
 {
 	return cJSON_IsArray(a) ? a : NULL;
 }
 
-static size_t
-array_size(const cJSON *a)
+size_t
+ksm_records__array_size(const cJSON *a)
 {
 	return cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
 }
@@ -83,8 +84,8 @@ decrypt_b64(struct ksmx_buf *out, const unsigned char *key, const char *b64)
 }
 
 /* Unwrap a 32-byte key encrypted under kek. */
-static int
-unwrap_key(unsigned char out[KSM_AES_KEY_LEN], const unsigned char *kek,
+int
+ksm_records__unwrap_key(unsigned char out[KSM_AES_KEY_LEN], const unsigned char *kek,
     const char *b64)
 {
 	struct ksmx_buf pt = KSMX_BUF_INIT(256);
@@ -179,7 +180,7 @@ file_load(ksm_file *f, const cJSON *jf, const unsigned char *record_key)
 	memset(f, 0, sizeof(*f));
 	if (uid == NULL)
 		return KSM_EPROTO;
-	if ((r = unwrap_key(f->key, record_key,
+	if ((r = ksm_records__unwrap_key(f->key, record_key,
 	    ksmx_json_str(jf, "fileKey"))) != 0 ||
 	    (r = decrypt_json(&meta, f->key, ksmx_json_str(jf, "data"))) != 0)
 		goto out;
@@ -271,7 +272,7 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 		r = 0;
 	} else {
 		for (i = 0; i < n_keks && r != 0; i++)
-			r = unwrap_key(rec->key, keks[i], rkey);
+			r = ksm_records__unwrap_key(rec->key, keks[i], rkey);
 	}
 	if (r == 0)
 		r = decrypt_json(&rec->data, rec->key,
@@ -297,12 +298,12 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 	rec->revision = cJSON_IsNumber(rev) ? rev->valueint : 0;
 
 	files = cJSON_GetObjectItemCaseSensitive(jr, "files");
-	nf = array_size(files);
+	nf = ksm_records__array_size(files);
 	if (nf > 0 && (rec->files = calloc(nf, sizeof(ksm_file))) == NULL) {
 		record_clear(rec);
 		return KSM_ENOMEM;
 	}
-	cJSON_ArrayForEach(jf, array_of(files)) {
+	cJSON_ArrayForEach(jf, ksm_records__array_of(files)) {
 		r = file_load(&rec->files[rec->n_files], jf, rec->key);
 		if (r == KSM_ENOMEM) {
 			record_clear(rec);
@@ -341,10 +342,10 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 	}
 	records = cJSON_GetObjectItemCaseSensitive(root, "records");
 	folders = cJSON_GetObjectItemCaseSensitive(root, "folders");
-	n_folders = array_size(folders);
-	n_total = array_size(records);
-	cJSON_ArrayForEach(jf, array_of(folders))
-		n_total += array_size(cJSON_GetObjectItemCaseSensitive(jf,
+	n_folders = ksm_records__array_size(folders);
+	n_total = ksm_records__array_size(records);
+	cJSON_ArrayForEach(jf, ksm_records__array_of(folders))
+		n_total += ksm_records__array_size(cJSON_GetObjectItemCaseSensitive(jf,
 		    "records"));
 	if ((set = calloc(1, sizeof(*set))) == NULL ||
 	    (n_total > 0 && (set->v = calloc(n_total, sizeof(ksm_record))) ==
@@ -359,15 +360,15 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 
 	/* shared folder keys, under the app key */
 	i = 0;
-	cJSON_ArrayForEach(jf, array_of(folders)) {
+	cJSON_ArrayForEach(jf, ksm_records__array_of(folders)) {
 		fk[i].uid = ksmx_json_str(jf, "folderUid");
-		fk[i].ok = unwrap_key(fk[i].key, app_key,
+		fk[i].ok = ksm_records__unwrap_key(fk[i].key, app_key,
 		    ksmx_json_str(jf, "folderKey")) == 0;
 		i++;
 	}
 
 	/* directly shared records first (server order), then folders' */
-	cJSON_ArrayForEach(jr, array_of(records)) {
+	cJSON_ArrayForEach(jr, ksm_records__array_of(records)) {
 		size_t n_keks = 0;
 
 		inner = ksmx_json_str(jr, "innerFolderUid");
@@ -382,11 +383,11 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 			goto nomem;
 	}
 	i = 0;
-	cJSON_ArrayForEach(jf, array_of(folders)) {
+	cJSON_ArrayForEach(jf, ksm_records__array_of(folders)) {
 		const cJSON *frecs = cJSON_GetObjectItemCaseSensitive(jf,
 		    "records");
 
-		cJSON_ArrayForEach(jr, array_of(frecs)) {
+		cJSON_ArrayForEach(jr, ksm_records__array_of(frecs)) {
 			if (!fk[i].ok) {
 				const char *uid = ksmx_json_str(jr,
 				    "recordUid");
@@ -565,226 +566,4 @@ const char *
 ksm_file__url(const ksm_file *f)
 {
 	return f != NULL ? f->url : NULL;
-}
-
-/* ---- folders (get_folders, §8.4) ---- */
-
-struct ksm_folder {
-	char		*uid;
-	char		*name;
-	char		*parent;	/* NULL: a shared folder (root) */
-};
-
-struct ksm_folders {
-	ksm_folder	*v;
-	size_t		 n;
-};
-
-/* One entry of the response while its key is worked out. */
-struct folder_in {
-	const cJSON	*json;
-	const char	*uid;
-	const char	*parent;	/* NULL for a root */
-	unsigned char	 key[KSM_AES_KEY_LEN];
-	int		 state;		/* 0 unknown, 1 key ok, -1 failed */
-};
-
-static int
-cbc_decrypt_b64(struct ksmx_buf *out, const unsigned char *key,
-    const char *b64)
-{
-	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	int r;
-
-	if (b64 == NULL || b64[0] == '\0')
-		return KSM_EPROTO;
-	if ((r = ksmx_b64_decode(&ct, b64, strlen(b64))) == 0)
-		r = ksm_crypto__cbc_decrypt(out, key, ct.d, ct.len);
-	ksmx_buf_clear(&ct);
-	return r;
-}
-
-static struct folder_in *
-folder_by_uid(struct folder_in *in, size_t n, const char *uid)
-{
-	size_t i;
-
-	for (i = 0; uid != NULL && i < n; i++)
-		if (in[i].uid != NULL && strcmp(in[i].uid, uid) == 0)
-			return &in[i];
-	return NULL;
-}
-
-/*
- * A folder's key: a root's folderKey is GCM under the app key; below a
- * root it is CBC under the root shared folder's key (walk the parents,
- * at most n steps so a cycle cannot loop).
- */
-static void
-folder_key(struct folder_in *in, size_t n, struct folder_in *f,
-    const unsigned char *app_key)
-{
-	struct ksmx_buf pt = KSMX_BUF_INIT(256);
-	struct folder_in *root = f;
-	const char *fk = ksmx_json_str(f->json, "folderKey");
-	size_t steps = 0;
-
-	if (f->state != 0)
-		return;
-	f->state = -1;
-	while (root != NULL && root->parent != NULL && steps++ <= n)
-		root = folder_by_uid(in, n, root->parent);
-	if (root == NULL || steps > n)
-		goto out;
-	if (root == f) {
-		if (unwrap_key(f->key, app_key, fk) == 0)
-			f->state = 1;
-		goto out;
-	}
-	folder_key(in, n, root, app_key);
-	if (root->state != 1 || cbc_decrypt_b64(&pt, root->key, fk) != 0 ||
-	    pt.len != KSM_AES_KEY_LEN)
-		goto out;
-	memcpy(f->key, pt.d, KSM_AES_KEY_LEN);
-	f->state = 1;
-out:
-	ksmx_buf_clear(&pt);
-}
-
-void
-ksm_folders_free(ksm_folders *set)
-{
-	size_t i;
-
-	if (set == NULL)
-		return;
-	for (i = 0; i < set->n; i++) {
-		ksmx_strfree(set->v[i].uid);
-		ksmx_strfree(set->v[i].name);
-		ksmx_strfree(set->v[i].parent);
-	}
-	free(set->v);
-	free(set);
-}
-
-int
-ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
-    const void *plain, size_t plain_len)
-{
-	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	struct folder_in *in = NULL;
-	const cJSON *folders, *jf;
-	ksm_folders *set = NULL;
-	ksm_folder *f;
-	cJSON *root = NULL, *data;
-	const char *name;
-	size_t n, i;
-	int r;
-
-	KSM_ASSERT_ARG(out != NULL && app_key != NULL);
-	*out = NULL;
-	root = plain_len > 0 ? ksmx_json_parse(plain, plain_len) :
-	    cJSON_CreateObject();
-	if (root == NULL || !cJSON_IsObject(root)) {
-		r = ksm__err(KSM_EPROTO, "the server's folder list is not a "
-		    "JSON object");
-		goto out;
-	}
-	folders = cJSON_GetObjectItemCaseSensitive(root, "folders");
-	n = array_size(folders);
-	if ((set = calloc(1, sizeof(*set))) == NULL ||
-	    (n > 0 && ((set->v = calloc(n, sizeof(*set->v))) == NULL ||
-	    (in = calloc(n, sizeof(*in))) == NULL))) {
-		r = ksm__err(KSM_ENOMEM, "out of memory");
-		goto out;
-	}
-	i = 0;
-	cJSON_ArrayForEach(jf, array_of(folders)) {
-		in[i].json = jf;
-		in[i].uid = ksmx_json_str(jf, "folderUid");
-		in[i].parent = ksmx_json_str(jf, "parent");
-		if (in[i].parent != NULL && in[i].parent[0] == '\0')
-			in[i].parent = NULL;
-		i++;
-	}
-	for (i = 0; i < n; i++) {
-		if (in[i].uid == NULL ||
-		    ksm_folders_find(set, in[i].uid) != NULL)
-			continue;
-		folder_key(in, n, &in[i], app_key);
-		ksmx_buf_clear(&pt);
-		data = NULL;
-		if (in[i].state != 1 || cbc_decrypt_b64(&pt, in[i].key,
-		    ksmx_json_str(in[i].json, "data")) != 0 ||
-		    (data = ksmx_json_parse(pt.d, pt.len)) == NULL ||
-		    (name = ksmx_json_str(data, "name")) == NULL) {
-			ksmx_json_free(data);
-			continue;	/* skipped, like an undecryptable record */
-		}
-		f = &set->v[set->n];
-		f->uid = ksmx_strdup(in[i].uid);
-		f->name = ksmx_strdup(name);
-		f->parent = in[i].parent != NULL ? ksmx_strdup(in[i].parent) :
-		    NULL;
-		ksmx_json_free(data);
-		set->n++;
-		if (f->uid == NULL || f->name == NULL ||
-		    (in[i].parent != NULL && f->parent == NULL)) {
-			r = ksm__err(KSM_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	*out = set;
-	set = NULL;
-	r = 0;
-out:
-	if (in != NULL) {
-		ksmx_wipe(in, n * sizeof(*in));
-		free(in);
-	}
-	ksmx_buf_clear(&pt);
-	ksm_folders_free(set);
-	ksmx_json_free(root);
-	return r;
-}
-
-size_t
-ksm_folders_count(const ksm_folders *set)
-{
-	return set != NULL ? set->n : 0;
-}
-
-const ksm_folder *
-ksm_folders_at(const ksm_folders *set, size_t i)
-{
-	return set != NULL && i < set->n ? &set->v[i] : NULL;
-}
-
-const ksm_folder *
-ksm_folders_find(const ksm_folders *set, const char *uid)
-{
-	size_t i;
-
-	for (i = 0; set != NULL && uid != NULL && i < set->n; i++)
-		if (strcmp(set->v[i].uid, uid) == 0)
-			return &set->v[i];
-	return NULL;
-}
-
-const char *
-ksm_folder_uid(const ksm_folder *f)
-{
-	return f != NULL ? f->uid : NULL;
-}
-
-const char *
-ksm_folder_name(const ksm_folder *f)
-{
-	return f != NULL ? f->name : NULL;
-}
-
-const char *
-ksm_folder_parent_uid(const ksm_folder *f)
-{
-	return f != NULL ? f->parent : NULL;
 }
