@@ -51,7 +51,14 @@ tests_unit_test_notation_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_totp_LDADD = $(KSM_TEST_LDADD)
 
 # End-to-end scripts: real binaries against keeper-sandbox on 127.0.0.1.
-INTEGRATION_TESTS = tests/integration/basic.sh tests/integration/errors.sh tests/integration/throttle.sh tests/integration/faults.sh tests/integration/aws.sh tests/integration/conformance-jssdk.sh
+INTEGRATION_TESTS = tests/integration/basic.sh tests/integration/errors.sh tests/integration/throttle.sh tests/integration/faults.sh tests/integration/aws.sh tests/integration/conformance-jssdk.sh tests/integration/notation-jssdk.sh tests/integration/notation.sh
+# notation-jssdk.sh: libksm's side of the notation/TOTP comparison (and bench)
+check_PROGRAMS += tests/integration/notation-client
+tests_integration_notation_client_SOURCES = tests/integration/notation-client.c
+tests_integration_notation_client_CPPFLAGS = $(AM_CPPFLAGS)
+tests_integration_notation_client_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+tests_integration_notation_client_LDADD = core/libksmcore.la $(CJSON_LIBS)
+EXTRA_DIST += tests/conformance/jssdk-notation.mjs
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/vectors
 
@@ -89,4 +96,16 @@ tests_fuzz_fuzz_notation_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_notation_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_notation_LDADD = core/libksmcore.la $(CJSON_LIBS)
 endif
-EXTRA_DIST += tests/integration/aws-vault.json
+EXTRA_DIST += tests/integration/aws-vault.json tests/integration/notation-vault.json
+
+# data the integration and conformance tests read
+EXTRA_DIST += tests/integration/vault.json \
+	tests/conformance/package.json tests/conformance/package-lock.json \
+	tests/conformance/jssdk-client.mjs tests/conformance/README.md
+
+# make bench: tests/bench/bench.sh (timings, never part of make check)
+bench: all tests/integration/notation-client
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	    bash '$(abs_top_srcdir)/tests/bench/bench.sh'
+.PHONY: bench
+EXTRA_DIST += tests/bench/bench.sh tests/bench/gen-vault.mjs
