@@ -38,6 +38,24 @@ int	cmd_get(struct cli *cli, int argc, char **argv);
 void	cmd_get_usage(FILE *out);
 int	cmd_list(struct cli *cli, int argc, char **argv);
 void	cmd_list_usage(FILE *out);
+int	cmd_totp(struct cli *cli, int argc, char **argv);
+void	cmd_totp_usage(FILE *out);
+int	cmd_download(struct cli *cli, int argc, char **argv);
+void	cmd_download_usage(FILE *out);
+int	cmd_exec(struct cli *cli, int argc, char **argv);
+void	cmd_exec_usage(FILE *out);
+
+/* cmd-get-notation.c: get with notations (list style). */
+int	cli_get_notations(struct cli *cli, const char *config,
+	    char **notations, size_t n, int json);
+
+/* notation-arg.c: operands that are keeper:// notations. */
+int	cli_has_keeper_prefix(const char *s);
+int	cli_is_notation(const char *s);
+int	cli_read_lines(char ***out, size_t *n, FILE *in);
+void	cli_lines_free(char **lines, size_t n);
+/* notation-legacy.c: field/host[hostName] as field/host[][hostName]. */
+int	cli_notation_strict(char **out, const char *text);
 
 /* exitcode.c: report on stderr and return the exit status. */
 int	cli_ksm_fail(int r);

@@ -1,4 +1,7 @@
-/* keeper-secret get: whole records by UID, for people or as JSON. */
+/*
+ * keeper-secret get: whole records by UID, for people or as JSON; operands
+ * that are notations go to cli_get_notations() (cmd-get-notation.c).
+ */
 #include "config.h"
 
 #include <stdlib.h>
@@ -12,15 +15,29 @@ cmd_get_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: %s get [--json] [--config FILE] [--] UID...\n"
+	    "       %s get [--json] [--config FILE] [--] NOTATION...\n"
+	    "       %s get [--json] [--config FILE] --stdin\n"
 	    "\n"
 	    "Print whole records, secret values included: title, type and\n"
 	    "UID, then every field as 'label (type): value'.  A UID that\n"
 	    "starts with '-' must come after '--'.\n"
 	    "\n"
+	    "An operand that starts with keeper:// or contains a '/' (not\n"
+	    "written '\\/') is a notation, e.g. keeper://UID/field/password,\n"
+	    "UID/custom_field/API key, Title/field/url[1] or\n"
+	    "UID/field/host[hostName]: print every value it selects, one\n"
+	    "per line (objects as JSON).  Escape '/', '[', ']' and '\\'\n"
+	    "in titles and labels with '\\'.  Every notation is resolved\n"
+	    "before anything is printed.\n"
+	    "\n"
 	    "  -j, --json         a JSON array of the decrypted records, each\n"
-	    "                     with its \"uid\"\n"
+	    "                     with its \"uid\"; for notations, one JSON\n"
+	    "                     array of strings per notation and line\n"
+	    "  -s, --stdin        read notations from standard input, one per\n"
+	    "                     line, instead of the command line\n"
 	    "  -c, --config FILE  configuration file\n"
-	    "  -h, --help         show this help\n", PROGNAME);
+	    "  -h, --help         show this help\n", PROGNAME, PROGNAME,
+	    PROGNAME);
 }
 
 /* "value, value": strings as they are, anything else as compact JSON. */
@@ -107,11 +124,42 @@ explain_missing(ksm_client *client, const char *uid)
 	    "try again", uid);
 }
 
+/* get --stdin: every line is a notation. */
+static int
+get_stdin(struct cli *cli, const char *config, int operands, int json)
+{
+	char **lines = NULL;
+	size_t i, n = 0;
+	int r;
+
+	if (operands > 0)
+		return cli_usage_error("get", "--stdin takes no operands");
+	if ((r = cli_read_lines(&lines, &n, stdin)) != 0)
+		return r;
+	if (n == 0) {
+		r = cli_usage_error("get", "no notation on standard input");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!cli_is_notation(lines[i])) {
+			r = cli_usage_error("get", "line %zu of standard input "
+			    "is not a notation (keeper://UID/field/...)",
+			    i + 1);
+			goto out;
+		}
+	}
+	r = cli_get_notations(cli, config, lines, n, json);
+ out:
+	cli_lines_free(lines, n);
+	return r;
+}
+
 int
 cmd_get(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json",	no_argument,		NULL, 'j' },
+		{ "stdin",	no_argument,		NULL, 's' },
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -122,12 +170,15 @@ cmd_get(struct cli *cli, int argc, char **argv)
 	const ksm_record *rec;
 	const char *config = NULL, *text;
 	cJSON *data = NULL;
-	int c, i, n, r, json = 0;
+	int c, i, n, r, json = 0, from_stdin = 0, notations = 0;
 
-	while ((c = cli_getopt(&st, argc, argv, "+:jc:h", longopts)) != -1) {
+	while ((c = cli_getopt(&st, argc, argv, "+:jsc:h", longopts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
+			break;
+		case 's':
+			from_stdin = 1;
 			break;
 		case 'c':
 			config = optarg;
@@ -139,12 +190,21 @@ cmd_get(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if (from_stdin)
+		return get_stdin(cli, config, argc - optind, json);
 	if (optind >= argc)
 		return cli_usage_error("get", "no record UID given");
 	if ((r = cli_check_operands("get", argc, argv, optind)) != 0)
 		return r;
 	argv += optind;
 	n = argc - optind;
+	for (i = 0; i < n; i++)
+		notations += cli_is_notation(argv[i]);
+	if (notations == n)
+		return cli_get_notations(cli, config, argv, (size_t)n, json);
+	if (notations > 0)
+		return cli_usage_error("get", "UIDs and notations cannot be "
+		    "mixed: use keeper://UID/... notations or UIDs only");
 
 	if ((r = cli_client_open(&client, cli, config)) != 0)
 		goto out;

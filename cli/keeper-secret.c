@@ -16,7 +16,13 @@ static const struct cli_verb verbs[] = {
 	{ "list",	cmd_list,	cmd_list_usage,
 	  "list the records shared with the application" },
 	{ "get",	cmd_get,	cmd_get_usage,
-	  "print whole records by UID" },
+	  "print whole records by UID, or values by notation" },
+	{ "totp",	cmd_totp,	cmd_totp_usage,
+	  "print the current one-time code of a record" },
+	{ "download",	cmd_download,	cmd_download_usage,
+	  "save a file attachment" },
+	{ "exec",	cmd_exec,	cmd_exec_usage,
+	  "run a command with keeper:// references resolved" },
 };
 
 static void

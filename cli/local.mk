@@ -10,7 +10,13 @@ cli_keeper_secret_SOURCES = \
 	cli/json-out.c \
 	cli/cmd-init.c \
 	cli/cmd-list.c \
-	cli/cmd-get.c
+	cli/notation-arg.c \
+	cli/notation-legacy.c \
+	cli/cmd-get.c \
+	cli/cmd-get-notation.c \
+	cli/cmd-totp.c \
+	cli/cmd-download.c \
+	cli/cmd-exec.c
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)
 dist_man_MANS += cli/keeper-secret.1

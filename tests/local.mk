@@ -109,3 +109,85 @@ bench: all tests/integration/notation-client
 	    bash '$(abs_top_srcdir)/tests/bench/bench.sh'
 .PHONY: bench
 EXTRA_DIST += tests/bench/bench.sh tests/bench/gen-vault.mjs
+
+# plugins/ssh-agent: the pure agent protocol handler, and its fuzz corpus
+check_PROGRAMS += tests/unit/test-agent-proto tests/fuzz/replay-agent
+TESTS += tests/unit/test-agent-proto tests/fuzz/replay-agent
+tests_unit_test_agent_proto_SOURCES = tests/unit/test-agent-proto.c \
+	$(AGENT_PROTO_SOURCES)
+tests_unit_test_agent_proto_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_proto_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_proto_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_agent_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
+tests_fuzz_replay_agent_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent -DFUZZ_TARGET='"agent"'
+tests_fuzz_replay_agent_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_agent_LDADD = $(KSM_TEST_LDADD)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-agent
+tests_fuzz_fuzz_agent_SOURCES = tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
+tests_fuzz_fuzz_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/ssh-agent
+tests_fuzz_fuzz_agent_CFLAGS = $(AM_CFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_agent_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_agent_LDADD = core/libksmcore.la $(CJSON_LIBS)
+endif
+
+# plugins/git: the credential protocol module, its unit test and fuzz replay
+check_PROGRAMS += tests/unit/test-gitcred tests/fuzz/replay-gitcred
+TESTS += tests/unit/test-gitcred tests/fuzz/replay-gitcred
+tests_unit_test_gitcred_SOURCES = tests/unit/test-gitcred.c \
+	plugins/git/gitcred.c plugins/git/gitcred.h
+tests_unit_test_gitcred_CPPFLAGS = $(KSM_TEST_CPPFLAGS) -I$(top_srcdir)/plugins/git
+tests_unit_test_gitcred_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_gitcred_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_gitcred_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-gitcred.c plugins/git/gitcred.c plugins/git/gitcred.h
+tests_fuzz_replay_gitcred_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/git -DFUZZ_TARGET='"gitcred"'
+tests_fuzz_replay_gitcred_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_gitcred_LDADD = $(KSM_TEST_LDADD)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-gitcred
+tests_fuzz_fuzz_gitcred_SOURCES = tests/fuzz/fuzz-gitcred.c \
+	plugins/git/gitcred.c plugins/git/gitcred.h
+tests_fuzz_fuzz_gitcred_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/git
+tests_fuzz_fuzz_gitcred_CFLAGS = $(AM_CFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_gitcred_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_gitcred_LDADD = core/libksmcore.la $(CJSON_LIBS)
+endif
+
+# plugins/pam: arguments and config rules (pure), then pam_keeper.so under
+# real Linux-PAM (pam_start_confdir) against keeper-sandbox
+check_PROGRAMS += tests/pam/test-pam-opts
+TESTS += tests/pam/test-pam-opts
+tests_pam_test_pam_opts_SOURCES = tests/pam/test-pam-opts.c \
+	plugins/pam/pam-opts.c plugins/pam/pam-opts.h \
+	plugins/pam/pam-config.c plugins/pam/pam-config.h
+tests_pam_test_pam_opts_CPPFLAGS = $(KSM_TEST_CPPFLAGS) -I$(top_srcdir)/plugins/pam
+tests_pam_test_pam_opts_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_pam_test_pam_opts_LDADD = $(KSM_TEST_LDADD)
+check_PROGRAMS += tests/unit/test-agent-keys
+TESTS += tests/unit/test-agent-keys
+tests_unit_test_agent_keys_SOURCES = tests/unit/test-agent-keys.c \
+	$(AGENT_PROTO_SOURCES) $(AGENT_KEYS_SOURCES)
+tests_unit_test_agent_keys_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_keys_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_keys_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
+EXTRA_DIST += tests/integration/agent-vault.json
+if ENABLE_PAM
+check_PROGRAMS += tests/pam/pam-driver
+tests_pam_pam_driver_SOURCES = tests/pam/pam-driver.c
+tests_pam_pam_driver_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(KEYUTILS_CFLAGS)
+tests_pam_pam_driver_LDADD = $(PAM_LIBS) $(KEYUTILS_LIBS)
+endif
+TESTS += tests/integration/pam.sh
+EXTRA_DIST += tests/integration/pam.sh tests/integration/pam-vault.json
+# plugins/git: real git against lighttpd + git http-backend and the sandbox
+TESTS += tests/integration/git.sh
+EXTRA_DIST += tests/integration/git.sh tests/integration/git-vault.json
+# keeper-agent under real ssh-add, ssh-keygen -Y and sshd
+TESTS += tests/integration/ssh-agent.sh
+EXTRA_DIST += tests/integration/ssh-agent.sh

@@ -1,0 +1,91 @@
+/*
+ * Which command-line operands are keeper:// notations, and reading
+ * notations from standard input (so that none has to be in argv).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+#define CLI_LINE_MAX	4096	/* longest notation line read from stdin */
+
+int
+cli_has_keeper_prefix(const char *s)
+{
+	return strncasecmp(s, "keeper://", 9) == 0;
+}
+
+/*
+ * A notation starts with keeper:// (any case) or has a '/' that is not
+ * escaped with '\'.  A record UID never contains '/'.
+ */
+int
+cli_is_notation(const char *s)
+{
+	if (cli_has_keeper_prefix(s))
+		return 1;
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] != '\0')
+			s++;
+		else if (*s == '/')
+			return 1;
+	}
+	return 0;
+}
+
+void
+cli_lines_free(char **lines, size_t n)
+{
+	size_t i;
+
+	if (lines == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* Non-empty lines of stdin (without "\n" or "\r\n"): 0 or an exit status. */
+int
+cli_read_lines(char ***out, size_t *n, FILE *in)
+{
+	char buf[CLI_LINE_MAX + 2], **v = NULL, **nv, *s;
+	size_t len, cnt = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (fgets(buf, sizeof(buf), in) != NULL) {
+		len = strlen(buf);
+		if (len > CLI_LINE_MAX && buf[len - 1] != '\n') {
+			cli_lines_free(v, cnt);
+			return cli_fail("a line on standard input is longer "
+			    "than %d bytes", CLI_LINE_MAX);
+		}
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (cnt == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				goto nomem;
+			v = nv;
+		}
+		if ((s = strdup(buf)) == NULL)
+			goto nomem;
+		v[cnt++] = s;
+	}
+	if (ferror(in)) {
+		cli_lines_free(v, cnt);
+		return cli_fail("cannot read standard input");
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+ nomem:
+	cli_lines_free(v, cnt);
+	return cli_fail("out of memory");
+}

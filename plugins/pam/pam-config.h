@@ -1,0 +1,48 @@
+/* pam_keeper's own configuration file: trusted paths and the user map. */
+#ifndef PAM_KEEPER_CONFIG_H
+#define PAM_KEEPER_CONFIG_H
+
+#include <sys/types.h>
+#include <cjson/cJSON.h>
+
+#define PK_CONFIG_MAX	(64u * 1024)	/* bytes */
+
+/*
+ * path is absolute, and it and every directory above it are owned by
+ * owner (root in the module), are not symbolic links and are not
+ * writable by group or other; path is a regular file.  0, or -1 with a
+ * one-line reason in why (which names the offending path, never content).
+ */
+int	pk_path_trusted(const char *path, uid_t owner, char *why, size_t n);
+
+/*
+ * Read path (after pk_path_trusted) and parse it.  0 with *out (free with
+ * pk_config_free), or -1 with why set.
+ */
+int	pk_config_load(cJSON **out, const char *path, uid_t owner, char *why,
+	    size_t n);
+/* Parse and check config text (the same rules as pk_config_load). */
+int	pk_config_parse(cJSON **out, const char *text, size_t len, char *why,
+	    size_t n);
+void	pk_config_free(cJSON *cfg);
+
+/* The user's entry, or NULL when pam_keeper does not manage that user. */
+const cJSON *pk_config_user(const cJSON *cfg, const char *user);
+/* The KSM config path for that user (its own, else the top-level one). */
+const char *pk_config_ksm(const cJSON *cfg, const cJSON *entry);
+/* Notation of the user's password, or NULL. */
+const char *pk_config_password(const cJSON *entry);
+/* Whether account management checks that the record still exists. */
+int	pk_config_check_account(const cJSON *entry);
+/* The user's "env" object (NAME: notation), or NULL. */
+const cJSON *pk_config_env(const cJSON *entry);
+/* The user's "keyring" object (NAME: notation), or NULL. */
+const cJSON *pk_config_keyring(const cJSON *entry);
+/* Seconds a session key lives: "keyring_timeout", default 3600. */
+unsigned pk_config_keyring_ttl(const cJSON *entry);
+/* Whether NAME may name a key: [A-Za-z0-9_.-]+, at most 64 bytes. */
+int	pk_key_name_ok(const char *name);
+/* Whether NAME may be exported: [A-Za-z_][A-Za-z0-9_]*, not LD_*, PATH... */
+int	pk_env_name_ok(const char *name);
+
+#endif /* PAM_KEEPER_CONFIG_H */

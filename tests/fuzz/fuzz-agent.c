@@ -1,0 +1,81 @@
+#include "config.h"
+
+/*
+ * libFuzzer target: the agent's framing and message handler.  The input
+ * is a byte stream as a client would send it; every complete frame is
+ * handled against a fixed two-key table.  Built with standalone.c it
+ * replays tests/fuzz/corpus/agent/ in make check.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-proto.h"
+#include "agent-wire.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t blob0[] = { 0, 0, 0, 3, 'k', 'e', 'y', 0, 0, 0, 1, 'A' };
+
+static size_t
+f_count(void *ctx)
+{
+	(void)ctx;
+	return 2;
+}
+
+static int
+f_identity(void *ctx, size_t i, const uint8_t **blob, size_t *len,
+    const char **comment)
+{
+	(void)ctx;
+	if (i == 1)
+		return -1;	/* an identity the store cannot show */
+	*blob = blob0;
+	*len = sizeof(blob0);
+	*comment = "k";
+	return 0;
+}
+
+static int
+f_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
+    struct ksmx_buf *sig)
+{
+	int r;
+
+	(void)ctx;
+	(void)i;
+	if (flags & 1)
+		return -1;
+	if ((r = agent_put_cstring(sig, "f")) != 0)
+		return r;
+	return agent_put_string(sig, data, len > 64 ? 64 : len);
+}
+
+static const struct agent_keyops ops = { f_count, f_identity, f_sign };
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ksmx_buf out = KSMX_BUF_INIT(AGENT_MAX_MSG + 4);
+	struct agent_conn conn;
+	long n;
+
+	memset(&conn, 0, sizeof(conn));
+	while (size > 0) {
+		n = agent_frame(data, size);
+		if (n <= 0)
+			break;
+		if (agent_handle(&ops, NULL, &conn, data + 4,
+		    (size_t)n - 4, &out) != 0)
+			abort();
+		if (agent_frame(out.d, out.len) <= 0)
+			abort();	/* every reply is one good frame */
+		ksmx_buf_clear(&out);
+		data += n;
+		size -= (size_t)n;
+	}
+	ksmx_buf_clear(&out);
+	return 0;
+}

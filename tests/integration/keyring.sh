@@ -1,0 +1,231 @@
+#!/bin/bash
+# keeper-keyring against a real Secret Service: gnome-keyring-daemon on a
+# private dbus-run-session bus with a fresh HOME, and keeper-sandbox.
+# The KSM config lives only in the keyring; sync mirrors land where
+# secret-tool finds them; no bus, no provider, a locked collection and a
+# tampered entry each have their own message and exit status.
+
+# Re-run this script inside its own session bus (torn down at exit).
+if [ -z "${KR_IN_SESSION:-}" ]; then
+	for c in dbus-run-session gnome-keyring-daemon secret-tool gdbus; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			echo "1..0 # SKIP $c not installed"
+			exit 0
+		fi
+	done
+	export KR_IN_SESSION=1
+	exec dbus-run-session -- bash "$0" "$@" 2>&1 >&3 3>&- |
+	    grep -v 'Failed to set fd limit' >&2
+fi 3>&1
+
+. "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
+
+KK=$top_builddir/keyring/keeper-keyring
+[ -x "$KK" ] || skip_all "keeper-keyring not built (configure found no libsecret)"
+LOGIN=ItLoginRecord0000000A1
+CFG=$TMP/ksm-config.json
+
+# run_kk ARGS...: like run_ks for keeper-keyring
+run_kk() {
+	RC=0
+	timeout "$TIMEOUT" "$KK" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+	return 0
+}
+
+# expect_kk_fail DESC STATUS REGEX: as expect_fail, "keeper-keyring: " prefix
+expect_kk_fail() {
+	local desc=$1 want=$2 re=$3
+	if [ "$RC" -eq "$want" ] && grep -q '^keeper-keyring: ' "$ERR" &&
+	    grep -Eq -- "$re" "$ERR"; then
+		ok "$desc (exit $RC)"
+	else
+		not_ok "$desc: want exit $want and /$re/, got exit $RC"
+		diag "stderr:" "$(cat "$ERR")"
+	fi
+}
+
+# ---- the keyring: unlock a fresh login collection, wait for the name ----
+start_keyring() {
+	printf 'itest-keyring-pw' | gnome-keyring-daemon --unlock \
+	    --components=secrets >/dev/null 2>>"$TMP/gkd.stderr" || return 1
+	# bounded wait (no fixed sleep) for the daemon to own the name
+	gdbus wait --session --timeout 10 org.freedesktop.secrets \
+	    2>>"$TMP/gkd.stderr"
+}
+if ! start_keyring && ! start_keyring; then	# one retry: toolchain.md §2
+	cat "$TMP/gkd.stderr" >&2
+	bail "gnome-keyring-daemon did not own org.freedesktop.secrets"
+fi
+
+run_kk doctor
+expect_ok "doctor on a working session"
+check "doctor names the unlocked default collection" \
+    grep -Eq '^default collection: .*unlocked' "$OUT"
+
+# ---- the KSM config: bind, move into the keyring, delete the file ----
+sb_start
+ks_init "$CFG"
+expect_ok "keeper-secret init binds a config file"
+run_kk config-store <"$CFG"
+expect_ok "config-store reads the config from stdin"
+rm -f "$CFG"
+check "no config file left on disk" \
+    sh -c "! test -e '$CFG' && ! test -e '$HOME/.config/keeper/ksm-config.json'"
+
+run_kk exec-config -- "$KS" get --json "$LOGIN"
+expect_ok "exec-config -- keeper-secret get, with no config file"
+want=$(vault_value "$LOGIN" password)
+got=$(got_value "$LOGIN" password)
+check "the password came from the sandbox through the keyring config" \
+    test -n "$want" -a "$got" = "$want"
+
+check "secret-tool finds the config under application/profile" \
+    sh -c "secret-tool lookup application keeper profile default | jq -e .clientId >/dev/null"
+run_kk list
+check "list shows the config profile" grep -q "^config	default	" "$OUT"
+
+run_kk config-show --profile nosuch
+expect_kk_fail "a missing profile is 'item missing'" 3 \
+    "no Keeper config for profile 'nosuch'"
+run_kk exec-config --profile nosuch -- true
+expect_kk_fail "exec-config of a missing profile does not run the command" 3 \
+    "no Keeper config"
+
+# ---- lkru-style named values ----
+run_kk set it-name <<<'hunter2'
+expect_ok "set NAME with the value on stdin"
+run_kk get it-name
+check "get NAME returns it" test "$(cat "$OUT")" = hunter2
+run_kk set -b it-bin - <<<'AAECA/8='
+expect_ok "set -b decodes base64"
+run_kk get -b it-bin
+check "get -b returns the same bytes" test "$(cat "$OUT")" = 'AAECA/8='
+run_kk del it-name
+expect_ok "del NAME"
+run_kk get it-name
+expect_kk_fail "get after del: item missing" 3 "no value named 'it-name'"
+
+# ---- sync into the session collection ----
+N="keeper://$LOGIN/field/password"
+run_kk sync "$N"
+expect_ok "sync a notation"
+check "secret-tool lookup finds the synced value" \
+    test "$(secret-tool lookup application keeper notation "$N")" = "$want"
+# search_paths ATTR VALUE...: the item paths SearchItems answers
+search_paths() {
+	local dict="" sep=""
+	while [ $# -ge 2 ]; do
+		dict="$dict$sep'$1': '$2'"
+		sep=", "
+		shift 2
+	done
+	timeout "$TIMEOUT" gdbus call --session --dest org.freedesktop.secrets \
+	    --object-path /org/freedesktop/secrets \
+	    --method org.freedesktop.Secret.Service.SearchItems "{$dict}"
+}
+paths=$(search_paths application keeper notation "$N")
+check "the mirror is in the memory-only session collection" \
+    test "$(grep -o '/collection/[a-z]*/' <<<"$paths")" = /collection/session/
+run_kk sync "$N"
+check "a re-sync replaces rather than duplicates" \
+    test "$(secret-tool search --all application keeper notation "$N" 2>&1 | grep -c '^\[')" = 1
+
+run_kk sync --as git "$LOGIN"
+expect_ok "sync --as git"
+check "git credential item: protocol/server/user find the password" \
+    test "$(secret-tool lookup protocol https server db.example.com user it-user@example.com)" = "$want"
+GCL_SRC=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
+if [ -f "$GCL_SRC" ] && cc -o "$TMP/git-credential-libsecret" "$GCL_SRC" \
+    $(pkg-config --cflags --libs libsecret-1 glib-2.0 2>/dev/null) \
+    2>"$TMP/gcl.stderr"; then
+	got_git=$(printf 'protocol=https\nhost=db.example.com\n\n' |
+	    timeout "$TIMEOUT" "$TMP/git-credential-libsecret" get)
+	check "git-credential-libsecret returns the synced credential" \
+	    test "$got_git" = "$(printf 'username=it-user@example.com\npassword=%s' "$want")"
+else
+	ok "# SKIP git-credential-libsecret could not be built from git's contrib"
+fi
+run_kk sync --as git "$LOGIN"
+check "a re-sync --as git replaces" \
+    test "$(secret-tool search --all protocol https server db.example.com 2>&1 | grep -c '^\[')" = 1
+
+run_kk sync --remove
+expect_ok "sync --remove"
+check "sync --remove deleted both mirrors" \
+    sh -c "! secret-tool lookup application keeper notation '$N' >/dev/null &&
+	! secret-tool lookup protocol https server db.example.com >/dev/null"
+check "sync --remove left the config alone" \
+    sh -c "secret-tool lookup application keeper profile default >/dev/null"
+
+# ---- distinct failures ----
+run_kk sync "keeper://$LOGIN/field/nosuchfield"
+check "sync of a missing field fails with a libksm exit status" \
+    test "$RC" -ge 10
+
+# no bus: outside any session
+RC=0
+env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR -u DISPLAY \
+    timeout "$TIMEOUT" "$KK" config-show >"$OUT" 2>"$ERR" || RC=$?
+expect_kk_fail "no session bus" 4 "no D-Bus session bus"
+check "no config on stdout without a bus" test ! -s "$OUT"
+
+# no provider: a second private bus with no service directories
+cat >"$TMP/bare-bus.conf" <<'EOF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+RC=0
+timeout "$TIMEOUT" dbus-run-session --config-file="$TMP/bare-bus.conf" -- \
+    "$KK" config-show >"$OUT" 2>"$ERR.raw" || RC=$?
+grep -v 'Failed to set fd limit' "$ERR.raw" >"$ERR"
+expect_kk_fail "no Secret Service provider" 5 "no Secret Service provider"
+
+# tampered: same attributes (sha256 too), different text
+sha=$(secret-tool search --all application keeper profile default 2>&1 |
+    sed -n 's/^attribute\.sha256 = //p')
+check "the config entry carries a sha256 attribute" test "${#sha}" = 64
+jq -c '.clientId = "AAAA" + .clientId' <<<"$(secret-tool lookup application keeper profile default)" |
+    tr -d '\n' | secret-tool store --label="Keeper Secrets Manager config (default)" \
+    xdg:schema io.keeper.ksm.Config application keeper profile default sha256 "$sha"
+run_kk exec-config -- "$KS" get "$LOGIN"
+expect_kk_fail "a tampered config is refused" 7 "integrity check"
+check "nothing ran with the tampered config" test ! -s "$OUT"
+
+# a config copied under another profile does not verify either
+secret-tool lookup application keeper profile default | tr -d '\n' |
+    secret-tool store --label=copy xdg:schema io.keeper.ksm.Config \
+    application keeper profile other sha256 "$sha"
+run_kk config-show --profile other
+expect_kk_fail "a config moved to another profile is refused" 7 "integrity check"
+
+# a fresh config-store replaces the tampered entry
+ks_init "$CFG"
+run_kk config-store <"$CFG"
+rm -f "$CFG"
+run_kk exec-config -- "$KS" get "$LOGIN"
+expect_ok "config-store again heals the profile"
+check "still one config entry for the profile" \
+    test "$(secret-tool search --all application keeper profile default 2>&1 | grep -c '^\[')" = 1
+
+# locked: lock the login collection; no prompter can be shown here
+timeout "$TIMEOUT" gdbus call --session --dest org.freedesktop.secrets \
+    --object-path /org/freedesktop/secrets \
+    --method org.freedesktop.Secret.Service.Lock \
+    "['/org/freedesktop/secrets/collection/login']" >/dev/null
+run_kk config-show
+expect_kk_fail "a locked collection whose unlock cannot be shown" 6 "locked"
+check "no config on stdout when locked" test ! -s "$OUT"
+
+check_no_secrets
+done_testing

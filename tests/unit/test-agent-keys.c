@@ -1,0 +1,297 @@
+#include "config.h"
+
+/*
+ * keeper-agent's key loader and signer against the fixed keys in
+ * tests/integration/agent-vault.json (made once by ssh-keygen): the public
+ * blob must equal the one in the record's publicKey, and every signature
+ * must verify with an independent OpenSSL key built from that blob.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "ksm-int.h"
+#include "ksm-test.h"
+#include "json.h"
+#include "util/b64.h"
+#include "agent-keys.h"
+#include "agent-proto.h"
+#include "agent-wire.h"
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *s = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (s = calloc(1, (size_t)n + 1)) &&
+	    fread(s, 1, (size_t)n, f) != (size_t)n) {
+		free(s);
+		s = NULL;
+	}
+	fclose(f);
+	return s;
+}
+
+static int
+fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+{
+	OSSL_PARAM *p = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	int ok = p && c && EVP_PKEY_fromdata_init(c) == 1 &&
+	    EVP_PKEY_fromdata(c, out, EVP_PKEY_PUBLIC_KEY, p) == 1;
+
+	OSSL_PARAM_free(p);
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
+/* An OpenSSL public key from an SSH public key blob. */
+static EVP_PKEY *
+pub_from_blob(const uint8_t *blob, size_t len, char *type, size_t tsz)
+{
+	struct agent_rd rd = { blob, len };
+	const uint8_t *t, *a, *b;
+	size_t tl, al, bl;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *e = NULL, *n = NULL;
+	EVP_PKEY *pk = NULL;
+
+	if (agent_rd_string(&rd, &t, &tl, 64) != 0 || tl >= tsz)
+		goto out;
+	memcpy(type, t, tl);
+	type[tl] = '\0';
+	if (agent_rd_string(&rd, &a, &al, 4096) != 0)
+		goto out;
+	if (strcmp(type, "ssh-ed25519") != 0 &&
+	    agent_rd_string(&rd, &b, &bl, 4096) != 0)
+		goto out;
+	if (strcmp(type, "ssh-ed25519") == 0) {
+		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, al);
+	} else if (strcmp(type, "ssh-rsa") == 0) {
+		e = BN_bin2bn(a, (int)al, NULL);
+		n = BN_bin2bn(b, (int)bl, NULL);
+		if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+			fromdata("RSA", bld, &pk);
+	} else {
+		const char *g = al == 8 && !memcmp(a, "nistp256", 8) ?
+		    "P-256" : al == 8 && !memcmp(a, "nistp384", 8) ? "P-384" :
+		    "P-521";
+
+		if (OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, g, 0) &&
+		    OSSL_PARAM_BLD_push_octet_string(bld,
+		    OSSL_PKEY_PARAM_PUB_KEY, b, bl))
+			fromdata("EC", bld, &pk);
+	}
+out:
+	BN_free(e);
+	BN_free(n);
+	OSSL_PARAM_BLD_free(bld);
+	return pk;
+}
+
+/* Verify an SSH signature (string alg, string blob) over data. */
+static int
+verify(EVP_PKEY *pk, const char *keytype, const uint8_t *sig, size_t len,
+    const uint8_t *data, size_t dlen, const char *want_alg)
+{
+	struct agent_rd rd = { sig, len }, in;
+	const uint8_t *alg, *s, *r8, *s8;
+	size_t algl, sl, rl, ssl;
+	const EVP_MD *md = NULL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *der = NULL;
+	ECDSA_SIG *es = NULL;
+	int ok = 0, derlen;
+
+	if (agent_rd_string(&rd, &alg, &algl, 64) != 0 ||
+	    agent_rd_string(&rd, &s, &sl, 4096) != 0 ||
+	    agent_rd_end(&rd) != 0 || algl != strlen(want_alg) ||
+	    memcmp(alg, want_alg, algl) != 0)
+		goto out;
+	if (strcmp(want_alg, "rsa-sha2-256") == 0)
+		md = EVP_sha256();
+	else if (strcmp(want_alg, "rsa-sha2-512") == 0)
+		md = EVP_sha512();
+	else if (strcmp(want_alg, "ssh-rsa") == 0)
+		md = EVP_sha1();
+	else if (strncmp(keytype, "ecdsa", 5) == 0) {
+		md = strstr(keytype, "256") ? EVP_sha256() :
+		    strstr(keytype, "384") ? EVP_sha384() : EVP_sha512();
+		in.p = s;
+		in.len = sl;
+		if (agent_rd_string(&in, &r8, &rl, 80) != 0 ||
+		    agent_rd_string(&in, &s8, &ssl, 80) != 0 ||
+		    agent_rd_end(&in) != 0)
+			goto out;
+		es = ECDSA_SIG_new();
+		ECDSA_SIG_set0(es, BN_bin2bn(r8, (int)rl, NULL),
+		    BN_bin2bn(s8, (int)ssl, NULL));
+		if ((derlen = i2d_ECDSA_SIG(es, &der)) <= 0)
+			goto out;
+		s = der;
+		sl = (size_t)derlen;
+	}
+	ok = EVP_DigestVerifyInit(ctx, NULL, md, NULL, pk) == 1 &&
+	    EVP_DigestVerify(ctx, s, sl, data, dlen) == 1;
+out:
+	ECDSA_SIG_free(es);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static const cJSON *
+field(const cJSON *rec, const char *type)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, "fields"))
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(f,
+		    "type")), type) == 0)
+			return cJSON_GetArrayItem(cJSON_GetObjectItem(f,
+			    "value"), 0);
+	return NULL;
+}
+
+static void
+test_record(const cJSON *rec)
+{
+	static const uint8_t data[] = "data to sign";
+	struct ksmx_buf want = KSMX_BUF_INIT(8192);
+	struct ksmx_buf sig = KSMX_BUF_INIT(8192);
+	const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(rec,
+	    "title"));
+	const cJSON *kp = field(rec, "keyPair");
+	const char *priv = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
+	    "privateKey"));
+	const char *pub = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
+	    "publicKey"));
+	const char *pw = cJSON_GetStringValue(field(rec, "password"));
+	const char *sp, *ep;
+	struct agent_key *k = NULL;
+	const uint8_t *blob;
+	EVP_PKEY *pk = NULL;
+	char type[64];
+	size_t bl;
+	int r;
+
+	r = agent_key_load(priv, strlen(priv), pw, title, &k);
+	if (strstr(title, "encrypted")) {
+		T_OK(r == KSM_ECRYPTO && k == NULL &&
+		    strstr(ksm_error_last()->message, "passphrase"),
+		    "%s: refused with a clear error", title);
+		return;
+	}
+	if (!T_OK(r == 0, "%s: loads (%s)", title, ksm_error_last()->message))
+		return;
+	sp = strchr(pub, ' ') + 1;
+	ep = strchr(sp, ' ');
+	ksmx_b64_decode(&want, sp, ep ? (size_t)(ep - sp) : strlen(sp));
+	blob = agent_key_blob(k, &bl);
+	T_OK(bl == want.len && memcmp(blob, want.d, bl) == 0,
+	    "%s: public blob equals publicKey", title);
+	T_STREQ(agent_key_comment(k), title, "%s: comment", title);
+	pk = pub_from_blob(blob, bl, type, sizeof(type));
+	T_OK(pk != NULL, "%s: blob is a valid %s key", title, type);
+	if (strcmp(type, "ssh-rsa") == 0) {
+		static const struct { uint32_t f; const char *alg; } v[] = {
+			{ SSH_AGENT_RSA_SHA2_256, "rsa-sha2-256" },
+			{ SSH_AGENT_RSA_SHA2_512, "rsa-sha2-512" },
+			{ SSH_AGENT_RSA_SHA2_256 | SSH_AGENT_RSA_SHA2_512,
+			    "rsa-sha2-512" },
+			{ 0, "ssh-rsa" } };
+		size_t i;
+
+		for (i = 0; i < 4; i++) {
+			ksmx_buf_clear(&sig);
+			T_OK(agent_key_sign(k, data, sizeof(data), v[i].f,
+			    &sig) == 0 && verify(pk, type, sig.d, sig.len,
+			    data, sizeof(data), v[i].alg),
+			    "%s: flags %u sign %s, verifies", title,
+			    (unsigned)v[i].f, v[i].alg);
+		}
+	} else {
+		T_OK(agent_key_sign(k, data, sizeof(data), 0, &sig) == 0 &&
+		    verify(pk, type, sig.d, sig.len, data, sizeof(data), type),
+		    "%s: signature verifies", title);
+		T_OK(!verify(pk, type, sig.d, sig.len, data, 3, type),
+		    "%s: not for other data", title);
+	}
+	EVP_PKEY_free(pk);
+	agent_key_free(k);
+	ksmx_buf_clear(&sig);
+	ksmx_buf_clear(&want);
+}
+
+static void
+test_bad(void)
+{
+	static const char *bad[] = {
+		"",
+		"-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----\n",
+		"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n-----END OPENSSH PRIVATE KEY-----\n",
+		"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n",
+		"-----BEGIN OPENSSH PRIVATE KEY-----\n!!!!\n-----END OPENSSH PRIVATE KEY-----\n",
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEoEGhxjNHiHmQRZaQDZL6owA86DpN+jkARWI98RrUe9",
+	};
+	struct agent_key *k;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		k = NULL;
+		if (agent_key_load(bad[i], strlen(bad[i]), NULL, "x", &k) >= 0 ||
+		    k != NULL || ksm_error_last()->message[0] == '\0')
+			ok = 0;
+	}
+	T_OK(ok, "malformed keys refused with a message");
+}
+
+int
+main(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	const cJSON *rec;
+	cJSON *vault;
+	char *text;
+	int n = 0;
+
+	agent_keys_secure_init();
+	snprintf(path, sizeof(path), "%s/tests/integration/agent-vault.json",
+	    top ? top : ".");
+	text = slurp(path);
+	vault = text ? cJSON_Parse(text) : NULL;
+	if (!T_OK(vault != NULL, "read %s", path))
+		return ksm_test_done();
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItem(vault, "records")) {
+		const cJSON *d = cJSON_GetObjectItem(rec, "data");
+
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d,
+		    "type")), "sshKeys") != 0)
+			continue;
+		test_record(d);
+		n++;
+	}
+	T_OK(n == 6, "six key records");
+	test_bad();
+	ksmx_json_free(vault);
+	free(text);
+	return ksm_test_done();
+}
