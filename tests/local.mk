@@ -191,3 +191,6 @@ EXTRA_DIST += tests/integration/git.sh tests/integration/git-vault.json
 # keeper-agent under real ssh-add, ssh-keygen -Y and sshd
 TESTS += tests/integration/ssh-agent.sh
 EXTRA_DIST += tests/integration/ssh-agent.sh
+# keeper-keyring under a real gnome-keyring on a private session bus
+TESTS += tests/integration/keyring.sh
+EXTRA_DIST += tests/integration/keyring.sh

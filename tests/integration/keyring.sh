@@ -14,8 +14,10 @@ if [ -z "${KR_IN_SESSION:-}" ]; then
 		fi
 	done
 	export KR_IN_SESSION=1
-	exec dbus-run-session -- bash "$0" "$@" 2>&1 >&3 3>&- |
+	# a pipeline runs in a subshell, so exit with the test's own status
+	dbus-run-session -- bash "$0" "$@" 2>&1 >&3 3>&- |
 	    grep -v 'Failed to set fd limit' >&2
+	exit "${PIPESTATUS[0]}"
 fi 3>&1
 
 . "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
