@@ -22,6 +22,7 @@
 /* What the global options set; the verbs read it. */
 struct cli {
 	const char	*config_path;	/* --config before the verb, or NULL */
+	int		 verbose;	/* --verbose: say where answers came from */
 };
 
 struct cli_verb {
@@ -44,6 +45,10 @@ int	cmd_download(struct cli *cli, int argc, char **argv);
 void	cmd_download_usage(FILE *out);
 int	cmd_exec(struct cli *cli, int argc, char **argv);
 void	cmd_exec_usage(FILE *out);
+int	cmd_cache(struct cli *cli, int argc, char **argv);
+void	cmd_cache_usage(FILE *out);
+/* cmd-cache.c: --verbose reports of cached answers on stderr. */
+void	cli_cache_verbose(ksm_client *client);
 
 /* cmd-get-notation.c: get with notations (list style). */
 int	cli_get_notations(struct cli *cli, const char *config,

@@ -29,5 +29,7 @@ cli_client_open(ksm_client **out, const struct cli *cli,
 		return r;
 	if ((r = ksm_client_new(out, &o)) != 0)
 		return cli_ksm_fail(r);
+	if (cli->verbose)
+		cli_cache_verbose(*out);
 	return 0;
 }

@@ -24,7 +24,7 @@ cmd_init_usage(FILE *out)
 	fprintf(out,
 	    "usage: %s init [--token TOKEN|-] [--host HOST[:PORT]]\n"
 	    "                      [--server-key ID:KEY] [--ca-file FILE]\n"
-	    "                      [--config FILE]\n"
+	    "                      [--config FILE | --keyring[=PROFILE]]\n"
 	    "\n"
 	    "Bind this machine to a Keeper Secrets Manager application with a\n"
 	    "one-time token ([REGION:]KEY, e.g. US:XXXX) and write the\n"
@@ -42,6 +42,12 @@ cmd_init_usage(FILE *out)
 	    "      --ca-file FILE CA bundle to verify the server's certificate\n"
 	    "  -c, --config FILE  where to write the configuration (default:\n"
 	    "                     ~/.config/keeper/ksm-config.json)\n"
+	    "      --keyring[=PROFILE]\n"
+	    "                     store the configuration in the desktop keyring\n"
+	    "                     (Secret Service; profile 'default') instead of\n"
+	    "                     a file; read it back with KSM_CONFIG_KEYRING=1\n"
+	    "                     or --config keyring:PROFILE.  No keyring is an\n"
+	    "                     error, never a quiet switch to a file\n"
 	    "  -h, --help         show this help\n", PROGNAME);
 }
 
@@ -106,6 +112,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		{ "server-key",	required_argument,	NULL, 'k' },
 		{ "ca-file",	required_argument,	NULL, 'a' },
 		{ "config",	required_argument,	NULL, 'c' },
+		{ "keyring",	optional_argument,	NULL, 'K' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
@@ -114,7 +121,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	ksm_client *client = NULL;
 	const char *token = NULL, *config = NULL, *host = NULL,
 	    *ca_file = NULL, *server_key = NULL, *path;
-	char tokbuf[TOKEN_MAX], *key_id = NULL, *colon;
+	char tokbuf[TOKEN_MAX], *key_id = NULL, *colon, *kr_path = NULL;
 	int c, r;
 
 	while ((c = cli_getopt(&st, argc, argv, "+:t:c:h", longopts)) != -1) {
@@ -134,19 +141,37 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'K':	/* --keyring[=PROFILE]: "keyring:PROFILE" */
+			free(kr_path);
+			if ((kr_path = malloc(strlen(optarg != NULL ? optarg :
+			    "") + sizeof("keyring:"))) == NULL)
+				return cli_fail("out of memory");
+			strcpy(kr_path, "keyring:");
+			strcat(kr_path, optarg != NULL ? optarg : "");
+			break;
 		case 'h':
+			free(kr_path);
 			cmd_init_usage(stdout);
 			return CLI_EXIT_OK;
 		default:
+			free(kr_path);
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("init", "unexpected argument '%s' (the "
+	if (kr_path != NULL && config != NULL)
+		r = cli_usage_error("init", "--keyring and --config both say "
+		    "where the configuration goes: give one");
+	else if (optind < argc)
+		r = cli_usage_error("init", "unexpected argument '%s' (the "
 		    "token goes after --token, or on stdin with --token -)",
 		    argv[optind]);
-	if ((r = cli_options_init(&o, cli, config)) != 0)
+	else
+		r = cli_options_init(&o, cli, kr_path != NULL ? kr_path :
+		    config);
+	if (r != 0) {
+		free(kr_path);
 		return r;
+	}
 	o.hostname = host;
 	o.ca_file = ca_file;
 	if (server_key != NULL) {
@@ -168,16 +193,28 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		token = tokbuf;
 	}
 	if ((r = ksm_client_init_token(&client, &o, token)) != 0) {
+		/* no keyring (module, bus, provider): the file is the user's
+		 * call, never ours */
+		if (kr_path != NULL && r == KSM_EIO)
+			fprintf(stderr, "hint: nothing was bound or written; "
+			    "to keep the configuration in a file (mode 0600) "
+			    "instead, run init again without --keyring\n");
 		r = cli_ksm_fail(r);
 		goto out;
 	}
 	path = ksm_client_config_path(client);
-	printf("bound; configuration written to '%s'\n",
-	    path != NULL ? path : "(memory)");
+	if (kr_path != NULL)
+		printf("bound; configuration stored in the keyring "
+		    "(profile '%s')\n", kr_path[8] != '\0' ? kr_path + 8 :
+		    "default");
+	else
+		printf("bound; configuration written to '%s'\n",
+		    path != NULL ? path : "(memory)");
 	r = CLI_EXIT_OK;
  out:
 	ksmx_wipe_array(tokbuf);
 	free(key_id);
+	free(kr_path);
 	ksm_client_free(client);
 	return r;
 }

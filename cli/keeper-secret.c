@@ -23,6 +23,8 @@ static const struct cli_verb verbs[] = {
 	  "save a file attachment" },
 	{ "exec",	cmd_exec,	cmd_exec_usage,
 	  "run a command with keeper:// references resolved" },
+	{ "cache",	cmd_cache,	cmd_cache_usage,
+	  "show or clear the cache of Keeper's answers" },
 };
 
 static void
@@ -31,7 +33,7 @@ usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-	    "usage: %s [--config FILE] <command> [options] [args]\n"
+	    "usage: %s [--config FILE] [--verbose] <command> [options] [args]\n"
 	    "       %s --help | --version\n"
 	    "\n"
 	    "Read secrets from Keeper Secrets Manager.\n"
@@ -45,6 +47,8 @@ usage(FILE *out)
 	    "  -c, --config FILE  configuration file (default: $KSM_CONFIG,\n"
 	    "                     $KSM_CONFIG_FILE, then\n"
 	    "                     ~/.config/keeper/ksm-config.json)\n"
+	    "  -v, --verbose      say on stderr when an answer came from\n"
+	    "                     the cache, and how old it is\n"
 	    "  -h, --help         show this help; '%s <command> --help'\n"
 	    "                     for a command\n"
 	    "  -V, --version      show the version\n"
@@ -88,14 +92,15 @@ main(int argc, char **argv)
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
+		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct cli_opt st = CLI_OPT_INIT(NULL);
-	struct cli cli = { NULL };
+	struct cli cli = { NULL, 0 };
 	const struct cli_verb *v;
 	int c, r;
 
-	while ((c = cli_getopt(&st, argc, argv, "+:c:hV", longopts)) != -1) {
+	while ((c = cli_getopt(&st, argc, argv, "+:c:hVv", longopts)) != -1) {
 		switch (c) {
 		case 'c':
 			cli.config_path = optarg;
@@ -103,6 +108,9 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
+		case 'v':
+			cli.verbose = 1;
+			break;
 		case 'V':
 			printf("%s (%s) %s\n", PROGNAME, PACKAGE_NAME,
 			    PACKAGE_VERSION);

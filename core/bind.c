@@ -80,18 +80,15 @@ check_existing(const char *path, const char *client_id,
     struct ksm_config **same)
 {
 	struct ksm_config *old = NULL;
-	struct stat st;
 	const char *id;
 	int r;
 
 	*same = NULL;
-	if (stat(path, &st) != 0) {
-		if (errno == ENOENT)
-			return 0;
-		return ksm__err_errno(KSM_EIO, "cannot check '%s'", path);
-	}
-	if ((r = ksm_config__load(&old, path, NULL)) != 0)
+	/* a file, or "keyring:PROFILE" (which must be reachable now) */
+	if ((r = ksm_config__load_existing(&old, path)) != 0)
 		return r;
+	if (old == NULL)
+		return 0;
 	id = ksm_config__get(old, KSM_CFG_CLIENT_ID);
 	if (id == NULL || strcmp(id, client_id) != 0) {
 		ksm_config__free(old);

@@ -46,6 +46,11 @@ struct ksm_client {
 	unsigned int	 flags;
 	int		 binding;	/* do not persist config changes yet */
 	struct ksm_client_hooks hooks;	/* always filled in (defaults) */
+	/* the cross-process cache (cache.c); ttl 0: off */
+	unsigned int	 cache_ttl_ms;
+	unsigned int	 cache_max_age_ms;
+	void		(*cache_notify)(void *ctx, const ksm_cache_event *ev);
+	void		*cache_notify_ctx;
 };
 
 /* Fill NULL hooks with the defaults. */

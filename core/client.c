@@ -15,6 +15,7 @@
 #include "client-int.h"
 #include "http.h"
 #include "json.h"
+#include "cache.h"
 #include "util/b64.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS	10000u
@@ -309,6 +310,10 @@ ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
 	    &ul) == 0)
 		c->max_throttle_wait_ms = (unsigned int)ul;	/* 0: fail at once */
 	c->flags = opts != NULL ? opts->flags : 0;
+	ksm_cache__settings(&c->cache_ttl_ms, &c->cache_max_age_ms);
+	/* recorded exchanges (test hooks) never meet the cache unless asked */
+	if (hooks != NULL && hooks->perform != NULL)
+		c->cache_ttl_ms = 0;
 	*out = c;
 	return 0;
 nomem:
@@ -453,7 +458,8 @@ ksm_client__absorb_binding(struct ksm_client *c, const void *plain,
 	ksmx_wipe_array(c->client_key);
 	c->have_client_key = 0;
 	r = 0;
-	if (!c->binding && ksm_config__path(c->cfg) != NULL)
+	if (!c->binding && (ksm_config__path(c->cfg) != NULL ||
+	    ksm_config__keyring(c->cfg) != NULL))
 		r = ksm_config__save(c->cfg);
 out:
 	ksmx_strfree(ak_b64);
@@ -468,7 +474,7 @@ out:
  * ETOKEN, absorb a binding answer; the decrypted body is left in plain.
  */
 static int
-fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
+net_fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
     size_t n_uids, struct ksmx_buf *plain)
 {
 	char *payload = NULL;
@@ -488,6 +494,16 @@ fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
 	if (r == 0 && !was_bound)
 		r = ksm_client__absorb_binding(c, plain->d, plain->len);
 	return r;
+}
+
+/* A bound client goes through the cross-process cache (cache.c). */
+static int
+fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
+    size_t n_uids, struct ksmx_buf *plain)
+{
+	if (!c->have_app_key)
+		return net_fetch(c, endpoint, uids, n_uids, plain);
+	return ksm_cache__fetch(c, endpoint, uids, n_uids, plain, net_fetch);
 }
 
 int

@@ -19,6 +19,7 @@
 #include "ksm-config.h"
 #include "json.h"
 #include "util/b64.h"
+#include "keyring-module.h"
 
 #define DEFAULT_SUBPATH		"/keeper/ksm-config.json"
 #define MAX_CONFIG_TEXT		(2u * KSM_MAX_CONFIG_FILE)	/* bytes */
@@ -27,6 +28,7 @@
 struct ksm_config {
 	cJSON	*obj;		/* object of string members, owned */
 	char	*path;		/* where save() writes; NULL: memory only */
+	char	*keyring;	/* or the keyring profile save() writes */
 };
 
 static const char *const known_keys[] = {
@@ -274,6 +276,76 @@ load_file(struct ksm_config **out, const char *path)
 	return r;
 }
 
+#define KR_STRICT	0	/* any failure is an error */
+#define KR_MISSING_OK	1	/* no entry for the profile: return 1 */
+#define KR_FALLBACK	2	/* no entry, bus, provider or module: 1 */
+
+/*
+ * From the desktop keyring (config-keyring.c).  1 (nothing loaded) in the
+ * cases how allows, for the caller to go on; a locked or tampered entry
+ * is an error whatever how says: never a silent downgrade.
+ */
+static int
+load_keyring(struct ksm_config **out, const char *profile, int how)
+{
+	char source[SOURCE_MAX], *text = NULL;
+	int r, kr;
+
+	r = ksm_config__keyring_load(&text, profile, &kr);
+	if (r != 0 && ((how != KR_STRICT && kr == KSM_KR_ENOTFOUND) ||
+	    (how == KR_FALLBACK && (kr == KSM_KR_ENOBUS ||
+	    kr == KSM_KR_ENOPROVIDER || kr == KSM_KR_ENOMODULE)))) {
+		ksm_error_clear();
+		return 1;
+	}
+	if (r != 0)
+		return r;
+	(void)snprintf(source, sizeof(source), "the keyring entry for "
+	    "profile '%s'", profile);
+	if ((r = load_text(out, text, source)) == 0 &&
+	    ((*out)->keyring = ksmx_strdup(profile)) == NULL) {
+		ksm_config__free(*out);
+		*out = NULL;
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+	}
+	ksmx_strfree(text);
+	return r;
+}
+
+/* A file path, or "keyring:PROFILE". */
+static int
+load_path(struct ksm_config **out, const char *path)
+{
+	const char *profile = ksm_config__keyring_profile(path);
+
+	return profile != NULL ? load_keyring(out, profile, KR_STRICT) :
+	    load_file(out, path);
+}
+
+/*
+ * $KSM_CONFIG_KEYRING: 0/unset, 1 (the keyring, or fail) or fallback (the
+ * keyring, else on to the files), profile $KSM_KEYRING_PROFILE.  1 when
+ * the caller should go on.
+ */
+static int
+load_env_keyring(struct ksm_config **out)
+{
+	const char *v = env_get("KSM_CONFIG_KEYRING"), *profile;
+
+	if (v == NULL || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
+		return 1;
+	if ((profile = env_get("KSM_KEYRING_PROFILE")) == NULL)
+		profile = "default";
+	if (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
+		return load_keyring(out, profile, KR_STRICT);
+	if (strcmp(v, "fallback") == 0)
+		return load_keyring(out, profile, KR_FALLBACK);
+	(void)ksm__err(KSM_ECONFIG, "KSM_CONFIG_KEYRING is '%.40s'", v);
+	ksm__err_hint("set it to 1 (the keyring only), fallback (the keyring, "
+	    "else the config file) or 0");
+	return KSM_ECONFIG;
+}
+
 int
 ksm_config__default_path(char **out)
 {
@@ -325,6 +397,18 @@ ksm_config__new(struct ksm_config **out, const char *path)
 		r = ksm__err(KSM_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (ksm_config__keyring_profile(path) != NULL) {
+		if ((r = config_alloc(out, obj, NULL)) != 0)
+			goto out;
+		obj = NULL;		/* transferred */
+		if (((*out)->keyring = ksmx_strdup(
+		    ksm_config__keyring_profile(path))) == NULL) {
+			ksm_config__free(*out);
+			*out = NULL;
+			r = ksm__err(KSM_ENOMEM, "out of memory");
+		}
+		goto out;
+	}
 	if ((r = config_alloc(out, obj, path)) != 0)
 		goto out;
 	obj = NULL;			/* transferred */
@@ -356,11 +440,13 @@ ksm_config__load(struct ksm_config **out, const char *path,
 	if (string != NULL)
 		return load_text(out, string, "the configuration string");
 	if (path != NULL && *path != '\0')
-		return load_file(out, path);
+		return load_path(out, path);
 	if ((v = env_get("KSM_CONFIG")) != NULL)
 		return load_text(out, v, "$KSM_CONFIG");
+	if ((r = load_env_keyring(out)) != 1)
+		return r;
 	if ((v = env_get("KSM_CONFIG_FILE")) != NULL)
-		return load_file(out, v);
+		return load_path(out, v);
 	if ((r = ksm_config__default_path(&def)) != 0)
 		return r;
 	r = load_file(out, def);
@@ -503,6 +589,45 @@ ksm_config__to_json(const struct ksm_config *cfg)
 	return (char *)ksmx_buf_take(&b, NULL);
 }
 
+static int
+save_keyring(const struct ksm_config *cfg)
+{
+	struct ksmx_buf b = KSMX_BUF_INIT(KSM_MAX_CONFIG_FILE);
+	int r;
+
+	if ((r = serialise(&b, cfg)) != 0 || (r = ksmx_buf_cstr(&b)) != 0)
+		r = ksm__err(r, "cannot serialise the configuration");
+	else
+		r = ksm_config__keyring_store(cfg->keyring,
+		    (const char *)b.d);
+	ksmx_buf_clear(&b);
+	return r;
+}
+
+const char *
+ksm_config__keyring(const struct ksm_config *cfg)
+{
+	return cfg != NULL ? cfg->keyring : NULL;
+}
+
+int
+ksm_config__load_existing(struct ksm_config **out, const char *path)
+{
+	const char *profile;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && path != NULL);
+	*out = NULL;
+	if ((profile = ksm_config__keyring_profile(path)) == NULL) {
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			return 0;
+		return load_file(out, path);
+	}
+	/* the keyring must be usable (bus, provider, unlocked) to bind */
+	r = load_keyring(out, profile, KR_MISSING_OK);
+	return r == 1 ? 0 : r;
+}
+
 int
 ksm_config__save(const struct ksm_config *cfg)
 {
@@ -510,6 +635,8 @@ ksm_config__save(const struct ksm_config *cfg)
 	int r;
 
 	KSM_ASSERT_ARG(cfg != NULL);
+	if (cfg->keyring != NULL)
+		return save_keyring(cfg);
 	if (cfg->path == NULL)
 		return 0;		/* in memory: nothing to write */
 	if ((r = serialise(&b, cfg)) != 0 ||
@@ -534,5 +661,6 @@ ksm_config__free(struct ksm_config *cfg)
 		return;
 	ksmx_json_free(cfg->obj);
 	free(cfg->path);
+	free(cfg->keyring);
 	free(cfg);
 }

@@ -20,6 +20,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "ksm-int.h"
 #include "crypto.h"
@@ -70,49 +71,57 @@ ksm_crypto__random(void *out, size_t n)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- GCM */
+/* ------------------------------------------------------ AES (GCM, CBC) */
 
-int
-ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
-    const uint8_t iv[12], const void *pt, size_t pt_len)
+/*
+ * One AES-256 pass for both modes, so the bounds, the wiping and the
+ * OpenSSL call order live in one place.  Appends IV || ct [|| tag];
+ * tag_len is 16 for GCM (aad allowed), 0 for CBC (ct_len includes the
+ * PKCS#7 padding).  On failure nothing is appended and the space that
+ * was written is wiped.
+ */
+static int
+aes_seal(struct ksmx_buf *out, const EVP_CIPHER *cipher,
+    const uint8_t key[32], const uint8_t *iv, size_t iv_len,
+    const void *aad, size_t aad_len, const void *pt, size_t pt_len,
+    size_t ct_len, size_t tag_len)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	size_t len0;
 	uint8_t *p;
-	int n, r;
+	int n = 0, n2, r;
 
 	if (out == NULL || key == NULL || iv == NULL ||
-	    (pt == NULL && pt_len != 0))
+	    (aad == NULL && aad_len != 0) || (pt == NULL && pt_len != 0))
 		return KSM_EINVAL;
-	if (pt_len > MAX_EVP_LEN)
+	if (pt_len > MAX_EVP_LEN || aad_len > MAX_EVP_LEN)
 		return KSM_ETOOBIG;
 	len0 = out->len;
-	if ((r = ksmx_buf_reserve(out,
-	    KSM_GCM_IV_LEN + pt_len + KSM_GCM_TAG_LEN)) != 0)
+	if ((r = ksmx_buf_reserve(out, iv_len + ct_len + tag_len)) != 0)
 		return r;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
 		r = KSM_ENOMEM;
 		goto out;
 	}
 	p = out->d + out->len;
-	memcpy(p, iv, KSM_GCM_IV_LEN);
-	p += KSM_GCM_IV_LEN;
+	memcpy(p, iv, iv_len);
+	p += iv_len;
 	r = KSM_ECRYPTO;
-	if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_gcm(), key, iv, NULL) != 1)
+	if (EVP_EncryptInit_ex2(ctx, cipher, key, iv, NULL) != 1)
+		goto out;
+	if (aad_len > 0 &&
+	    EVP_EncryptUpdate(ctx, NULL, &n2, aad, (int)aad_len) != 1)
 		goto out;
 	/* out == NULL would make it AAD: skip the call for empty input */
-	if (pt_len > 0) {
-		if (EVP_EncryptUpdate(ctx, p, &n, pt, (int)pt_len) != 1 ||
-		    (size_t)n != pt_len)
-			goto out;
-		p += n;
-	}
-	if (EVP_EncryptFinal_ex(ctx, p, &n) != 1 || n != 0)
+	if (pt_len > 0 && EVP_EncryptUpdate(ctx, p, &n, pt, (int)pt_len) != 1)
 		goto out;
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, KSM_GCM_TAG_LEN,
-	    p) != 1)
+	if (EVP_EncryptFinal_ex(ctx, p + n, &n2) != 1 ||
+	    (size_t)n + (size_t)n2 != ct_len)
 		goto out;
-	out->len += KSM_GCM_IV_LEN + pt_len + KSM_GCM_TAG_LEN;
+	if (tag_len > 0 && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
+	    (int)tag_len, p + ct_len) != 1)
+		goto out;
+	out->len += iv_len + ct_len + tag_len;
 	r = 0;
  out:
 	EVP_CIPHER_CTX_free(ctx);
@@ -124,39 +133,24 @@ ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
 	return r;
 }
 
-int
-ksm_crypto__gcm_encrypt(struct ksmx_buf *out, const uint8_t key[32],
-    const void *pt, size_t pt_len)
+/*
+ * The reverse: appends the plaintext of ct.  tag (16 bytes) given means
+ * GCM; NULL means CBC with PKCS#7.  Unauthenticated or padding bytes
+ * that land in the buffer past the result are wiped.
+ */
+static int
+aes_open(struct ksmx_buf *out, const EVP_CIPHER *cipher,
+    const uint8_t key[32], const uint8_t *iv, const void *aad,
+    size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t *tag)
 {
-	uint8_t iv[KSM_GCM_IV_LEN];
-	int r;
-
-	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0)
-		return r;
-	return ksm_crypto__gcm_encrypt_iv(out, key, iv, pt, pt_len);
-}
-
-int
-ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
-    const void *in, size_t in_len)
-{
-	const uint8_t *iv = in, *ct, *tag;
 	EVP_CIPHER_CTX *ctx = NULL;
 	uint8_t tagcopy[KSM_GCM_TAG_LEN];
-	size_t ct_len, len0;
 	uint8_t *p;
-	int n, r;
+	int n = 0, n2 = 0, r;
 
-	if (out == NULL || key == NULL || (in == NULL && in_len != 0))
-		return KSM_EINVAL;
-	if (in_len < KSM_GCM_IV_LEN + KSM_GCM_TAG_LEN)
-		return KSM_ECRYPTO;
-	ct_len = in_len - KSM_GCM_IV_LEN - KSM_GCM_TAG_LEN;
-	if (ct_len > MAX_EVP_LEN)
+	if (ct_len > MAX_EVP_LEN || aad_len > MAX_EVP_LEN)
 		return KSM_ETOOBIG;
-	ct = iv + KSM_GCM_IV_LEN;
-	tag = ct + ct_len;
-	len0 = out->len;
+	/* one Update over the whole input writes at most ct_len bytes */
 	if ((r = ksmx_buf_reserve(out, ct_len)) != 0)
 		return r;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
@@ -165,80 +159,92 @@ ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 	}
 	p = out->d + out->len;
 	r = KSM_ECRYPTO;
-	if (EVP_DecryptInit_ex2(ctx, EVP_aes_256_gcm(), key, iv, NULL) != 1)
+	if (EVP_DecryptInit_ex2(ctx, cipher, key, iv, NULL) != 1)
 		goto out;
-	if (ct_len > 0) {
-		if (EVP_DecryptUpdate(ctx, p, &n, ct, (int)ct_len) != 1 ||
-		    (size_t)n != ct_len)
+	if (aad_len > 0 &&
+	    EVP_DecryptUpdate(ctx, NULL, &n2, aad, (int)aad_len) != 1)
+		goto out;
+	if (ct_len > 0 && EVP_DecryptUpdate(ctx, p, &n, ct, (int)ct_len) != 1)
+		goto out;
+	if (tag != NULL) {
+		memcpy(tagcopy, tag, sizeof(tagcopy));	/* ctrl wants non-const */
+		if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+		    KSM_GCM_TAG_LEN, tagcopy) != 1)
 			goto out;
-		p += n;
 	}
-	memcpy(tagcopy, tag, sizeof(tagcopy));	/* the ctrl wants non-const */
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, KSM_GCM_TAG_LEN,
-	    tagcopy) != 1)
+	/* bad tag or bad padding */
+	if (EVP_DecryptFinal_ex(ctx, p + n, &n2) != 1)
 		goto out;
-	if (EVP_DecryptFinal_ex(ctx, p, &n) != 1 || n != 0)
-		goto out;			/* bad tag */
-	out->len += ct_len;
+	out->len += (size_t)n + (size_t)n2;
 	r = 0;
  out:
 	EVP_CIPHER_CTX_free(ctx);
-	if (r != 0) {
-		/* unauthenticated plaintext may sit past len: wipe it */
-		if (out->d != NULL)
-			ksmx_wipe(out->d + len0, out->alloc - len0);
+	if (out->d != NULL && out->alloc > out->len)
+		ksmx_wipe(out->d + out->len, out->alloc - out->len);
+	if (r != 0)
 		ERR_clear_error();
-	}
 	return r;
 }
 
-/* ---------------------------------------------------------------- CBC */
+int
+ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
+    const uint8_t iv[12], const void *pt, size_t pt_len)
+{
+	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
+	    NULL, 0, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
+}
+
+int
+ksm_crypto__gcm_encrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
+    const void *aad, size_t aad_len, const void *pt, size_t pt_len)
+{
+	uint8_t iv[KSM_GCM_IV_LEN];
+	int r;
+
+	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0)
+		return r;
+	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
+	    aad, aad_len, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
+}
+
+int
+ksm_crypto__gcm_encrypt(struct ksmx_buf *out, const uint8_t key[32],
+    const void *pt, size_t pt_len)
+{
+	return ksm_crypto__gcm_encrypt_aad(out, key, NULL, 0, pt, pt_len);
+}
+
+int
+ksm_crypto__gcm_decrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
+    const void *aad, size_t aad_len, const void *in, size_t in_len)
+{
+	const uint8_t *iv = in;
+	size_t ct_len;
+
+	if (out == NULL || key == NULL || (aad == NULL && aad_len != 0) ||
+	    (in == NULL && in_len != 0))
+		return KSM_EINVAL;
+	if (in_len < KSM_GCM_IV_LEN + KSM_GCM_TAG_LEN)
+		return KSM_ECRYPTO;
+	ct_len = in_len - KSM_GCM_IV_LEN - KSM_GCM_TAG_LEN;
+	return aes_open(out, EVP_aes_256_gcm(), key, iv, aad, aad_len,
+	    iv + KSM_GCM_IV_LEN, ct_len, iv + KSM_GCM_IV_LEN + ct_len);
+}
+
+int
+ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
+    const void *in, size_t in_len)
+{
+	return ksm_crypto__gcm_decrypt_aad(out, key, NULL, 0, in, in_len);
+}
 
 int
 ksm_crypto__cbc_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[16], const void *pt, size_t pt_len)
 {
-	EVP_CIPHER_CTX *ctx = NULL;
-	size_t ct_len, len0;
-	uint8_t *p;
-	int n, n2, r;
-
-	if (out == NULL || key == NULL || iv == NULL ||
-	    (pt == NULL && pt_len != 0))
-		return KSM_EINVAL;
-	if (pt_len > MAX_EVP_LEN)
-		return KSM_ETOOBIG;
-	ct_len = (pt_len / KSM_CBC_IV_LEN + 1) * KSM_CBC_IV_LEN;
-	len0 = out->len;
-	if ((r = ksmx_buf_reserve(out, KSM_CBC_IV_LEN + ct_len)) != 0)
-		return r;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	p = out->d + out->len;
-	memcpy(p, iv, KSM_CBC_IV_LEN);
-	p += KSM_CBC_IV_LEN;
-	r = KSM_ECRYPTO;
-	n = 0;
-	if (EVP_EncryptInit_ex2(ctx, EVP_aes_256_cbc(), key, iv, NULL) != 1)
-		goto out;
-	if (pt_len > 0 &&
-	    EVP_EncryptUpdate(ctx, p, &n, pt, (int)pt_len) != 1)
-		goto out;
-	if (EVP_EncryptFinal_ex(ctx, p + n, &n2) != 1 ||
-	    (size_t)n + (size_t)n2 != ct_len)
-		goto out;
-	out->len += KSM_CBC_IV_LEN + ct_len;
-	r = 0;
- out:
-	EVP_CIPHER_CTX_free(ctx);
-	if (r != 0) {
-		if (out->d != NULL)
-			ksmx_wipe(out->d + len0, out->alloc - len0);
-		ERR_clear_error();
-	}
-	return r;
+	return aes_seal(out, EVP_aes_256_cbc(), key, iv, KSM_CBC_IV_LEN,
+	    NULL, 0, pt, pt_len,
+	    (pt_len / KSM_CBC_IV_LEN + 1) * KSM_CBC_IV_LEN, 0);
 }
 
 int
@@ -258,41 +264,13 @@ ksm_crypto__cbc_decrypt(struct ksmx_buf *out, const uint8_t key[32],
     const void *in, size_t in_len)
 {
 	const uint8_t *iv = in;
-	EVP_CIPHER_CTX *ctx = NULL;
-	size_t ct_len;
-	uint8_t *p;
-	int n, n2, r;
 
 	if (out == NULL || key == NULL || (in == NULL && in_len != 0))
 		return KSM_EINVAL;
 	if (in_len < 2 * KSM_CBC_IV_LEN || in_len % KSM_CBC_IV_LEN != 0)
 		return KSM_ECRYPTO;
-	ct_len = in_len - KSM_CBC_IV_LEN;
-	if (ct_len > MAX_EVP_LEN)
-		return KSM_ETOOBIG;
-	/* one Update over the whole input writes at most ct_len bytes */
-	if ((r = ksmx_buf_reserve(out, ct_len)) != 0)
-		return r;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	p = out->d + out->len;
-	r = KSM_ECRYPTO;
-	if (EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), key, iv, NULL) != 1 ||
-	    EVP_DecryptUpdate(ctx, p, &n, iv + KSM_CBC_IV_LEN,
-	    (int)ct_len) != 1 ||
-	    EVP_DecryptFinal_ex(ctx, p + n, &n2) != 1)	/* bad padding */
-		goto out;
-	out->len += (size_t)n + (size_t)n2;
-	r = 0;
- out:
-	EVP_CIPHER_CTX_free(ctx);
-	if (out->d != NULL && out->alloc > out->len)
-		ksmx_wipe(out->d + out->len, out->alloc - out->len);
-	if (r != 0)
-		ERR_clear_error();
-	return r;
+	return aes_open(out, EVP_aes_256_cbc(), key, iv, NULL, 0,
+	    iv + KSM_CBC_IV_LEN, in_len - KSM_CBC_IV_LEN, NULL);
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -544,6 +522,139 @@ ksm_eckey__generate(ksm_eckey **out)
 	return 0;
 }
 
+/* One DER TLV of tag `tag` (class and constructed bit included) at
+ * [*p, end): its contents in [*c, *c + *n); *p moves past it. */
+static int
+der_tlv(const unsigned char **p, const unsigned char *end, int tag,
+    const unsigned char **c, long *n)
+{
+	const unsigned char *q = *p;
+	int t, cls, ret;
+
+	if (q >= end)
+		return 0;
+	ret = ASN1_get_object(&q, n, &t, &cls, (long)(end - q));
+	if ((ret & 0x80) || ret == 0x21 || *n > end - q)
+		return 0;	/* error, indefinite length, overrun */
+	if ((t | cls | (ret & V_ASN1_CONSTRUCTED)) != tag || t > 30)
+		return 0;
+	*c = q;
+	*p = q + *n;
+	return 1;
+}
+
+/*
+ * The fast path of ksm_eckey__from_pkcs8 for what every SDK writes: a
+ * PKCS#8 PrivateKeyInfo (ecPublicKey, prime256v1) around an ECPrivateKey
+ * (version 1, a 32-byte scalar, optional [0] parameters, optional [1]
+ * public key).  OpenSSL 3's generic decoder (d2i_AutoPrivateKey) walks
+ * every provider's key managers and costs a third of a cached `get`.
+ * Anything else returns 0 and the caller takes the generic path.
+ */
+static int
+pkcs8_p256_fast(uint8_t scalar[EC_SCALAR_LEN], uint8_t pub[KSM_EC_POINT_LEN],
+    int *have_pub, const unsigned char *der, size_t len)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	const ASN1_OBJECT *alg, *param_oid;
+	const X509_ALGOR *algor;
+	const void *pval;
+	const unsigned char *p = der, *pk, *end, *c, *seq;
+	long n;
+	int pklen, ptype, ok = 0;
+
+	*have_pub = 0;
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) == NULL ||
+	    (size_t)(p - der) != len ||
+	    PKCS8_pkey_get0(&alg, &pk, &pklen, &algor, p8) != 1 ||
+	    OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey)
+		goto out;
+	X509_ALGOR_get0(&param_oid, &ptype, &pval, algor);
+	if (ptype != V_ASN1_OBJECT ||
+	    OBJ_obj2nid(pval) != NID_X9_62_prime256v1)
+		goto out;
+	/* ECPrivateKey ::= SEQUENCE { 1, OCTET STRING, [0]?, [1]? } */
+	p = pk;
+	end = pk + pklen;
+	if (!der_tlv(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &seq, &n) ||
+	    p != end)
+		goto out;
+	p = seq;
+	end = seq + n;
+	if (!der_tlv(&p, end, V_ASN1_INTEGER, &c, &n) || n != 1 || c[0] != 1 ||
+	    !der_tlv(&p, end, V_ASN1_OCTET_STRING, &c, &n) ||
+	    n != EC_SCALAR_LEN)
+		goto out;
+	memcpy(scalar, c, EC_SCALAR_LEN);
+	if (p < end && *p == (V_ASN1_CONTEXT_SPECIFIC | V_ASN1_CONSTRUCTED)) {
+		const unsigned char *o, *oend;
+
+		/* [0] { OID prime256v1 } */
+		if (!der_tlv(&p, end, V_ASN1_CONTEXT_SPECIFIC |
+		    V_ASN1_CONSTRUCTED, &c, &n))
+			goto out;
+		o = c;
+		oend = c + n;
+		if (!der_tlv(&o, oend, V_ASN1_OBJECT, &seq, &n) ||
+		    o != oend || n != 8 ||
+		    memcmp(seq, "\x2a\x86\x48\xce\x3d\x03\x01\x07", 8) != 0)
+			goto out;
+	}
+	if (p < end) {
+		/* [1] { BIT STRING 00 04 X Y } */
+		if (!der_tlv(&p, end, V_ASN1_CONTEXT_SPECIFIC |
+		    V_ASN1_CONSTRUCTED | 1, &c, &n) || p != end)
+			goto out;
+		end = c + n;
+		if (!der_tlv(&c, end, V_ASN1_BIT_STRING, &seq, &n) ||
+		    c != end || n != KSM_EC_POINT_LEN + 1 || seq[0] != 0 ||
+		    seq[1] != 0x04)
+			goto out;
+		memcpy(pub, seq + 1, KSM_EC_POINT_LEN);
+		*have_pub = 1;
+	}
+	ok = 1;
+out:
+	if (!ok)
+		ksmx_wipe(scalar, EC_SCALAR_LEN);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return ok;
+}
+
+/* The fast path: 0, or non-zero to take the generic one. */
+static int
+from_pkcs8_fast(ksm_eckey **out, const void *der, size_t len)
+{
+	EVP_PKEY *pkey = NULL;
+	uint8_t scalar[EC_SCALAR_LEN];
+	uint8_t embedded[KSM_EC_POINT_LEN], want[KSM_EC_POINT_LEN];
+	ksm_eckey tmp;
+	int have_pub = 0, r = KSM_ECRYPTO;
+
+	if (!pkcs8_p256_fast(scalar, embedded, &have_pub, der, len))
+		goto out;
+	if ((r = pkey_from_scalar(&pkey, scalar)) != 0)
+		goto out;
+	tmp.pkey = pkey;
+	if ((r = ksm_eckey__public_point(want, &tmp)) != 0)
+		goto out;
+	if (have_pub && CRYPTO_memcmp(embedded, want, sizeof(want)) != 0) {
+		r = KSM_ECRYPTO;	/* public key of another key */
+		goto out;
+	}
+	if ((*out = eckey_wrap(pkey)) == NULL) {
+		r = KSM_ENOMEM;
+		goto out;
+	}
+	pkey = NULL;	/* transferred */
+	r = 0;
+ out:
+	ksmx_wipe_array(scalar);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return r;
+}
+
 /*
  * Parse the DER properly, then rebuild the key from its scalar: the
  * result always carries its public key (a DER without one would otherwise
@@ -568,6 +679,8 @@ ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 		return KSM_EINVAL;
 	if (len == 0 || len > MAX_PKCS8_LEN)
 		return len == 0 ? KSM_ECRYPTO : KSM_ETOOBIG;
+	if (from_pkcs8_fast(out, der, len) == 0)
+		return 0;
 	if ((parsed = d2i_AutoPrivateKey(NULL, &p, (long)len)) == NULL)
 		goto out;
 	if ((size_t)(p - (const unsigned char *)der) != len ||

@@ -34,6 +34,15 @@ int	ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
 int	ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 	    const void *in, size_t in_len);
 
+/*
+ * AES-256-GCM with additional authenticated data (the cache binds each
+ * file's identity): random IV, layout IV(12) || ct || tag(16).
+ */
+int	ksm_crypto__gcm_encrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
+	    const void *aad, size_t aad_len, const void *pt, size_t pt_len);
+int	ksm_crypto__gcm_decrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
+	    const void *aad, size_t aad_len, const void *in, size_t in_len);
+
 /* AES-256-CBC with PKCS#7, layout IV(16) || ct. */
 int	ksm_crypto__cbc_encrypt(struct ksmx_buf *out, const uint8_t key[32],
 	    const void *pt, size_t pt_len);

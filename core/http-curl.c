@@ -10,7 +10,9 @@
  */
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,8 +22,53 @@
 #include "ksm-int.h"
 #include "http.h"
 
+/*
+ * libcurl is loaded on the first request, not at program start: its
+ * dependencies (GnuTLS, Kerberos, LDAP, libssh2, ...) cost more start-up
+ * time than everything else a `keeper-secret get` does, and a run served
+ * by the cache (or a PAM module that ignores the user) needs no HTTP.
+ */
+#define CURL_SONAME	"libcurl.so.4"
+
+static struct {
+	CURLcode	(*global_init)(long);
+	CURL		*(*easy_init)(void);
+	CURLcode	(*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode	(*easy_perform)(CURL *);
+	CURLcode	(*easy_getinfo)(CURL *, CURLINFO, ...);
+	void		(*easy_cleanup)(CURL *);
+	const char	*(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void		(*slist_free_all)(struct curl_slist *);
+} cu;
+
 static pthread_once_t	global_once = PTHREAD_ONCE_INIT;
 static CURLcode		global_rc = CURLE_FAILED_INIT;
+static char		global_dlerr[160];	/* why loading failed */
+
+/* calls go through the table (curl.h may define some as type-checking macros) */
+#undef curl_global_init
+#undef curl_easy_init
+#undef curl_easy_setopt
+#undef curl_easy_perform
+#undef curl_easy_getinfo
+#undef curl_easy_cleanup
+#undef curl_easy_strerror
+#undef curl_slist_append
+#undef curl_slist_free_all
+#define curl_global_init	cu.global_init
+#define curl_easy_init		cu.easy_init
+#define curl_easy_setopt	cu.easy_setopt
+#define curl_easy_perform	cu.easy_perform
+#define curl_easy_getinfo	cu.easy_getinfo
+#define curl_easy_cleanup	cu.easy_cleanup
+#define curl_easy_strerror	cu.easy_strerror
+#define curl_slist_append	cu.slist_append
+#define curl_slist_free_all	cu.slist_free_all
+
+/* dlsym into a function pointer (POSIX's recommended form) */
+#define SYM(h, field, name) \
+	(*(void **)(&cu.field) = dlsym((h), (name))) != NULL
 
 struct sink {
 	struct ksmx_buf	*body;
@@ -31,6 +78,29 @@ struct sink {
 static void
 global_init(void)
 {
+	const char *e;
+	void *h;
+
+	/* never unloaded: libcurl keeps global state */
+	if ((h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		e = dlerror();
+		(void)snprintf(global_dlerr, sizeof(global_dlerr), "%s",
+		    e != NULL ? e : "dlopen failed");
+		return;
+	}
+	if (!(SYM(h, global_init, "curl_global_init") &&
+	    SYM(h, easy_init, "curl_easy_init") &&
+	    SYM(h, easy_setopt, "curl_easy_setopt") &&
+	    SYM(h, easy_perform, "curl_easy_perform") &&
+	    SYM(h, easy_getinfo, "curl_easy_getinfo") &&
+	    SYM(h, easy_cleanup, "curl_easy_cleanup") &&
+	    SYM(h, easy_strerror, "curl_easy_strerror") &&
+	    SYM(h, slist_append, "curl_slist_append") &&
+	    SYM(h, slist_free_all, "curl_slist_free_all"))) {
+		(void)snprintf(global_dlerr, sizeof(global_dlerr),
+		    "%s lacks a function libksm uses", CURL_SONAME);
+		return;
+	}
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
@@ -257,6 +327,13 @@ ksm_http__perform(const struct ksm_http_req *req, long *status,
 	sink.body = body;
 	sink.rc = 0;
 	(void)pthread_once(&global_once, global_init);
+	if (global_dlerr[0] != '\0') {
+		(void)ksm__err(KSM_ERROR, "cannot load libcurl: %s",
+		    global_dlerr);
+		ksm__err_hint("install libcurl (Debian: apt-get install "
+		    "libcurl4)");
+		return KSM_ERROR;
+	}
 	if (global_rc != CURLE_OK)
 		return ksm__err(KSM_ERROR, "cannot initialise libcurl: %s",
 		    curl_easy_strerror(global_rc));

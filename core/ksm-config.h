@@ -80,4 +80,24 @@ int	ksm_config__read_file(struct ksmx_buf *out, const char *path);
  */
 int	ksm_config__write_file(const char *path, const void *p, size_t n);
 
+/*
+ * Configs kept in the desktop keyring (config-keyring.c, through the
+ * dlopen()ed keyring module; see docs/CONFIG.md).  A config path
+ * "keyring:PROFILE" ("keyring:" alone: profile "default") names one.
+ */
+/* PROFILE of a "keyring:PROFILE" path, or NULL for a file path. */
+const char *ksm_config__keyring_profile(const char *path);
+/* JSON text of profile (ksmx_strfree).  *kr_code (may be NULL): the
+ * module's KSM_KR_* code (core/keyring-module.h), for fallback choices. */
+int	ksm_config__keyring_load(char **out, const char *profile,
+	    int *kr_code);
+int	ksm_config__keyring_store(const char *profile, const char *json);
+/* Keyring profile of a loaded config, or NULL. */
+const char *ksm_config__keyring(const struct ksm_config *cfg);
+/*
+ * Load the config at path (a file or "keyring:PROFILE") for a bind: 0
+ * with *out NULL when there is none there, else as ksm_config__load.
+ */
+int	ksm_config__load_existing(struct ksm_config **out, const char *path);
+
 #endif /* KSM_KSM_CONFIG_H */

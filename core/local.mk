@@ -1,8 +1,10 @@
 # core/: libksmcore.la has everything (tests and plug-ins link it);
 # libksm.la is the installed library and exports ksm_* only.
 noinst_LTLIBRARIES += core/libksmcore.la
-core_libksmcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)
-core_libksmcore_la_LIBADD = $(OPENSSL_LIBS) $(CURL_LIBS) $(CJSON_LIBS)
+core_libksmcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) \
+	-DKSM_KEYRING_MODULE='"$(pkglibdir)/ksm-keyring.so"'
+# libcurl is dlopen()ed on the first request (http-curl.c): not linked
+core_libksmcore_la_LIBADD = $(OPENSSL_LIBS) $(CJSON_LIBS) $(DLOPEN_LIBS)
 core_libksmcore_la_SOURCES = \
 	core/ksm-int.h core/client-int.h \
 	core/util/wipe.c core/util/wipe.h \
@@ -12,11 +14,14 @@ core_libksmcore_la_SOURCES = \
 	core/json.c core/json.h \
 	core/crypto.c core/crypto.h \
 	core/config.c core/config-file.c core/token.c core/ksm-config.h \
+	core/config-keyring.c core/keyring-module.h \
 	core/http-curl.c core/http.h \
 	core/transport.c \
 	core/bind.c \
 	core/records.c core/records-folders.c core/records-int.h \
+	core/records-update.c \
 	core/client.c \
+	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
 	core/notation.c core/notation-parse.c core/notation-eval.c \
 	core/notation-int.h \
 	core/totp.c
@@ -28,6 +33,8 @@ core_libksm_la_LDFLAGS = $(AM_LDFLAGS) -no-undefined -version-info 0:0:0 \
 	-Wl,--version-script=$(top_srcdir)/core/libksm.map
 EXTRA_DIST += core/libksm.map
 
-pkginclude_HEADERS += include/ksm/ksm.h include/ksm/common.h \
+# the headers include each other as "ksm/x.h": install them in $(includedir)/ksm
+ksmincludedir = $(includedir)/ksm
+ksminclude_HEADERS = include/ksm/ksm.h include/ksm/common.h \
 	include/ksm/error.h include/ksm/client.h include/ksm/record.h \
-	include/ksm/notation.h include/ksm/totp.h
+	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h

@@ -36,6 +36,7 @@ struct ksm_record {
 	const char	*notes;
 	int		 revision;
 	int		 legacy;
+	int		 editable;	/* isEditable */
 	unsigned char	 key[KSM_AES_KEY_LEN];
 	ksm_file	*files;
 	size_t		 n_files;
@@ -46,6 +47,8 @@ struct ksm_records {
 	size_t		 n, alloc;
 	char		**bad;		/* UIDs that failed to decrypt */
 	size_t		 n_bad, bad_alloc;
+	const char	**seen_tab;	/* while loading: UIDs of v and bad */
+	size_t		 seen_mask;	/* (open addressing, slots - 1) */
 };
 
 /* A decrypted shared folder key, for records[].innerFolderUid. */
@@ -73,11 +76,15 @@ static int
 decrypt_b64(struct ksmx_buf *out, const unsigned char *key, const char *b64)
 {
 	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	size_t n;
 	int r;
 
 	if (b64 == NULL || b64[0] == '\0')
 		return KSM_EPROTO;
-	if ((r = ksmx_b64_decode(&ct, b64, strlen(b64))) == 0)
+	n = strlen(b64);
+	/* one allocation, not a doubling series (a hint: errors come below) */
+	(void)ksmx_buf_reserve(&ct, n / 4 * 3 + 3);
+	if ((r = ksmx_b64_decode(&ct, b64, n)) == 0)
 		r = ksm_crypto__gcm_decrypt(out, key, ct.d, ct.len);
 	ksmx_buf_clear(&ct);
 	return r;
@@ -159,6 +166,7 @@ ksm_records_free(ksm_records *set)
 	for (i = 0; i < set->n_bad; i++)
 		free(set->bad[i]);
 	free(set->bad);
+	free(set->seen_tab);
 	free(set);
 }
 
@@ -219,11 +227,43 @@ is_legacy(const cJSON *data)
 	    cJSON_HasObjectItem(data, "link");
 }
 
+static size_t
+uid_hash(const char *s)
+{
+	size_t h = 2166136261u;		/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Remember uid (borrowed; lives as long as the set) for seen(). */
+static void
+mark_seen(ksm_records *set, const char *uid)
+{
+	size_t i;
+
+	if (set->seen_tab == NULL)
+		return;
+	for (i = uid_hash(uid) & set->seen_mask; set->seen_tab[i] != NULL;
+	    i = (i + 1) & set->seen_mask)
+		if (strcmp(set->seen_tab[i], uid) == 0)
+			return;
+	set->seen_tab[i] = uid;
+}
+
 static int
 seen(const ksm_records *set, const char *uid)
 {
 	size_t i;
 
+	if (set->seen_tab != NULL) {	/* O(1): 10,000 records stay fast */
+		for (i = uid_hash(uid) & set->seen_mask;
+		    set->seen_tab[i] != NULL; i = (i + 1) & set->seen_mask)
+			if (strcmp(set->seen_tab[i], uid) == 0)
+				return 1;
+		return 0;
+	}
 	for (i = 0; i < set->n; i++)
 		if (strcmp(set->v[i].uid, uid) == 0)
 			return 1;
@@ -240,6 +280,7 @@ remember_bad(ksm_records *set, const char *uid)
 		return KSM_ERROR;	/* sized up front; cannot happen */
 	if ((set->bad[set->n_bad] = strdup(uid)) == NULL)
 		return KSM_ENOMEM;
+	mark_seen(set, set->bad[set->n_bad]);
 	set->n_bad++;
 	return 0;
 }
@@ -296,6 +337,8 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 	rec->notes = ksmx_json_str(rec->data, "notes");
 	rev = cJSON_GetObjectItemCaseSensitive(jr, "revision");
 	rec->revision = cJSON_IsNumber(rev) ? rev->valueint : 0;
+	rec->editable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jr,
+	    "isEditable"));
 
 	files = cJSON_GetObjectItemCaseSensitive(jr, "files");
 	nf = ksm_records__array_size(files);
@@ -312,6 +355,7 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 		if (r == 0)
 			rec->n_files++;	/* an undecryptable file is skipped */
 	}
+	mark_seen(set, rec->uid);
 	set->n++;
 	return 0;
 }
@@ -322,7 +366,7 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 {
 	const unsigned char *keks[2];
 	struct folder_key *fk = NULL;
-	const cJSON *records, *folders, *jf, *jr;
+	const cJSON *records, *folders, *jf, *jr, *next;
 	ksm_records *set = NULL;
 	cJSON *root = NULL;
 	const char *inner;
@@ -357,6 +401,11 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 		goto out;
 	}
 	set->alloc = set->bad_alloc = n_total;
+	/* a UID set for the duplicate check (without it: linear, O(n^2)) */
+	for (k = 16; k < 2 * n_total; k *= 2)
+		;
+	if ((set->seen_tab = calloc(k, sizeof(*set->seen_tab))) != NULL)
+		set->seen_mask = k - 1;
 
 	/* shared folder keys, under the app key */
 	i = 0;
@@ -367,9 +416,16 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 		i++;
 	}
 
-	/* directly shared records first (server order), then folders' */
-	cJSON_ArrayForEach(jr, ksm_records__array_of(records)) {
+	/*
+	 * Directly shared records first (server order), then folders'.  Each
+	 * record's part of the answer is freed once loaded: with 10,000
+	 * records the ciphertext tree no longer adds to the peak memory.
+	 */
+	for (jr = ksm_records__array_of(records) != NULL ? records->child :
+	    NULL; jr != NULL; jr = next) {
 		size_t n_keks = 0;
+
+		next = jr->next;
 
 		inner = ksmx_json_str(jr, "innerFolderUid");
 		for (k = 0; inner != NULL && k < n_folders; k++)
@@ -381,13 +437,17 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 		keks[n_keks++] = app_key;
 		if ((r = record_load(set, jr, keks, n_keks, NULL)) != 0)
 			goto nomem;
+		ksmx_json_free(cJSON_DetachItemViaPointer(
+		    cJSON_GetObjectItemCaseSensitive(root, "records"),
+		    (cJSON *)jr));
 	}
 	i = 0;
 	cJSON_ArrayForEach(jf, ksm_records__array_of(folders)) {
-		const cJSON *frecs = cJSON_GetObjectItemCaseSensitive(jf,
-		    "records");
+		cJSON *frecs = cJSON_GetObjectItemCaseSensitive(jf, "records");
 
-		cJSON_ArrayForEach(jr, ksm_records__array_of(frecs)) {
+		for (jr = ksm_records__array_of(frecs) != NULL ?
+		    frecs->child : NULL; jr != NULL; jr = next) {
+			next = jr->next;
 			if (!fk[i].ok) {
 				const char *uid = ksmx_json_str(jr,
 				    "recordUid");
@@ -401,9 +461,13 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 			if ((r = record_load(set, jr, keks, 1,
 			    fk[i].uid)) != 0)
 				goto nomem;
+			ksmx_json_free(cJSON_DetachItemViaPointer(frecs,
+			    (cJSON *)jr));
 		}
 		i++;
 	}
+	free(set->seen_tab);
+	set->seen_tab = NULL;
 	*out = set;
 	set = NULL;
 	r = 0;
@@ -500,6 +564,12 @@ int
 ksm_record_revision(const ksm_record *r)
 {
 	return r != NULL ? r->revision : 0;
+}
+
+int
+ksm_record_is_editable(const ksm_record *r)
+{
+	return r != NULL && r->editable;
 }
 
 size_t

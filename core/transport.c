@@ -250,7 +250,8 @@ rotate_key(struct ksm_client *c, const struct err_body *e, int *rotations)
 	c->server_key_id = id;
 	(void)snprintf(idbuf, sizeof(idbuf), "%d", id);
 	if (ksm_config__set(c->cfg, KSM_CFG_SERVER_PUBLIC_KEY_ID, idbuf) == 0 &&
-	    !c->binding && ksm_config__path(c->cfg) != NULL)
+	    !c->binding && (ksm_config__path(c->cfg) != NULL ||
+	    ksm_config__keyring(c->cfg) != NULL))
 		(void)ksm_config__save(c->cfg);	/* best effort */
 	return 0;
 }

@@ -315,6 +315,7 @@ config_digest(char hex[65], const char *profile, const char *json)
 		return KEYRING_ERROR;
 	for (i = 0; i < sizeof(md); i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	ksmx_wipe_array(md);
 	return 0;
 }
 

@@ -62,7 +62,7 @@ throttle_hit(struct sb_server *srv, const char *client_id)
 		t->next = srv->throttle;
 		srv->throttle = t;
 	}
-	if (now - t->last >= SB_THROTTLE_PAUSE)
+	if (now - t->last >= srv->throttle_pause)
 		t->count = 0;
 	t->last = now;
 	if (t->count < srv->throttle_n + 1)
@@ -249,7 +249,8 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 
 	memset(&client, 0, sizeof client);
 	if (strcmp(rq->endpoint, "get_secret") != 0 &&
-	    strcmp(rq->endpoint, "get_folders") != 0) {
+	    strcmp(rq->endpoint, "get_folders") != 0 &&
+	    strcmp(rq->endpoint, "update_secret") != 0) {
 		char m[160];
 
 		snprintf(m, sizeof m, "%.64s is not supported by "
@@ -312,7 +313,7 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 	}
 	if (throttle_hit(srv, client_id)) {
 		error_body(resp, srv, rq, srv->throttle_status, "throttled",
-		    MSG_THROTTLED, "", "retry_after", SB_THROTTLE_PAUSE);
+		    MSG_THROTTLED, "", "retry_after", (int)srv->throttle_pause);
 		goto out;
 	}
 	pub_b64 = ksmx_json_str(payload, "publicKey");
@@ -360,6 +361,14 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 		sb_response_error(resp, srv, rq, 403, "access_denied",
 		    MSG_NO_ACCESS);
 		snprintf(resp->error, sizeof resp->error, "no_such_app");
+		goto out;
+	}
+	if (strcmp(rq->endpoint, "update_secret") == 0) {
+		if (binding)
+			sb_response_error(resp, srv, rq, 400, "bad_request",
+			    "Bind with get_secret before updating records");
+		else
+			sb_update_secret(srv, rq, app, payload, resp);
 		goto out;
 	}
 	q.records = cJSON_GetObjectItem(payload, "requestedRecords");

@@ -314,7 +314,6 @@ int
 sb_build_secrets(cJSON **out, const struct sb_server *srv, const cJSON *app,
     const uint8_t app_key[32], const struct sb_query *q)
 {
-	int editable = cJSON_IsTrue(cJSON_GetObjectItem(app, "editable"));
 	const cJSON *it;
 	cJSON *root, *folders, *records, *fo, *frecs;
 	uint8_t sf_key[32];
@@ -350,10 +349,11 @@ sb_build_secrets(cJSON **out, const struct sb_server *srv, const cJSON *app,
 		}
 		cJSON_AddNullToObject(fo, "data");
 		cJSON_AddNullToObject(fo, "parent");
-		cJSON_AddBoolToObject(fo, "isEditable", editable);
+		cJSON_AddBoolToObject(fo, "isEditable",
+		    sb_vault_share_editable(app, sf_uid));
 		frecs = cJSON_AddArrayToObject(fo, "records");
 		if ((r = build_folder_records(frecs, srv, sf, sf_key, q,
-		    editable)) != 0) {
+		    sb_vault_share_editable(app, sf_uid))) != 0) {
 			ksmx_json_free(fo);
 			goto fail;
 		}
@@ -372,7 +372,8 @@ sb_build_secrets(cJSON **out, const struct sb_server *srv, const cJSON *app,
 				continue;
 			if ((r = build_record(records, srv,
 			    sb_vault_record(&srv->vault, it->valuestring),
-			    app_key, NULL, editable)) != 0)
+			    app_key, NULL, sb_vault_share_editable(app,
+			    it->valuestring))) != 0)
 				goto fail;
 		}
 	}

@@ -9,9 +9,11 @@ sandbox_keeper_sandbox_SOURCES = \
 	sandbox/tls.c \
 	sandbox/registry.c \
 	sandbox/vault.c \
+	sandbox/vindex.c \
 	sandbox/build.c \
 	sandbox/files.c \
 	sandbox/api.c \
+	sandbox/update.c \
 	sandbox/http.c
 sandbox_keeper_sandbox_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CJSON_CFLAGS) $(MHD_CFLAGS)

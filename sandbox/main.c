@@ -35,7 +35,8 @@ static const char usage_main[] =
 
 static const char usage_serve[] =
 "usage: " PROG " serve --state DIR --vault FILE --listen HOST:PORT\n"
-"                      [--throttle N] [--throttle-status 403|429|503]\n"
+"                      [--throttle N] [--throttle-pause SECONDS]\n"
+"                      [--throttle-status 403|429|503]\n"
 "                      [--rotate-key] [--fault tamper|version] [--log FILE]\n"
 "\n"
 "Serve the vault over HTTPS until SIGTERM or SIGINT.\n"
@@ -46,6 +47,8 @@ static const char usage_serve[] =
 "                       The address is written to DIR/listen once serving.\n"
 "  --throttle N         throttle a client after N calls without a 10 s pause\n"
 "                       (default 200)\n"
+"  --throttle-pause S   the silence that resets a client's count, and the\n"
+"                       retry_after it is told (default 10 seconds)\n"
 "  --throttle-status S  HTTP status of the throttle answer (default 403)\n"
 "  --rotate-key         answer the first API call with the `key' error\n"
 "  --fault tamper       flip one byte of every encrypted 200 body\n"
@@ -98,6 +101,7 @@ cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "throttle", required_argument, NULL, 't' },
 		{ "throttle-status", required_argument, NULL, 'S' },
+		{ "throttle-pause", required_argument, NULL, 'P' },
 		{ "rotate-key", no_argument, NULL, 'k' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'L' },
@@ -113,6 +117,7 @@ cmd_serve(int argc, char **argv)
 
 	memset(&srv, 0, sizeof srv);
 	srv.throttle_n = SB_THROTTLE_DEFAULT;
+	srv.throttle_pause = SB_THROTTLE_PAUSE;
 	srv.throttle_status = 403;
 	srv.log = stderr;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -131,6 +136,16 @@ cmd_serve(int argc, char **argv)
 				    "--throttle wants a count from 1, not '%s'",
 				    optarg);
 			srv.throttle_n = (unsigned)n;
+			break;
+		case 'P':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 1 || n > 86400)
+				return usage_error(usage_serve,
+				    "--throttle-pause wants seconds from 1 to "
+				    "86400, not '%s'", optarg);
+			srv.throttle_pause = (unsigned)n;
 			break;
 		case 'S':
 			if (strcmp(optarg, "403") != 0 &&

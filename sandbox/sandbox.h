@@ -82,13 +82,23 @@ char	*sb_client_id(const uint8_t *token, size_t len);
 
 /* ---- vault.c: the plaintext vault file ---- */
 
+struct sb_index;
+
 struct sb_vault {
 	char	*path;
 	cJSON	*root;
 	time_t	 mtime;
 	off_t	 size;
 	long	 mtime_ns;
+	struct sb_index *records_ix;	/* UID -> records[] item (vindex.c) */
+	struct sb_index *folders_ix;	/* UID -> folders[] item */
 };
+
+/* vindex.c: UID (the string member field) -> item of a JSON array. */
+int	sb_index_build(struct sb_index **out, const cJSON *arr,
+	    const char *field);
+const cJSON *sb_index_get(const struct sb_index *ix, const char *key);
+void	sb_index_free(struct sb_index *ix);
 
 /* Load and validate; *err gets a static-ish message on KSM_EINVAL. */
 int	sb_vault_load(struct sb_vault *v, const char *path, char *err,
@@ -101,6 +111,11 @@ const cJSON *sb_vault_record(const struct sb_vault *v, const char *uid);
 const cJSON *sb_vault_folder(const struct sb_vault *v, const char *uid);
 /* The root (parent == null) folder above uid, or uid's own folder. */
 const cJSON *sb_vault_root_folder(const struct sb_vault *v, const char *uid);
+/*
+ * May app edit through this share (a record UID shared directly, or a
+ * shared folder UID)?  "editable" true and the UID not in "readOnly".
+ */
+int	sb_vault_share_editable(const cJSON *app, const char *share_uid);
 /* UID of file index i of record rec (explicit "uid" or derived). */
 int	sb_vault_file_uid(char out[23], const cJSON *rec, const cJSON *file);
 /* Find record and file by file UID (for downloads). */
@@ -119,6 +134,7 @@ struct sb_server {
 	struct sb_vault		 vault;
 	char			 listen[64];	/* "127.0.0.1:PORT" */
 	unsigned		 throttle_n;
+	unsigned		 throttle_pause;	/* seconds of silence that reset */
 	int			 throttle_status;
 	int			 rotate_key;	/* still to do */
 	enum sb_fault		 fault;
@@ -166,6 +182,17 @@ int	sb_build_secrets(cJSON **out, const struct sb_server *srv,
 	    const struct sb_query *q);
 int	sb_build_folders(cJSON **out, const struct sb_server *srv,
 	    const cJSON *app, const uint8_t app_key[32]);
+
+/* ---- update.c: update_secret ---- */
+
+/*
+ * Replace a record's data for app (payload: recordUid, data, revision):
+ * refuses a record not shared with app, a read-only share, a legacy
+ * record and a stale revision; saves the vault file atomically with the
+ * revision bumped; a 200 with an empty body on success.
+ */
+void	sb_update_secret(struct sb_server *srv, const struct sb_request *rq,
+	    const cJSON *app, const cJSON *payload, struct sb_response *resp);
 
 /* ---- files.c: download URLs ---- */
 

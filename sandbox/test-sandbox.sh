@@ -75,6 +75,8 @@ ok "bad --fault: usage error" rc_is 2 "$SB" serve --state "$ST" --vault "$VAULT"
 ok "unknown option: usage error" rc_is 2 "$SB" token --state "$ST" --app demo --bogus
 printf '{"applications": [{"name": "x", "records": ["nope"]}]}' >"$W/bad.json"
 ok "invalid vault refused" rc_is 1 "$SB" serve --state "$ST" --vault "$W/bad.json" --listen 127.0.0.1:0
+printf '{"applications": [{"name": "x", "records": [], "readOnly": ["nope"]}]}' >"$W/bad.json"
+ok "readOnly naming an unknown share refused" rc_is 1 "$SB" serve --state "$ST" --vault "$W/bad.json" --listen 127.0.0.1:0
 ok "token for an app not in the vault refused" rc_is 1 "$SB" token --state "$ST" --app nosuch --vault "$VAULT"
 
 # ---- state, listen, info ----
@@ -108,16 +110,18 @@ post get_secret -H 'PublicKeyId: 7' -H 'TransmissionKey: AAAA'
 ok "foreign key id: key error" has '"error":"key"' "$W/body"
 post get_secret -H 'PublicKeyId: 101' -H 'TransmissionKey: AAAA' --data-binary 'x'
 ok "undecryptable transmission key: key error" has '"error":"key"' "$W/body"
-post update_secret
-ok "update_secret: 400" status_is 400
-ok "update_secret: not supported" has '"message":"update_secret is not supported by keeper-sandbox"' "$W/body"
+post delete_secret
+ok "delete_secret: 400" status_is 400
+ok "delete_secret: not supported" has '"message":"delete_secret is not supported by keeper-sandbox"' "$W/body"
 ok "error body has Keeper's fields" has '"path":"https://.*"additional_info":"","location":"default exception manager - api validation exception"' "$W/body"
 curl -sS --cacert "$ST/ca.pem" -o "$W/body" -w '%{http_code}' "https://$HOSTPORT/files/AAAAAAAAAAAAAAAAAAAAAA?t=bad" >"$W/status"
 ok "file with a bad token: 403" status_is 403
 curl -sS --cacert "$ST/ca.pem" -o "$W/body" -w '%{http_code}' "https://$HOSTPORT/nothing" >"$W/status"
 ok "unknown path: 404" status_is 404
+post update_secret
+ok "update_secret is an API endpoint: the key check comes first" has '"error":"key"' "$W/body"
 ok "SIGTERM stops cleanly and removes listen" stop
-ok "log has one line per request" has 'update_secret client=- status=400 error=bad_request' "$W/log"
+ok "log has one line per request" has 'delete_secret client=- status=400 error=bad_request' "$W/log"
 ok "log holds no token" sh -c "! grep -qF \"\$(cat '$W/t1')\" '$W/log'"
 
 # ---- the official JS SDK ----
@@ -141,6 +145,18 @@ else
 		ok "JS SDK: $mode" js "$mode" "$ST" "$W/c1.json"
 		ok "JS SDK: $mode: server stops cleanly" stop
 	done
+	# update_secret: a writable copy with the demo application editable
+	# and one directly shared record read-only
+	jq '(.applications[] | select(.name == "demo")) |= (.editable = true |
+	    .readOnly = ["Wg0HFfTOJa69J9557saKPA"])' "$VAULT" >"$W/rw-vault.json"
+	VAULT_RO=$VAULT
+	VAULT=$W/rw-vault.json
+	ok "JS SDK: update: start" start "$port"
+	ok "JS SDK: updateSecret, a stale revision, a read-only share" js update "$ST" "$W/c1.json"
+	ok "JS SDK: update: server stops cleanly" stop
+	ok "update_secret rewrote the vault file" sh -c "jq -e '.records[] | select(.uid == \"ugx5tPRTMb6qaULWYa7H5A\") | select(.revision == 2) | .data.fields[] | select(.type == \"password\") | .value[0] == \"Updated-by-JS-1\"' '$W/rw-vault.json' >/dev/null"
+	ok "the read-only record is unchanged" sh -c "jq -e '.records[] | select(.uid == \"Wg0HFfTOJa69J9557saKPA\") | .revision == null' '$W/rw-vault.json' >/dev/null"
+	VAULT=$VAULT_RO
 fi
 
 echo "1..$n"

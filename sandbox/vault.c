@@ -62,12 +62,16 @@ sb_vault_app(const struct sb_vault *v, const char *name)
 const cJSON *
 sb_vault_record(const struct sb_vault *v, const char *uid)
 {
+	if (v->records_ix != NULL)
+		return sb_index_get(v->records_ix, uid);
 	return find_by(cJSON_GetObjectItem(v->root, "records"), "uid", uid);
 }
 
 const cJSON *
 sb_vault_folder(const struct sb_vault *v, const char *uid)
 {
+	if (v->folders_ix != NULL)
+		return sb_index_get(v->folders_ix, uid);
 	return find_by(cJSON_GetObjectItem(v->root, "folders"), "uid", uid);
 }
 
@@ -85,6 +89,22 @@ sb_vault_root_folder(const struct sb_vault *v, const char *uid)
 		f = sb_vault_folder(v, parent);
 	}
 	return NULL;
+}
+
+int
+sb_vault_share_editable(const cJSON *app, const char *share_uid)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(app, "editable")))
+		return 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(app, "readOnly")) {
+		const char *s = cJSON_GetStringValue(it);
+
+		if (s != NULL && share_uid != NULL && strcmp(s, share_uid) == 0)
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -294,6 +314,17 @@ check_vault(struct check *c, const struct sb_vault *v)
 		if ((r = check_refs(c, v, it, "records", 0, name)) != 0 ||
 		    (r = check_refs(c, v, it, "folders", 1, name)) != 0)
 			return r;
+		if (!opt_array(it, "readOnly"))
+			return fail(c, "application '%s': \"readOnly\" must be "
+			    "an array", name);
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(it, "readOnly")) {
+			const char *s = cJSON_GetStringValue(f);
+
+			if (s == NULL || (sb_vault_record(v, s) == NULL &&
+			    sb_vault_folder(v, s) == NULL))
+				return fail(c, "application '%s': \"readOnly\" "
+				    "must list record or folder UIDs", name);
+		}
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(it, "folders")) {
 			if (ksmx_json_str(sb_vault_folder(v,
 			    f->valuestring), "parent") != NULL)
@@ -329,16 +360,31 @@ vault_read(struct sb_vault *v, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "the vault file is not valid JSON");
 		return KSM_EINVAL;
 	}
-	if ((r = check_vault(&c, &nv)) != 0) {
-		ksmx_json_free(nv.root);
-		return r;
+	/* the indexes make the checks and every lookup O(1), not O(n) */
+	if ((r = sb_index_build(&nv.records_ix, cJSON_GetObjectItem(nv.root,
+	    "records"), "uid")) != 0 ||
+	    (r = sb_index_build(&nv.folders_ix, cJSON_GetObjectItem(nv.root,
+	    "folders"), "uid")) != 0) {
+		snprintf(err, errlen, "out of memory indexing the vault");
+		goto fail;
 	}
+	if ((r = check_vault(&c, &nv)) != 0)
+		goto fail;
 	ksmx_json_free(v->root);
+	sb_index_free(v->records_ix);
+	sb_index_free(v->folders_ix);
 	v->root = nv.root;
+	v->records_ix = nv.records_ix;
+	v->folders_ix = nv.folders_ix;
 	v->mtime = sb.st_mtim.tv_sec;
 	v->mtime_ns = sb.st_mtim.tv_nsec;
 	v->size = sb.st_size;
 	return 0;
+fail:
+	sb_index_free(nv.records_ix);
+	sb_index_free(nv.folders_ix);
+	ksmx_json_free(nv.root);
+	return r;
 }
 
 int
@@ -367,6 +413,8 @@ void
 sb_vault_clear(struct sb_vault *v)
 {
 	ksmx_json_free(v->root);
+	sb_index_free(v->records_ix);
+	sb_index_free(v->folders_ix);
 	free(v->path);
 	memset(v, 0, sizeof *v);
 }

@@ -104,11 +104,12 @@ EXTRA_DIST += tests/integration/vault.json \
 	tests/conformance/jssdk-client.mjs tests/conformance/README.md
 
 # make bench: tests/bench/bench.sh (timings, never part of make check)
-bench: all tests/integration/notation-client
+bench: all $(check_PROGRAMS)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	    bash '$(abs_top_srcdir)/tests/bench/bench.sh'
 .PHONY: bench
-EXTRA_DIST += tests/bench/bench.sh tests/bench/gen-vault.mjs
+EXTRA_DIST += tests/bench/bench.sh tests/bench/gen-vault.mjs \
+	tests/bench/jssdk-bench.mjs
 
 # plugins/ssh-agent: the pure agent protocol handler, and its fuzz corpus
 check_PROGRAMS += tests/unit/test-agent-proto tests/fuzz/replay-agent
@@ -164,27 +165,39 @@ check_PROGRAMS += tests/pam/test-pam-opts
 TESTS += tests/pam/test-pam-opts
 tests_pam_test_pam_opts_SOURCES = tests/pam/test-pam-opts.c \
 	plugins/pam/pam-opts.c plugins/pam/pam-opts.h \
-	plugins/pam/pam-config.c plugins/pam/pam-config.h
+	plugins/pam/pam-config.c plugins/pam/pam-config.h \
+	plugins/pam/pam-cache.c plugins/pam/pam-cache.h
 tests_pam_test_pam_opts_CPPFLAGS = $(KSM_TEST_CPPFLAGS) -I$(top_srcdir)/plugins/pam
-tests_pam_test_pam_opts_CFLAGS = $(KSM_TEST_CFLAGS)
-tests_pam_test_pam_opts_LDADD = $(KSM_TEST_LDADD)
+tests_pam_test_pam_opts_CFLAGS = $(KSM_TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_pam_test_pam_opts_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 check_PROGRAMS += tests/unit/test-agent-keys
 TESTS += tests/unit/test-agent-keys
 tests_unit_test_agent_keys_SOURCES = tests/unit/test-agent-keys.c \
 	$(AGENT_PROTO_SOURCES) $(AGENT_KEYS_SOURCES)
 tests_unit_test_agent_keys_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
-tests_unit_test_agent_keys_CFLAGS = $(KSM_TEST_CFLAGS)
-tests_unit_test_agent_keys_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
+tests_unit_test_agent_keys_CFLAGS = $(KSM_TEST_CFLAGS) $(LIBSSH_CFLAGS)
+tests_unit_test_agent_keys_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS) \
+	$(LIBSSH_LIBS)
 EXTRA_DIST += tests/integration/agent-vault.json
+# keeper-agent: known_hosts lookup for the session-bind host restriction
+check_PROGRAMS += tests/unit/test-agent-hosts
+TESTS += tests/unit/test-agent-hosts
+tests_unit_test_agent_hosts_SOURCES = tests/unit/test-agent-hosts.c \
+	$(AGENT_HOSTS_SOURCES)
+tests_unit_test_agent_hosts_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_hosts_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_hosts_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_PAM
 check_PROGRAMS += tests/pam/pam-driver
 tests_pam_pam_driver_SOURCES = tests/pam/pam-driver.c
 tests_pam_pam_driver_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(KEYUTILS_CFLAGS)
 tests_pam_pam_driver_LDADD = $(PAM_LIBS) $(KEYUTILS_LIBS)
 endif
-TESTS += tests/integration/pam.sh
-EXTRA_DIST += tests/integration/pam.sh tests/integration/pam-vault.json
+TESTS += tests/integration/pam.sh tests/integration/pam-sshd.sh
+EXTRA_DIST += tests/integration/pam.sh tests/integration/pam-vault.json \
+	tests/integration/pam-sshd.sh
 # plugins/git: real git against lighttpd + git http-backend and the sandbox
 TESTS += tests/integration/git.sh
 EXTRA_DIST += tests/integration/git.sh tests/integration/git-vault.json
@@ -194,3 +207,74 @@ EXTRA_DIST += tests/integration/ssh-agent.sh
 # keeper-keyring under a real gnome-keyring on a private session bus
 TESTS += tests/integration/keyring.sh
 EXTRA_DIST += tests/integration/keyring.sh
+# keyring/ (helper keyring): libksm's keyring config source without a bus
+check_PROGRAMS += tests/unit/test-config-keyring
+TESTS += tests/unit/test-config-keyring
+tests_unit_test_config_keyring_SOURCES = tests/unit/test-config-keyring.c
+tests_unit_test_config_keyring_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_config_keyring_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_config_keyring_LDADD = $(KSM_TEST_LDADD)
+
+# release pass (helper release): exported symbols, public headers alone as C
+# and C++, docs/ERRORS.md against error.h, and a DESTDIR install + uninstall
+# with a program built through pkg-config.  The install test reads the
+# install directories and switches from here.
+AM_TESTS_ENVIRONMENT += \
+	KSM_CC='$(CC)'; export KSM_CC; MAKE='$(MAKE)'; export MAKE; \
+	KSM_BUILD_CFLAGS='$(KSM_CFLAGS)'; export KSM_BUILD_CFLAGS; \
+	KSM_INST_bindir='$(bindir)'; export KSM_INST_bindir; \
+	KSM_INST_libdir='$(libdir)'; export KSM_INST_libdir; \
+	KSM_INST_includedir='$(includedir)'; export KSM_INST_includedir; \
+	KSM_INST_mandir='$(mandir)'; export KSM_INST_mandir; \
+	KSM_INST_pamdir='$(pamdir)'; export KSM_INST_pamdir; \
+	KSM_INST_pkglibdir='$(pkglibdir)'; export KSM_INST_pkglibdir; \
+	KSM_INST_pkgconfigdir='$(pkgconfigdir)'; export KSM_INST_pkgconfigdir; \
+	KSM_INST_systemduserunitdir='$(systemduserunitdir)'; \
+	export KSM_INST_systemduserunitdir; \
+	KSM_ENABLE_PAM='$(ENABLE_PAM_TRUE)'; export KSM_ENABLE_PAM; \
+	KSM_ENABLE_SANDBOX='$(ENABLE_SANDBOX_TRUE)'; export KSM_ENABLE_SANDBOX; \
+	KSM_ENABLE_KEYRING='$(ENABLE_KEYRING_TRUE)'; export KSM_ENABLE_KEYRING;
+RELEASE_TESTS = tests/release/symbols.sh tests/release/headers.sh \
+	tests/release/errors-doc.sh tests/integration/install.sh
+TESTS += $(RELEASE_TESTS)
+EXTRA_DIST += $(RELEASE_TESTS) tests/release/tap.sh
+# the documents (tests/release/errors-doc.sh reads docs/ERRORS.md)
+EXTRA_DIST += docs
+# the JS SDK conformance-jssdk.sh and notation-jssdk.sh install with npm
+# into the build tree (kept by make clean, so reruns are offline)
+distclean-local: distclean-local-jssdk
+distclean-local-jssdk:
+	-rm -rf tests/conformance/node_modules tests/conformance/npm-cache \
+	    tests/conformance/notation
+	-if test '$(abs_top_builddir)' != '$(abs_top_srcdir)'; then \
+	    rm -f tests/conformance/package.json \
+	        tests/conformance/package-lock.json; fi
+.PHONY: distclean-local-jssdk
+
+# the cross-process cache (helper cache): pure parts, files, policy through
+# a scripted server, coalescing of forked processes; cache.sh end to end
+check_PROGRAMS += tests/unit/test-cache
+tests_unit_test_cache_SOURCES = tests/unit/test-cache.c
+tests_unit_test_cache_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_cache_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_cache_LDADD = $(KSM_TEST_LDADD)
+
+# libksm record updates (update_secret) against a scripted server (helper "git")
+check_PROGRAMS += tests/unit/test-update
+TESTS += tests/unit/test-update
+tests_unit_test_update_SOURCES = tests/unit/test-update.c
+tests_unit_test_update_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_update_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_update_LDADD = $(KSM_TEST_LDADD)
+# git credential helper bench (helper "git"; run by make bench, not make check)
+EXTRA_DIST += tests/bench/bench-git.sh tests/bench/git-credential-jssdk.mjs
+TESTS += tests/unit/test-cache tests/integration/cache.sh
+EXTRA_DIST += tests/integration/cache.sh
+# keeper-agent bench client (tests/bench/bench-agent.sh; make bench, not check)
+noinst_PROGRAMS += tests/bench/agent-bench
+tests_bench_agent_bench_SOURCES = tests/bench/agent-bench.c \
+	$(AGENT_PROTO_SOURCES)
+tests_bench_agent_bench_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS)
+EXTRA_DIST += tests/bench/bench-agent.sh

@@ -19,6 +19,9 @@ typedef struct {
 	 * Config file.  NULL: $KSM_CONFIG (base64 or JSON, in memory),
 	 * then $KSM_CONFIG_FILE, then $XDG_CONFIG_HOME/keeper/ksm-config.json
 	 * (~/.config/keeper/ksm-config.json).  Never the current directory.
+	 * "keyring:PROFILE": the config kept in the desktop keyring (libksm
+	 * loads its keyring module then; docs/CONFIG.md), as does
+	 * $KSM_CONFIG_KEYRING=1 after $KSM_CONFIG.
 	 */
 	const char	*config_path;
 	/** Whole config as base64 or JSON text; overrides config_path. */
@@ -43,6 +46,8 @@ typedef struct {
 
 /** Do not retry on throttling at all (fail at once with KSM_ETHROTTLED). */
 #define KSM_CLIENT_NO_THROTTLE_RETRY	0x1u
+/** Neither read nor write the cross-process cache (ksm/cache.h). */
+#define KSM_CLIENT_NO_CACHE		0x2u
 
 /**
  * Create a client from an existing configuration.  Sends nothing.
@@ -106,6 +111,33 @@ KSM_EXTERN(int) ksm_client_download_file(unsigned char **out, size_t *out_len,
  * @return 0, or the transport errors of ksm_client_get_records()
  */
 KSM_EXTERN(int) ksm_client_get_folders(ksm_folders **out, ksm_client *client)
+    KSM_WARN_UNUSED;
+
+/**
+ * Save new data for a record (update_secret): json is the whole record
+ * JSON object (ksm_record_json() with changes), encrypted with the
+ * record's key and sent with the record's revision.  rec itself is not
+ * changed; fetch again to see the new data and revision.  The client's
+ * cached answers are dropped.
+ *
+ * @return 0, KSM_EACCESS (the record is shared read-only, or Keeper
+ *	   refused), KSM_ELEGACY, KSM_EINVAL (json not an object),
+ *	   KSM_ESERVER (e.g. the record changed since rec was fetched),
+ *	   or a transport error
+ */
+KSM_EXTERN(int) ksm_client_update_record(ksm_client *client,
+    const ksm_record *rec, const char *json) KSM_WARN_UNUSED;
+
+/**
+ * Set the first value of a field of rec and save it with
+ * ksm_client_update_record(): field is a field type ("password") looked
+ * up in fields then custom, or a custom field's label.
+ *
+ * @return KSM_ENOTFOUND when rec has no such field, else as
+ *	   ksm_client_update_record()
+ */
+KSM_EXTERN(int) ksm_client_update_field(ksm_client *client,
+    const ksm_record *rec, const char *field, const char *value)
     KSM_WARN_UNUSED;
 
 /** Wipe and free bytes returned by libksm.  NULL is a no-op. */

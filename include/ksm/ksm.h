@@ -8,5 +8,6 @@
 #include "ksm/client.h"
 #include "ksm/notation.h"
 #include "ksm/totp.h"
+#include "ksm/cache.h"
 
 #endif /* KSM_KSM_H */

@@ -35,6 +35,8 @@ KSM_EXTERN(const char *) ksm_record_folder_uid(const ksm_record *r);
 /** Non-zero for a legacy (V2, untyped) record. */
 KSM_EXTERN(int) ksm_record_is_legacy(const ksm_record *r);
 KSM_EXTERN(int) ksm_record_revision(const ksm_record *r);
+/** Non-zero when the application may edit the record (isEditable). */
+KSM_EXTERN(int) ksm_record_is_editable(const ksm_record *r);
 
 KSM_EXTERN(size_t) ksm_record_file_count(const ksm_record *r);
 KSM_EXTERN(const ksm_file *) ksm_record_file_at(const ksm_record *r,

@@ -215,7 +215,8 @@ pick_config(const struct opts *o)
 
 	if (o->config != NULL)
 		return strdup(o->config);
-	if (getenv("KSM_CONFIG") != NULL || getenv("KSM_CONFIG_FILE") != NULL)
+	if (getenv("KSM_CONFIG") != NULL || getenv("KSM_CONFIG_FILE") != NULL ||
+	    getenv("KSM_CONFIG_KEYRING") != NULL)
 		return NULL;
 	if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(path, sizeof(path), "%s/keeper/ksm-config.json",

@@ -1,7 +1,9 @@
 /*
  * git-credential-keeper: a git credential helper backed by Keeper Secrets
  * Manager.  stdout carries the credential protocol only; every message
- * goes to stderr.  Read-only: store and erase change nothing.
+ * goes to stderr.  store and erase change nothing in the vault (erase
+ * drops the cached answers); with --allow-store, store saves a new
+ * password into the matched record when the application may edit it.
  */
 #include "config.h"
 
@@ -29,6 +31,7 @@ struct opts {
 	const char	*user_notation;	/* --username */
 	const char	*pass_notation;	/* --password */
 	const char	*config;	/* --config */
+	int		 allow_store;	/* --allow-store */
 	const char	*op;
 	const char	*url;		/* doctor URL */
 };
@@ -42,6 +45,7 @@ struct answer {
 	char		*username;
 	char		*password;
 	char		 expiry[24];	/* password_expiry_utc, or "" */
+	int		 editable;	/* the application may edit it */
 	const char	*why;		/* static text */
 	char		 uids[MAX_LISTED * 24 + 8];	/* ambiguity */
 };
@@ -60,9 +64,13 @@ usage(FILE *f)
 	    "  --config PATH         KSM config (default: $KSM_CONFIG, "
 	    "$KSM_CONFIG_FILE,\n"
 	    "                        ~/.config/keeper/ksm-config.json)\n"
+	    "  --allow-store         store saves a new password into the "
+	    "matched record\n"
+	    "                        (when the application may edit it)\n"
 	    "  --help                this text\n"
 	    "git config --global credential.helper keeper\n"
-	    "store and erase never change the vault.  See " PROG "(1).\n");
+	    "Without --allow-store, store and erase never change the vault.  "
+	    "See " PROG "(1).\n");
 }
 
 static int
@@ -73,6 +81,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "username",	required_argument, NULL, 'u' },
 		{ "password",	required_argument, NULL, 'p' },
 		{ "config",	required_argument, NULL, 'c' },
+		{ "allow-store", no_argument,	   NULL, 's' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -85,6 +94,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'u': o->user_notation = optarg; break;
 		case 'p': o->pass_notation = optarg; break;
 		case 'c': o->config = optarg; break;
+		case 's': o->allow_store = 1; break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -290,9 +300,55 @@ notation_value(char **out, ksm_client *client, const char *notation)
 	return 0;
 }
 
-/* Decide what get answers.  a->found 0 and 0: no answer. */
+static void report(int code);
+
+/*
+ * store --allow-store: save req's password into the chosen record's
+ * password field, when it differs and the application may edit the
+ * record.  Messages on stderr; always 0 (git ignores store's status).
+ */
 static int
-resolve(struct answer *a, const struct opts *o, const struct gitcred *req)
+save_password(const struct answer *a, const struct opts *o,
+    ksm_client *client, const struct gitcred *req)
+{
+	int r;
+
+	if (a->rec == NULL || req->password == NULL ||
+	    req->password[0] == '\0')
+		return 0;		/* no record of ours: nothing to save */
+	if (req->username != NULL && a->username != NULL &&
+	    strcmp(req->username, a->username) != 0)
+		return 0;		/* another account's password */
+	if (a->password != NULL && strcmp(a->password, req->password) == 0)
+		return 0;		/* unchanged: git stores after each use */
+	if (o->pass_notation != NULL) {
+		fprintf(stderr, PROG ": --allow-store: the password comes from "
+		    "--password %s; record %s not changed\n", o->pass_notation,
+		    a->uid);
+		return 0;
+	}
+	if (!ksm_record_is_editable(a->rec)) {
+		fprintf(stderr, PROG ": record %s is shared read-only with the "
+		    "application; the new password was not saved\n", a->uid);
+		return 0;
+	}
+	if ((r = ksm_client_update_field(client, a->rec, "password",
+	    req->password)) != 0) {
+		report(r);
+		return 0;
+	}
+	fprintf(stderr, PROG ": saved the new password in record %s\n",
+	    a->uid);
+	return 0;
+}
+
+/*
+ * Decide what get answers.  a->found 0 and 0: no answer.  With store
+ * (--allow-store), save the request's password into the record.
+ */
+static int
+resolve(struct answer *a, const struct opts *o, const struct gitcred *req,
+    int store)
 {
 	ksm_client_options co = KSM_CLIENT_OPTIONS_INIT;
 	ksm_client *client = NULL;
@@ -309,6 +365,8 @@ resolve(struct answer *a, const struct opts *o, const struct gitcred *req)
 		return 0;		/* never a wildcard */
 	}
 	co.config_path = o->config;
+	/* a helper must not stall git: throttled means fall through now */
+	co.flags |= KSM_CLIENT_NO_THROTTLE_RETRY;
 	if ((r = ksm_client_new(&client, &co)) != 0)
 		goto out;
 	if (o->record == NULL && o->pass_notation != NULL) {
@@ -358,6 +416,7 @@ values:
 	}
 	if (j != NULL)
 		expiry_value(a->expiry, sizeof(a->expiry), j);
+	a->editable = a->rec != NULL && ksm_record_is_editable(a->rec);
 	a->found = 1;
 	if (a->password == NULL || a->password[0] == '\0') {
 		a->why = "the record has no password";
@@ -368,6 +427,8 @@ values:
 		    "asked for";
 		a->found = 0;
 	}
+	if (store)
+		r = save_password(a, o, client, req);
 out:
 	a->rec = NULL;			/* dies with the records */
 	ksmx_json_free(j);
@@ -406,7 +467,7 @@ op_get(const struct opts *o, struct gitcred *req)
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	r = resolve(&a, o, req);
+	r = resolve(&a, o, req, 0);
 	if (r == KSM_EAMBIGUOUS)
 		fprintf(stderr, PROG ": %s:%s\n", a.why, a.uids);
 	else if (r != 0)
@@ -423,6 +484,39 @@ op_get(const struct opts *o, struct gitcred *req)
 			    "cannot write the answer");
 	}
 	answer_clear(&a);
+	return 0;
+}
+
+/* store --allow-store: the record get would choose, with the new password. */
+static int
+op_store(const struct opts *o, struct gitcred *req)
+{
+	struct answer a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	r = resolve(&a, o, req, 1);
+	if (r == KSM_EAMBIGUOUS)
+		fprintf(stderr, PROG ": %s (nothing saved):%s\n", a.why,
+		    a.uids);
+	else if (r != 0)
+		report(r);
+	answer_clear(&a);
+	return 0;
+}
+
+/* erase: the credential was rejected; drop our cached answers. */
+static int
+op_erase(const struct opts *o)
+{
+	ksm_client_options co = KSM_CLIENT_OPTIONS_INIT;
+	ksm_client *client = NULL;
+
+	co.config_path = o->config;
+	if (ksm_client_new(&client, &co) == 0 &&
+	    ksm_cache_clear(client, NULL) != 0)
+		ksm_error_clear();	/* no cache directory: nothing cached */
+	ksm_client_free(client);
 	return 0;
 }
 
@@ -451,7 +545,7 @@ op_doctor(const struct opts *o)
 		printf("mode: --password notation\n");
 	else
 		printf("mode: automatic, by the records' url fields\n");
-	r = resolve(&a, o, &req);
+	r = resolve(&a, o, &req, 0);
 	if (r == KSM_EAMBIGUOUS)
 		printf("answer: none: %s:%s\n", a.why, a.uids);
 	else if (r != 0) {
@@ -471,6 +565,10 @@ op_doctor(const struct opts *o)
 		printf("answer: username and password (values not shown)\n");
 	} else
 		printf("answer: none: %s\n", a.why ? a.why : "no match");
+	if (r == 0 && a.uid != NULL && o->pass_notation == NULL)
+		printf("store: %s %s\n", a.editable ? "--allow-store would "
+		    "save a new password into record" : "read-only share: "
+		    "--allow-store cannot save into record", a.uid);
 	answer_clear(&a);
 	gitcred_clear(&req);
 	return r == 0 || r == KSM_EAMBIGUOUS ? 0 : 1;
@@ -501,9 +599,16 @@ main(int argc, char **argv)
 		gitcred_clear(&req);
 		return EXIT_PROTO;
 	}
-	/* store, erase: the vault is the source of truth, nothing changes */
+	/*
+	 * The vault is the source of truth: store changes it only with
+	 * --allow-store, erase never (it drops our cached answers).
+	 */
 	if (i == 0)
 		r = op_get(&o, &req);
+	else if (i == 1 && o.allow_store)
+		r = op_store(&o, &req);
+	else if (i == 2)
+		r = op_erase(&o);
 	gitcred_clear(&req);
 	return r;
 }

@@ -5,7 +5,13 @@
  *	  "users": { "alice": { "password": "keeper://UID/field/password",
  *				"ksm_config": "/etc/keeper/other.json",
  *				"check_account": true,
- *				"env": { "DB_PASSWORD": "keeper://UID/field/password" } } } }
+ *				"env": { "DB_PASSWORD": "keeper://UID/field/password" } } },
+ *	  "login_folders": [ { "folder": "UID or name", "users": ["ops-*"] } ] }
+ *
+ * A user listed under "users" is mapped by that entry; else the first
+ * login_folders entry whose "users" glob matches maps it to the record in
+ * that folder whose login field equals the user name.  Anyone else is
+ * not managed, and the module sends nothing to Keeper for them.
  *
  * It decides who gets a password from Keeper, so it and every directory
  * above it must be root's alone (pam_ssh_agent_auth#17: a user-writable
@@ -15,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +66,10 @@ st_trusted(const struct stat *st, uid_t owner, const char *path, char *why,
 	return 0;
 }
 
-int
-pk_path_trusted(const char *path, uid_t owner, char *why, size_t n)
+/* path and every directory above it: trusted; path's own stat in *st. */
+static int
+chain_trusted(const char *path, uid_t owner, struct stat *stp, char *why,
+    size_t n)
 {
 	char buf[4096];
 	struct stat st;
@@ -89,8 +98,34 @@ pk_path_trusted(const char *path, uid_t owner, char *why, size_t n)
 			return why_set(why, n, "'%s' is not a directory",
 			    buf);
 	}
+	*stp = st;
+	return 0;
+}
+
+int
+pk_path_trusted(const char *path, uid_t owner, char *why, size_t n)
+{
+	struct stat st;
+
+	if (chain_trusted(path, owner, &st, why, n) != 0)
+		return -1;
 	if (!S_ISREG(st.st_mode))
 		return why_set(why, n, "'%s' is not a regular file", path);
+	return 0;
+}
+
+int
+pk_dir_trusted(const char *path, uid_t owner, char *why, size_t n)
+{
+	struct stat st;
+
+	if (chain_trusted(path, owner, &st, why, n) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return why_set(why, n, "'%s' is not a directory", path);
+	if ((st.st_mode & 077) != 0)
+		return why_set(why, n, "'%s' is open to group or other "
+		    "(want mode 0700)", path);
 	return 0;
 }
 
@@ -116,6 +151,7 @@ check_user(const cJSON *u, char *why, size_t n)
 		return why_set(why, n, "user '%s': entry must be an object",
 		    name);
 	if (check_str(u, "password", why, n, name) != 0 ||
+	    check_str(u, "folder", why, n, name) != 0 ||
 	    check_str(u, "ksm_config", why, n, name) != 0)
 		return -1;
 	v = cJSON_GetObjectItemCaseSensitive(u, "ksm_config");
@@ -160,12 +196,71 @@ check_user(const cJSON *u, char *why, size_t n)
 	return 0;
 }
 
+/* One login_folders entry: { "folder", "users": [globs], options }. */
+static int
+check_folder_map(const cJSON *f, size_t i, int have_ksm, char *why, size_t n)
+{
+	const cJSON *v, *g;
+
+	if (!cJSON_IsObject(f))
+		return why_set(why, n, "login_folders[%zu] must be an object",
+		    i);
+	v = cJSON_GetObjectItemCaseSensitive(f, "folder");
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		return why_set(why, n, "login_folders[%zu]: \"folder\" must "
+		    "be a folder UID or name", i);
+	v = cJSON_GetObjectItemCaseSensitive(f, "users");
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+		return why_set(why, n, "login_folders[%zu]: \"users\" must "
+		    "be a non-empty array of user name patterns", i);
+	cJSON_ArrayForEach(g, v)
+		if (!cJSON_IsString(g) || g->valuestring[0] == '\0')
+			return why_set(why, n, "login_folders[%zu]: every "
+			    "user pattern must be a non-empty string", i);
+	v = cJSON_GetObjectItemCaseSensitive(f, "ksm_config");
+	if (v != NULL && (!cJSON_IsString(v) || v->valuestring[0] != '/'))
+		return why_set(why, n, "login_folders[%zu]: ksm_config must "
+		    "be an absolute path", i);
+	if (v == NULL && !have_ksm)
+		return why_set(why, n, "login_folders[%zu]: no ksm_config "
+		    "(neither its own nor a top-level one)", i);
+	v = cJSON_GetObjectItemCaseSensitive(f, "check_account");
+	if (v != NULL && !cJSON_IsBool(v))
+		return why_set(why, n, "login_folders[%zu]: check_account "
+		    "must be true or false", i);
+	return 0;
+}
+
+/* "offline_cache": { "dir": "/abs", "ttl": seconds } (opt-in). */
+static int
+check_cache(const cJSON *c, char *why, size_t n)
+{
+	const cJSON *v;
+
+	if (c == NULL)
+		return 0;
+	if (!cJSON_IsObject(c))
+		return why_set(why, n, "\"offline_cache\" must be an object");
+	v = cJSON_GetObjectItemCaseSensitive(c, "dir");
+	if (!cJSON_IsString(v) || v->valuestring[0] != '/')
+		return why_set(why, n, "offline_cache: \"dir\" must be an "
+		    "absolute path");
+	v = cJSON_GetObjectItemCaseSensitive(c, "ttl");
+	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+	    v->valuedouble > PK_CACHE_TTL_MAX_S ||
+	    v->valuedouble != (double)v->valueint))
+		return why_set(why, n, "offline_cache: \"ttl\" must be 1 to "
+		    "%u seconds", PK_CACHE_TTL_MAX_S);
+	return 0;
+}
+
 int
 pk_config_parse(cJSON **out, const char *text, size_t len, char *why,
     size_t n)
 {
 	cJSON *cfg;
-	const cJSON *users, *u, *k;
+	const cJSON *users, *u, *k, *folders;
+	size_t i = 0;
 
 	*out = NULL;
 	if ((cfg = ksmx_json_parse(text, len)) == NULL)
@@ -194,6 +289,17 @@ pk_config_parse(cJSON **out, const char *text, size_t len, char *why,
 			goto fail;
 		}
 	}
+	if (check_cache(cJSON_GetObjectItemCaseSensitive(cfg,
+	    "offline_cache"), why, n) != 0)
+		goto fail;
+	folders = cJSON_GetObjectItemCaseSensitive(cfg, "login_folders");
+	if (folders != NULL && !cJSON_IsArray(folders)) {
+		why_set(why, n, "\"login_folders\" must be an array");
+		goto fail;
+	}
+	cJSON_ArrayForEach(u, folders)
+		if (check_folder_map(u, i++, k != NULL, why, n) != 0)
+			goto fail;
 	*out = cfg;
 	return 0;
  fail:
@@ -262,9 +368,25 @@ pk_config_user(const cJSON *cfg, const char *user)
 {
 	const cJSON *users = cJSON_GetObjectItemCaseSensitive(cfg, "users");
 
+	const cJSON *e, *f, *g;
+
 	if (user == NULL || *user == '\0')
 		return NULL;
-	return cJSON_GetObjectItemCaseSensitive(users, user);
+	if ((e = cJSON_GetObjectItemCaseSensitive(users, user)) != NULL)
+		return e;
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(cfg,
+	    "login_folders"))
+		cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(f,
+		    "users"))
+			if (fnmatch(g->valuestring, user, 0) == 0)
+				return f;
+	return NULL;
+}
+
+const char *
+pk_config_folder(const cJSON *entry)
+{
+	return ksmx_json_str(entry, "folder");
 }
 
 const char *
@@ -347,4 +469,16 @@ pk_env_name_ok(const char *name)
 		if (strcmp(name, deny[i]) == 0)
 			return 0;
 	return 1;
+}
+
+int
+pk_config_cache(const cJSON *cfg, const char **dir, unsigned *ttl_s)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(cfg,
+	    "offline_cache");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "ttl");
+
+	*dir = ksmx_json_str(c, "dir");
+	*ttl_s = cJSON_IsNumber(t) ? (unsigned)t->valueint : 86400;
+	return *dir != NULL;
 }

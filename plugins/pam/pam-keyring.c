@@ -29,22 +29,43 @@ describe(char *buf, size_t n, const char *name)
 	return 0;
 }
 
+/* Possessor: everything; owner: view and setattr (revocation) only. */
+#define PK_KEY_PERM	(KEY_POS_ALL | KEY_USR_VIEW | KEY_USR_SETATTR)
+
 int
 pk_keyring_add(const char *name, const char *value, size_t len,
-    unsigned ttl_s)
+    unsigned ttl_s, int32_t *idp)
 {
 	char desc[256];
 	key_serial_t id;
 
+	*idp = 0;
 	if (describe(desc, sizeof(desc), name) != 0)
 		return -1;
 	id = add_key("user", desc, value, len, KEY_SPEC_SESSION_KEYRING);
 	if (id < 0)
 		return -1;
-	if (keyctl_set_timeout(id, ttl_s) != 0) {
+	if (keyctl_set_timeout(id, ttl_s) != 0 ||
+	    keyctl_setperm(id, PK_KEY_PERM) != 0) {
 		(void)keyctl_revoke(id);
 		return -1;
 	}
+	*idp = id;
+	return 0;
+}
+
+static int
+gone(void)
+{
+	return errno == ENOKEY || errno == EKEYEXPIRED ||
+	    errno == EKEYREVOKED;
+}
+
+int
+pk_keyring_revoke_id(int32_t id)
+{
+	if (keyctl_revoke(id) != 0)
+		return gone() ? 0 : -1;
 	return 0;
 }
 
@@ -58,8 +79,7 @@ pk_keyring_revoke(const char *name)
 		return -1;
 	id = keyctl_search(KEY_SPEC_SESSION_KEYRING, "user", desc, 0);
 	if (id < 0)
-		return errno == ENOKEY || errno == EKEYEXPIRED ||
-		    errno == EKEYREVOKED ? 0 : -1;
+		return gone() ? 0 : -1;
 	if (keyctl_revoke(id) != 0)
 		return -1;
 	(void)keyctl_unlink(id, KEY_SPEC_SESSION_KEYRING);
@@ -68,12 +88,21 @@ pk_keyring_revoke(const char *name)
 #else
 int
 pk_keyring_add(const char *name, const char *value, size_t len,
-    unsigned ttl_s)
+    unsigned ttl_s, int32_t *id)
 {
 	(void)name;
 	(void)value;
 	(void)len;
 	(void)ttl_s;
+	*id = 0;
+	errno = ENOSYS;
+	return -1;
+}
+
+int
+pk_keyring_revoke_id(int32_t id)
+{
+	(void)id;
 	errno = ENOSYS;
 	return -1;
 }

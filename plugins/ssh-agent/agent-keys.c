@@ -13,8 +13,13 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 
+#ifdef HAVE_LIBSSH
+#include <libssh/libssh.h>
+#endif
+
 #include "ksm-int.h"
 #include "util/wipe.h"
+#include "agent-keygen.h"
 #include "agent-keys.h"
 #include "agent-proto.h"
 #include "agent-wire.h"
@@ -23,13 +28,24 @@ enum ktype { K_ED25519, K_RSA, K_ECDSA };
 
 struct agent_key {
 	enum ktype	 type;
-	EVP_PKEY	*pkey;
+	EVP_PKEY	*pkey;		/* ECDSA only: see below */
+	/*
+	 * OpenSSL 3.0 keeps RSA numbers and Ed25519 private keys in ordinary
+	 * heap, so those keys are kept in the secure heap (RSA parameters,
+	 * the Ed25519 seed) and an EVP_PKEY is built for each signature and
+	 * freed (wiped) right after.  ECDSA's private scalar is already a
+	 * secure BIGNUM inside pkey.
+	 */
+	OSSL_PARAM	*rsa_priv;
+	uint8_t		*ed_seed;	/* 32 bytes, secure heap */
 	const char	*ec_name;	/* "nistp256" ... */
 	const EVP_MD	*ec_md;
 	uint8_t		*blob;
 	size_t		 blob_len;
 	char		*comment;
 };
+
+static int	key_secure(struct agent_key *k);
 
 static const char openssh_begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
 static const char openssh_end[] = "-----END OPENSSH PRIVATE KEY-----";
@@ -40,7 +56,7 @@ agent_keys_secure_init(void)
 {
 	if (CRYPTO_secure_malloc_initialized())
 		return 0;
-	return CRYPTO_secure_malloc_init(256 * 1024, 16) ? 0 : KSM_ERROR;
+	return CRYPTO_secure_malloc_init(1024 * 1024, 16) ? 0 : KSM_ERROR;
 }
 
 static const struct {
@@ -380,8 +396,95 @@ out:
 	return r;
 }
 
+static int	openssh_load(const char *text, size_t len,
+		    const char *passphrase, EVP_PKEY **out);
+static int	pem_load(const char *text, size_t len,
+		    const char *passphrase, EVP_PKEY **out);
+
+/* ssh-keygen decrypts (agent-keygen.c); our PEM reader takes over. */
 static int
-openssh_load(const char *text, size_t len, EVP_PKEY **out)
+keygen_load(const char *text, size_t len, const char *passphrase,
+    EVP_PKEY **out)
+{
+	char *plain;
+	size_t plain_len;
+	int r;
+
+	if ((r = agent_keygen_decrypt(text, len, passphrase, &plain,
+	    &plain_len)) != 0)
+		return r;
+	/* Ed25519 comes back in OpenSSH format, unencrypted */
+	if (strstr(plain, openssh_begin) != NULL)
+		r = openssh_load(plain, plain_len - 1, NULL, out);
+	else
+		r = pem_load(plain, plain_len - 1, NULL, out);
+	OPENSSL_secure_clear_free(plain, plain_len);
+	return r;
+}
+
+#ifdef HAVE_LIBSSH
+/*
+ * A passphrase-protected openssh-key-v1 key: libssh runs the bcrypt KDF and
+ * the cipher, and writes the key back unencrypted (OpenSSH format for
+ * Ed25519, PKCS#8 for ECDSA) into memory we wipe; our own readers take it
+ * from there.  libssh 0.10 cannot write back an RSA key read from the
+ * OpenSSH format: then OpenSSH's ssh-keygen decrypts it (agent-keygen.c).
+ */
+static int
+openssh_decrypt(const char *text, size_t len, const char *passphrase,
+    EVP_PKEY **out)
+{
+	ssh_key key = NULL;
+	char *copy = NULL, *plain = NULL;
+	int r;
+
+	if (passphrase == NULL)
+		return ksm__err(KSM_ECRYPTO, "the OpenSSH private key is "
+		    "passphrase-protected and the record has no password");
+	if ((copy = OPENSSL_secure_malloc(len + 1)) == NULL)
+		return KSM_ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (ssh_pki_import_privkey_base64(copy, passphrase, NULL, NULL,
+	    &key) != SSH_OK) {
+		r = ksm__err(KSM_ECRYPTO, "cannot decrypt the OpenSSH private "
+		    "key (wrong passphrase in the record's password field?)");
+		goto out;
+	}
+	if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL,
+	    &plain) != SSH_OK || plain == NULL) {
+		r = keygen_load(text, len, passphrase, out);
+		goto out;
+	}
+	if (strstr(plain, openssh_begin) != NULL)
+		r = openssh_load(plain, strlen(plain), NULL, out);
+	else
+		r = pem_load(plain, strlen(plain), NULL, out);
+out:
+	if (plain != NULL) {
+		ksmx_wipe(plain, strlen(plain));
+		ssh_string_free_char(plain);
+	}
+	ssh_key_free(key);
+	OPENSSL_secure_clear_free(copy, len + 1);
+	return r;
+}
+#else
+/* Without libssh, OpenSSH's ssh-keygen decrypts every such key. */
+static int
+openssh_decrypt(const char *text, size_t len, const char *passphrase,
+    EVP_PKEY **out)
+{
+	if (passphrase == NULL)
+		return ksm__err(KSM_ECRYPTO, "the OpenSSH private key is "
+		    "passphrase-protected and the record has no password");
+	return keygen_load(text, len, passphrase, out);
+}
+#endif
+
+static int
+openssh_load(const char *text, size_t len, const char *passphrase,
+    EVP_PKEY **out)
 {
 	struct agent_rd rd, priv;
 	const uint8_t *magic, *cipher, *kdf, *kdfopt, *pub, *sect;
@@ -410,10 +513,7 @@ openssh_load(const char *text, size_t len, EVP_PKEY **out)
 		goto out;
 	}
 	if (cipher_len != 4 || memcmp(cipher, "none", 4) != 0) {
-		r = ksm__err(KSM_ECRYPTO, "passphrase-protected OpenSSH keys "
-		    "are not supported yet");
-		ksm__err_hint("store the key unencrypted or as encrypted "
-		    "PKCS#8: ssh-keygen -p -m PKCS8 -f KEY");
+		r = openssh_decrypt(text, len, passphrase, out);
 		goto out;
 	}
 	if (nkeys != 1) {
@@ -478,12 +578,14 @@ agent_key_load(const char *text, size_t len, const char *passphrase,
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return KSM_ENOMEM;
 	if (memmem(text, len, openssh_begin, sizeof(openssh_begin) - 1))
-		r = openssh_load(text, len, &k->pkey);
+		r = openssh_load(text, len, passphrase, &k->pkey);
 	else
 		r = pem_load(text, len, passphrase, &k->pkey);
 	if (r != 0)
 		goto out;
 	if ((r = make_blob(k)) != 0)
+		goto out;
+	if ((r = key_secure(k)) != 0)
 		goto out;
 	if ((k->comment = ksmx_strdup(comment ? comment : "")) == NULL) {
 		r = KSM_ENOMEM;
@@ -496,12 +598,104 @@ out:
 	return r;
 }
 
+/* Move k->pkey's RSA numbers into secure-heap parameters, drop k->pkey. */
+static int
+rsa_secure(struct agent_key *k)
+{
+	static const char *const names[] = {
+		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E,
+		OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_FACTOR1,
+		OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
+		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1
+	};
+	BIGNUM *bn[8] = { NULL };
+	OSSL_PARAM_BLD *bld = NULL;
+	size_t i;
+	int r = KSM_ENOMEM;
+
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+		goto out;
+	for (i = 0; i < 8; i++) {
+		/* a secure BIGNUM passed in is filled in place */
+		if ((bn[i] = BN_secure_new()) == NULL)
+			goto out;
+		if (EVP_PKEY_get_bn_param(k->pkey, names[i], &bn[i]) != 1) {
+			r = ksm__err(KSM_ECRYPTO, "RSA key without CRT "
+			    "parameters");
+			goto out;
+		}
+		if (!OSSL_PARAM_BLD_push_BN(bld, names[i], bn[i]))
+			goto out;
+	}
+	if ((k->rsa_priv = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		goto out;
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
+	r = 0;
+out:
+	for (i = 0; i < 8; i++)
+		BN_clear_free(bn[i]);
+	OSSL_PARAM_BLD_free(bld);
+	return r;
+}
+
+/* Move k->pkey's Ed25519 seed into the secure heap, drop k->pkey. */
+static int
+ed_secure(struct agent_key *k)
+{
+	size_t len = 32;
+
+	if ((k->ed_seed = OPENSSL_secure_malloc(32)) == NULL)
+		return KSM_ENOMEM;
+	if (EVP_PKEY_get_raw_private_key(k->pkey, k->ed_seed, &len) != 1 ||
+	    len != 32)
+		return KSM_ECRYPTO;
+	EVP_PKEY_free(k->pkey);
+	k->pkey = NULL;
+	return 0;
+}
+
+static int
+key_secure(struct agent_key *k)
+{
+	if (k->type == K_RSA)
+		return rsa_secure(k);
+	if (k->type == K_ED25519)
+		return ed_secure(k);
+	return 0;
+}
+
+/* The EVP_PKEY to sign with: k->pkey, or one built for this signature. */
+static EVP_PKEY *
+sign_key(const struct agent_key *k)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pk = NULL;
+
+	if (k->ed_seed != NULL)
+		return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+		    k->ed_seed, 32);
+	if (k->rsa_priv == NULL) {
+		EVP_PKEY_up_ref(k->pkey);
+		return k->pkey;
+	}
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEYPAIR, k->rsa_priv) != 1)
+		pk = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
 void
 agent_key_free(struct agent_key *k)
 {
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->pkey);
+	OSSL_PARAM_free(k->rsa_priv);
+	if (k->ed_seed != NULL)
+		OPENSSL_secure_clear_free(k->ed_seed, 32);
 	free(k->blob);
 	free(k->comment);
 	free(k);
@@ -545,6 +739,7 @@ agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
     uint32_t flags, struct ksmx_buf *sig)
 {
 	EVP_MD_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
 	const EVP_MD *md = NULL;
 	uint8_t raw[1024];
 	size_t raw_len = sizeof(raw);
@@ -572,9 +767,11 @@ agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
 		snprintf(alg, sizeof(alg), "ecdsa-sha2-%s", k->ec_name);
 		break;
 	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return KSM_ENOMEM;
-	if (EVP_DigestSignInit(ctx, NULL, md, NULL, k->pkey) != 1 ||
+	if ((ctx = EVP_MD_CTX_new()) == NULL || (pk = sign_key(k)) == NULL) {
+		r = KSM_ENOMEM;
+		goto out;
+	}
+	if (EVP_DigestSignInit(ctx, NULL, md, NULL, pk) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &raw_len, data, len) != 1 ||
 	    raw_len > sizeof(raw) ||
 	    EVP_DigestSign(ctx, raw, &raw_len, data, len) != 1)
@@ -587,6 +784,7 @@ agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
 		r = agent_put_string(sig, raw, raw_len);
 out:
 	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);	/* RSA, Ed25519: the per-signature copy, wiped */
 	ksmx_wipe(raw, sizeof(raw));
 	return r;
 }

@@ -4,7 +4,9 @@
  * blob in SSH wire format, sign as the agent protocol asks.
  *
  * Key material lives in OpenSSL's secure heap when agent_keys_secure_init()
- * succeeded (mlock'ed, MADV_DONTDUMP), and is wiped on free.
+ * succeeded (mlock'ed, MADV_DONTDUMP), and is wiped on free.  RSA and
+ * Ed25519 keys are kept there as parameters / seed; the OpenSSL key object
+ * a signature needs is built for that signature and freed (wiped) after.
  */
 #ifndef AGENT_KEYS_H
 #define AGENT_KEYS_H

@@ -73,8 +73,15 @@ find_key(const struct agent_keyops *ops, void *ctx, const uint8_t *blob,
 }
 
 static int
-identities(const struct agent_keyops *ops, void *ctx, struct agent_rd *rd,
-    struct ksmx_buf *out)
+allowed(const struct agent_keyops *ops, void *ctx, size_t i,
+    const struct agent_conn *conn)
+{
+	return ops->allowed == NULL || ops->allowed(ctx, i, conn);
+}
+
+static int
+identities(const struct agent_keyops *ops, void *ctx,
+    const struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
 {
 	const uint8_t *b;
 	const char *c;
@@ -91,7 +98,8 @@ identities(const struct agent_keyops *ops, void *ctx, struct agent_rd *rd,
 		return r;
 	n = ops->count(ctx);
 	for (i = 0; i < n; i++) {
-		if (ops->identity(ctx, i, &b, &bl, &c) != 0)
+		if (!allowed(ops, ctx, i, conn) ||
+		    ops->identity(ctx, i, &b, &bl, &c) != 0)
 			continue;
 		if ((r = agent_put_string(out, b, bl)) != 0 ||
 		    (r = agent_put_cstring(out, c ? c : "")) != 0)
@@ -106,8 +114,8 @@ identities(const struct agent_keyops *ops, void *ctx, struct agent_rd *rd,
 }
 
 static int
-sign(const struct agent_keyops *ops, void *ctx, struct agent_rd *rd,
-    struct ksmx_buf *out)
+sign(const struct agent_keyops *ops, void *ctx,
+    const struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
 {
 	struct ksmx_buf sig = KSMX_BUF_INIT(AGENT_MAX_BLOB);
 	const uint8_t *blob, *data;
@@ -125,6 +133,10 @@ sign(const struct agent_keyops *ops, void *ctx, struct agent_rd *rd,
 		r = KSM_ENOTFOUND;
 		goto out;
 	}
+	if (!allowed(ops, ctx, (size_t)k, conn)) {
+		r = KSM_EPERM;
+		goto out;
+	}
 	if ((r = ops->sign(ctx, (size_t)k, data, data_len, flags, &sig)) != 0)
 		goto out;
 	if ((r = ksmx_buf_putc(out, SSH2_AGENT_SIGN_RESPONSE)) != 0 ||
@@ -138,8 +150,8 @@ out:
 /*
  * session-bind@openssh.com: string hostkey, string session_id,
  * string signature, bool is_forwarding.  Parsed and remembered for the
- * connection; the host-key signature is not verified yet, so the binding
- * is used for nothing that grants access.
+ * connection: the last bound host key drives allowed().  The host-key
+ * signature is not verified, so the binding only ever hides keys.
  */
 static int
 session_bind(struct agent_conn *conn, struct agent_rd *rd,
@@ -201,9 +213,9 @@ agent_handle(const struct agent_keyops *ops, void *ctx,
 	if (agent_rd_u8(&rd, &type) != 0)
 		r = KSM_EPROTO;
 	else if (type == SSH2_AGENTC_REQUEST_IDENTITIES)
-		r = identities(ops, ctx, &rd, out);
+		r = identities(ops, ctx, conn, &rd, out);
 	else if (type == SSH2_AGENTC_SIGN_REQUEST)
-		r = sign(ops, ctx, &rd, out);
+		r = sign(ops, ctx, conn, &rd, out);
 	else if (type == SSH_AGENTC_EXTENSION)
 		r = extension(conn, &rd, out);
 	else

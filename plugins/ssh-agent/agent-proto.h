@@ -5,6 +5,12 @@
  *
  * The agent is read-only: ADD/REMOVE/LOCK and everything unknown are
  * answered SSH_AGENT_FAILURE; the connection is never dropped for that.
+ *
+ * session-bind@openssh.com is parsed and remembered per connection; the
+ * key store's allowed() uses the bound host key to hide keys meant for
+ * other hosts.  The host-key signature is not verified: the restriction
+ * spares sshd's MaxAuthTries, it is not an access control (an unbound
+ * connection sees every key).
  */
 #ifndef AGENT_PROTO_H
 #define AGENT_PROTO_H
@@ -32,6 +38,8 @@ enum {
 #define SSH_AGENT_RSA_SHA2_256	0x02
 #define SSH_AGENT_RSA_SHA2_512	0x04
 
+struct agent_conn;
+
 /* What the handler needs from the key store. */
 struct agent_keyops {
 	/* Number of identities. */
@@ -45,6 +53,11 @@ struct agent_keyops {
 	 */
 	int	(*sign)(void *ctx, size_t i, const uint8_t *data,
 		    size_t data_len, uint32_t flags, struct ksmx_buf *sig);
+	/*
+	 * May identity i be offered and used on this connection (after a
+	 * session-bind, the host restriction)?  1 or 0.  NULL: always.
+	 */
+	int	(*allowed)(void *ctx, size_t i, const struct agent_conn *conn);
 };
 
 /* Per-connection state: what session-bind@openssh.com told us. */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -29,6 +30,7 @@
 #include "ksm-int.h"
 #include "json.h"
 #include "util/wipe.h"
+#include "agent-hosts.h"
 #include "agent-keys.h"
 #include "agent-proto.h"
 
@@ -47,11 +49,25 @@ struct opts {
 	const char	*folders[MAX_FILTERS];
 	size_t		 n_folders;
 	int		 refresh;	/* seconds, 0: only on SIGHUP */
+	const char	*known[MAX_FILTERS];	/* known_hosts files */
+	size_t		 n_known;
+};
+
+/* A host from the record's host field: hostName and port. */
+struct host {
+	char		*name;
+	unsigned	 port;
+};
+
+struct entry {
+	struct agent_key	*key;
+	struct host		*hosts;		/* offered only to these */
+	size_t			 n_hosts;
 };
 
 struct store {
-	struct agent_key	**keys;
-	size_t			  n;
+	struct entry	*e;
+	size_t		 n;
 };
 
 struct client {
@@ -62,6 +78,7 @@ struct client {
 };
 
 static int verbose;
+static const struct opts *g_opts;	/* for st_allowed's known_hosts */
 
 static void
 logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -92,8 +109,8 @@ st_identity(void *ctx, size_t i, const uint8_t **blob, size_t *len,
 {
 	struct store *s = ctx;
 
-	*blob = agent_key_blob(s->keys[i], len);
-	*comment = agent_key_comment(s->keys[i]);
+	*blob = agent_key_blob(s->e[i].key, len);
+	*comment = agent_key_comment(s->e[i].key);
 	return 0;
 }
 
@@ -102,15 +119,52 @@ st_sign(void *ctx, size_t i, const uint8_t *data, size_t len,
     uint32_t flags, struct ksmx_buf *sig)
 {
 	struct store *s = ctx;
-	int r = agent_key_sign(s->keys[i], data, len, flags, sig);
+	int r = agent_key_sign(s->e[i].key, data, len, flags, sig);
 
-	logmsg("sign with \"%s\": %s", agent_key_comment(s->keys[i]),
+	logmsg("sign with \"%s\": %s", agent_key_comment(s->e[i].key),
 	    r == 0 ? "ok" : ksm_code_name(r));
 	return r;
 }
 
+/*
+ * The host restriction: on a connection bound to a host key (ssh sends
+ * session-bind@openssh.com before asking for keys), a key whose record
+ * names hosts is offered only when known_hosts lists that host key for
+ * one of them.  Unbound connections (ssh-add, ssh-keygen -Y) see all.
+ */
+static int
+st_allowed(void *ctx, size_t i, const struct agent_conn *conn)
+{
+	const struct entry *e = &((struct store *)ctx)->e[i];
+	size_t h, f;
+
+	if (!conn->bound || e->n_hosts == 0)
+		return 1;
+	for (f = 0; f < g_opts->n_known; f++)
+		for (h = 0; h < e->n_hosts; h++)
+			if (agent_hosts_known(g_opts->known[f],
+			    e->hosts[h].name, e->hosts[h].port, conn->hostkey,
+			    conn->hostkey_len))
+				return 1;
+	logmsg("\"%s\" not offered: the bound host is none of its hosts",
+	    agent_key_comment(e->key));
+	return 0;
+}
+
 static const struct agent_keyops store_ops = { st_count, st_identity,
-    st_sign };
+    st_sign, st_allowed };
+
+static void
+entry_free(struct entry *e)
+{
+	size_t h;
+
+	agent_key_free(e->key);
+	for (h = 0; h < e->n_hosts; h++)
+		free(e->hosts[h].name);
+	free(e->hosts);
+	memset(e, 0, sizeof(*e));
+}
 
 static void
 store_free(struct store *s)
@@ -118,9 +172,9 @@ store_free(struct store *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		agent_key_free(s->keys[i]);
-	free(s->keys);
-	s->keys = NULL;
+		entry_free(&s->e[i]);
+	free(s->e);
+	s->e = NULL;
 	s->n = 0;
 }
 
@@ -152,12 +206,52 @@ field(const cJSON *rec, const char *type)
 	return NULL;
 }
 
+/* Every hostName (and port) of the record's host fields. */
+static int
+load_hosts(const cJSON *rec, struct entry *e)
+{
+	static const char *const lists[] = { "fields", "custom" };
+	const cJSON *f, *v;
+	const char *t, *name, *port;
+	struct host *tmp;
+	size_t l;
+
+	for (l = 0; l < 2; l++) {
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, lists[l])) {
+			t = cJSON_GetStringValue(cJSON_GetObjectItem(f,
+			    "type"));
+			if (t == NULL || strcmp(t, "host") != 0)
+				continue;
+			cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value")) {
+				name = cJSON_GetStringValue(
+				    cJSON_GetObjectItem(v, "hostName"));
+				port = cJSON_GetStringValue(
+				    cJSON_GetObjectItem(v, "port"));
+				if (name == NULL || name[0] == '\0')
+					continue;
+				tmp = realloc(e->hosts, (e->n_hosts + 1) *
+				    sizeof(*tmp));
+				if (tmp == NULL)
+					return KSM_ENOMEM;
+				e->hosts = tmp;
+				tmp[e->n_hosts].port = port ?
+				    (unsigned)strtoul(port, NULL, 10) : 0;
+				if ((tmp[e->n_hosts].name =
+				    ksmx_strdup(name)) == NULL)
+					return KSM_ENOMEM;
+				e->n_hosts++;
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 load_record(struct store *s, size_t *cap, const ksm_record *rec)
 {
 	const char *title = ksm_record_title(rec), *priv, *pw;
 	const cJSON *kp;
-	struct agent_key *k = NULL, **tmp;
+	struct entry e = { NULL, NULL, 0 }, *tmp;
 	cJSON *j;
 	int r;
 
@@ -173,31 +267,39 @@ load_record(struct store *s, size_t *cap, const ksm_record *rec)
 		r = 0;
 		goto out;
 	}
-	if ((r = agent_key_load(priv, strlen(priv), pw, title, &k)) != 0) {
+	if ((r = agent_key_load(priv, strlen(priv), pw, title,
+	    &e.key)) != 0) {
 		fprintf(stderr, PROG ": record %s: %s\n", ksm_record_uid(rec),
 		    ksm_error_last()->message);
 		r = 0;	/* skip the key, serve the others */
 		goto out;
 	}
+	if ((r = load_hosts(j, &e)) != 0)
+		goto out;
 	if (s->n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
-		if ((tmp = realloc(s->keys, *cap * sizeof(*tmp))) == NULL) {
+		if ((tmp = realloc(s->e, *cap * sizeof(*tmp))) == NULL) {
 			r = KSM_ENOMEM;
 			goto out;
 		}
-		s->keys = tmp;
+		s->e = tmp;
 	}
-	s->keys[s->n++] = k;
-	k = NULL;
+	s->e[s->n++] = e;
+	memset(&e, 0, sizeof(e));
 out:
-	agent_key_free(k);
+	entry_free(&e);
 	ksmx_json_free(j);
 	return r;
 }
 
-/* Fetch the keys from Keeper into a new store. */
+/*
+ * Fetch the keys from Keeper into a new store.  The first load may use
+ * libksm's cross-process cache (start while Keeper is briefly away); a
+ * refresh (SIGHUP, --refresh) always asks Keeper, and on failure the agent
+ * keeps the keys it has.
+ */
 static int
-load_keys(const struct opts *o, struct store *s)
+load_keys(const struct opts *o, struct store *s, int fresh)
 {
 	ksm_client_options copts = KSM_CLIENT_OPTIONS_INIT;
 	ksm_client *client = NULL;
@@ -207,6 +309,8 @@ load_keys(const struct opts *o, struct store *s)
 	int r;
 
 	copts.config_path = o->config;
+	if (fresh)
+		copts.flags |= KSM_CLIENT_NO_CACHE;
 	if ((r = ksm_client_new(&client, &copts)) != 0)
 		goto out;
 	if ((r = ksm_client_get_records(&recs, client,
@@ -239,7 +343,7 @@ refresh(const struct opts *o, struct store *s)
 {
 	struct store fresh = { NULL, 0 };
 
-	if (load_keys(o, &fresh) != 0) {
+	if (load_keys(o, &fresh, 1) != 0) {
 		fprintf(stderr, PROG ": Keeper unreachable, keeping %zu keys\n",
 		    s->n);
 		return;
@@ -345,6 +449,35 @@ client_write(struct client *c)
 	return 0;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Milliseconds until the next interval refresh (-1: none), refreshing
+ * first when it is due: a deadline, so busy clients cannot starve it.
+ */
+static int
+refresh_timeout(const struct opts *o, struct store *s, long long *due)
+{
+	long long now;
+
+	if (o->refresh <= 0)
+		return -1;
+	now = now_ms();
+	if (now >= *due) {
+		refresh(o, s);
+		now = now_ms();
+		*due = now + (long long)o->refresh * 1000;
+	}
+	return (int)(*due - now);
+}
+
 static int
 serve(const struct opts *o, int lfd, struct store *s)
 {
@@ -352,7 +485,8 @@ serve(const struct opts *o, int lfd, struct store *s)
 	struct pollfd pf[MAX_CLIENTS + 2];
 	struct signalfd_siginfo si;
 	sigset_t set;
-	int sfd, i, n, fd, tmo;
+	long long due = now_ms() + (long long)o->refresh * 1000;
+	int sfd, i, n, fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -366,7 +500,6 @@ serve(const struct opts *o, int lfd, struct store *s)
 		cl[i].in = (struct ksmx_buf)KSMX_BUF_INIT(AGENT_MAX_MSG + 4);
 		cl[i].out = (struct ksmx_buf)KSMX_BUF_INIT(4 * AGENT_MAX_MSG);
 	}
-	tmo = o->refresh > 0 ? o->refresh * 1000 : -1;
 	for (;;) {
 		pf[0].fd = sfd;
 		pf[0].events = POLLIN;
@@ -376,18 +509,17 @@ serve(const struct opts *o, int lfd, struct store *s)
 			pf[i + 2].fd = cl[i].fd;
 			pf[i + 2].events = cl[i].out.len ? POLLOUT : POLLIN;
 		}
-		n = poll(pf, MAX_CLIENTS + 2, tmo);
+		n = poll(pf, MAX_CLIENTS + 2, refresh_timeout(o, s, &due));
 		if (n < 0 && errno != EINTR)
 			return -1;
-		if (n == 0) {
-			refresh(o, s);
+		if (n <= 0)
 			continue;
-		}
 		if (pf[0].revents & POLLIN &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGHUP)
+			if (si.ssi_signo == SIGHUP) {
 				refresh(o, s);
-			else
+				due = now_ms() + (long long)o->refresh * 1000;
+			} else
 				break;
 		}
 		if (pf[1].revents & POLLIN &&
@@ -443,6 +575,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " [-D] [-c | -s] [-a SOCKET] [--config FILE]\n"
 	    "           [--record UID]... [--folder UID]... [--refresh SECONDS]\n"
+	    "           [--known-hosts FILE]...\n"
 	    "       " PROG " -k\n"
 	    "SSH agent serving the SSH keys (sshKeys records) shared with a "
 	    "KSM application.\n"
@@ -452,10 +585,13 @@ usage(FILE *f)
 	    "  -c, -s       print csh / sh commands (default sh)\n"
 	    "  --record UID serve only these records (repeatable)\n"
 	    "  --folder UID serve only records in these folders (repeatable)\n"
-	    "  --refresh N  reload from Keeper every N seconds (also on SIGHUP)\n");
+	    "  --refresh N  reload from Keeper every N seconds (also on SIGHUP)\n"
+	    "  --known-hosts FILE  host keys for the records' host fields\n"
+	    "               (repeatable; default ~/.ssh/known_hosts and\n"
+	    "               /etc/ssh/ssh_known_hosts)\n");
 }
 
-enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH };
+enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN };
 
 static int
 parse(int argc, char **argv, struct opts *o)
@@ -465,6 +601,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "record",	required_argument, NULL, OPT_RECORD },
 		{ "folder",	required_argument, NULL, OPT_FOLDER },
 		{ "refresh",	required_argument, NULL, OPT_REFRESH },
+		{ "known-hosts", required_argument, NULL, OPT_KNOWN },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -490,6 +627,11 @@ parse(int argc, char **argv, struct opts *o)
 			o->folders[o->n_folders++] = optarg;
 			break;
 		case OPT_REFRESH:	o->refresh = atoi(optarg); break;
+		case OPT_KNOWN:
+			if (o->n_known == MAX_FILTERS)
+				return -1;
+			o->known[o->n_known++] = optarg;
+			break;
 		case 'h':	usage(stdout); exit(0);
 		default:	return -1;
 		}
@@ -538,7 +680,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct store s = { NULL, 0 };
 	struct rlimit rl = { 0, 0 };
-	char path[4096];
+	char path[4096], user_kh[4096];
 	const char *rt;
 	pid_t pid;
 	int lfd, nul, rc = 1, activated;
@@ -550,6 +692,17 @@ main(int argc, char **argv)
 	}
 	if (o.kill)
 		return kill_agent(&o);
+	if (o.n_known == 0) {
+		const char *home = getenv("HOME");
+
+		if (home != NULL && home[0] == '/') {
+			snprintf(user_kh, sizeof(user_kh),
+			    "%s/.ssh/known_hosts", home);
+			o.known[o.n_known++] = user_kh;
+		}
+		o.known[o.n_known++] = "/etc/ssh/ssh_known_hosts";
+	}
+	g_opts = &o;
 	/* no core dumps, no ptrace by other processes of this user */
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -565,7 +718,7 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/keeper-agent.sock", rt);
 		o.sock = path;
 	}
-	if (load_keys(&o, &s) != 0)
+	if (load_keys(&o, &s, 0) != 0)
 		return 1;
 	activated = (lfd = activated_socket()) >= 0;
 	if (!activated && (lfd = make_socket(o.sock)) < 0)

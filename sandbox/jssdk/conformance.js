@@ -32,6 +32,7 @@ const NOT_SHARED = 'deN0l9qchpc69dlLBiqGSA'
 const DASH = '-zTfZBsIUajowrj_sR32ZQ'
 const SHARED_FOLDER = 'ZrSWiUJmSn6igC42d9PDhA'
 const SUB_FOLDER = 'bJ9FssmUTaqa1lZpWTWbyQ'
+const READ_ONLY = 'Wg0HFfTOJa69J9557saKPA'
 
 async function readAll (opts) {
   const s = await ksm.getSecrets(opts)
@@ -103,6 +104,22 @@ async function main () {
       await expectError(ksm.getSecrets(opts), /rejected the custom server public key \(id 101\).*suggested key id 101/, 'key error')
       await readAll(opts)
       break
+    case 'update': {
+      // the demo application made editable, with the TOTP record's share
+      // read-only (test-sandbox.sh serves such a copy of the vault)
+      let s = await ksm.getSecrets(opts, [LOGIN])
+      const r = s.records[0]
+      r.data.fields.find(f => f.type === 'password').value = ['Updated-by-JS-1']
+      await ksm.updateSecret(opts, r)
+      s = await ksm.getSecrets(opts, [LOGIN])
+      check(ksm.getValue(s, `keeper://${LOGIN}/field/password`) === 'Updated-by-JS-1', 'updated password read back')
+      check(s.records[0].revision === r.revision + 1, `revision bumped: ${s.records[0].revision}`)
+      await expectError(ksm.updateSecret(opts, r), /record_out_of_date.*fetch it again/, 'stale revision')
+      const ro = (await ksm.getSecrets(opts, [READ_ONLY])).records[0]
+      await expectError(ksm.updateSecret(opts, ro), /access_denied.*read-only access/, 'read-only share')
+      errors.length = 0
+      break
+    }
     case 'throttle':
       opts.throttleSleep = async () => {}
       for (let i = 0; i < 3; i++) await ksm.getSecrets(opts)

@@ -53,7 +53,16 @@ f_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
 	return agent_put_string(sig, data, len > 64 ? 64 : len);
 }
 
-static const struct agent_keyops ops = { f_count, f_identity, f_sign };
+/* after a session-bind, hide the odd identities (the host restriction) */
+static int
+f_allowed(void *ctx, size_t i, const struct agent_conn *conn)
+{
+	(void)ctx;
+	return !conn->bound || i % 2 == 0;
+}
+
+static const struct agent_keyops ops = { f_count, f_identity, f_sign,
+    f_allowed };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

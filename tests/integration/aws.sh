@@ -255,7 +255,9 @@ expect_helper_fail "missing config file" 26 "configuration|config"
 
 # Keeper throttles: one call passes, the next is refused at once.  A
 # restarted sandbox has a new port: KSM_HOSTNAME overrides the config's.
-sb_start --throttle 1
+# The transport, not the cache (which would answer the second call).
+export KSM_CACHE_TTL=0
+sb_start --throttle 1 --throttle-pause 3600
 export KSM_HOSTNAME=$SB_ADDR
 profile throttled --config "$CFG" --record "$KEYS" --max-throttle-wait 0
 run_aws throttled
@@ -264,6 +266,7 @@ run_aws throttled
 expect_cli_fail "throttled by Keeper" "throttl"
 run_helper --config "$CFG" --record "$KEYS" --max-throttle-wait 0
 expect_helper_fail "throttled by Keeper" 20 "throttl"
+unset KSM_CACHE_TTL
 
 # A response that fails authentication is never turned into keys.
 sb_start --fault tamper

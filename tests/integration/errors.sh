@@ -82,7 +82,7 @@ expect_ok "KSM_MAX_THROTTLE_WAIT_MS=0 alone changes nothing when not throttled"
 
 # ---- the server goes away ----
 sb_stop
-run_ks --config "$CFG" list
+KSM_CACHE_TTL=0 run_ks --config "$CFG" list	# the transport, not the cache
 expect_fail "server stopped: ENETWORK" 23 "cannot reach|connect"
 
 check_no_secrets

@@ -16,6 +16,8 @@ ALICE=GitAliceRecord00000001
 BOB=GitBobRecord0000000002
 CAROL=GitCarolRecord00000003
 TOKEN_REC=GitTokenRecord00000005
+DAVE=GitDaveRecord000000008
+ERIN=GitErinRecord000000009
 CFG=$TMP/ksm-config.json
 G=$TMP/git
 LPID=
@@ -41,6 +43,8 @@ trap 'stop_lighttpd; cleanup' EXIT
 
 # ---- the git server: carol's real password is not the one in the vault ----
 printf 'alice:Pw-git-alice-1\nbob:Pw-git-bob-2\ncarol:Pw-carol-real\n' >"$G/users"
+# dave and erin have no password in the vault yet; erin's share is read-only
+printf 'dave:Pw-dave-new\nerin:Pw-erin-typed\n' >>"$G/users"
 git init -q --bare -b main "$G/repos/proj.git"
 git -C "$G/repos/proj.git" config http.receivepack true
 cat >"$G/lighttpd.conf" <<CONF
@@ -78,6 +82,8 @@ export PATH=$top_builddir/plugins/git:$PATH
 export KSM_CONFIG_FILE=$CFG
 export GIT_TERMINAL_PROMPT=0 GIT_ASKPASS= SSH_ASKPASS=
 export GIT_CONFIG_GLOBAL=$TMP/gitconfig GIT_CONFIG_NOSYSTEM=1
+# the cross-process cache, in this test's own directory
+export KSM_CACHE_DIR=$TMP/cache
 git config --global user.email t@example.com
 git config --global user.name tester
 git config --global credential.helper keeper
@@ -119,10 +125,14 @@ check "ambiguity: one stderr line naming the UIDs" \
     grep -q "git-credential-keeper: several records match.*$ALICE.*$BOB.*$CAROL" "$GERR"
 check "no clone left behind" test ! -e "$G/work/c3/f"
 
+check "the helper's answers are cached" sh -c "ls '$KSM_CACHE_DIR' | grep -q '\.kc\$'"
+
 # the vault holds a stale password for carol
 g clone -q "http://carol@$HOSTPORT/git/proj.git" "$G/work/c4"
 check "a wrong password in the vault: git fails (rc $RC)" test "$RC" -eq 128
 check "... with git's authentication error" grep -q 'Authentication failed' "$GERR"
+check "git's erase dropped the cached answers (get had filled the cache)" \
+    sh -c "! ls '$KSM_CACHE_DIR' | grep -q '\.kc\$'"
 check "store and erase changed nothing in the vault" cmp -s "$VAULT" "$TMP/vault-before.json"
 run_ks --config "$CFG" get --json "$CAROL"
 check "the sandbox still serves carol's record unchanged" \
@@ -223,13 +233,131 @@ RC=0
 git-credential-keeper --help >"$TMP/help.out" || RC=$?
 check "--help (rc $RC)" grep -q 'get|store|erase' "$TMP/help.out"
 
-# Keeper unreachable: git falls through (exit 0, no output, one stderr line)
-sb_stop
+timeout "$TIMEOUT" git-credential-keeper doctor "http://erin@$HOSTPORT/git/proj.git" >"$TMP/doctor.out" 2>&1
+check "doctor says a read-only share cannot be stored into" \
+    grep -q "^store: read-only share.*$ERIN" "$TMP/doctor.out"
+timeout "$TIMEOUT" git-credential-keeper doctor "http://dave@$HOSTPORT/git/proj.git" >"$TMP/doctor.out" 2>&1
+check "doctor says an editable record can be stored into" \
+    grep -q "^store: --allow-store would save.*$DAVE" "$TMP/doctor.out"
+
+# jq_vault FILTER...: rewrite the vault file (the sandbox reloads it)
+jq_vault() {
+	jq "$@" "$VAULT" >"$VAULT.new" && mv "$VAULT.new" "$VAULT"
+}
+# revision_of UID: the record's revision in the vault file (1 when unset)
+revision_of() {
+	jq -r --arg u "$1" '.records[] | select(.uid == $u) | .revision // 1' "$VAULT"
+}
+
+# ---- erase drops the cached answers ----
+export KSM_CACHE_TTL=3600
+h "${Q}username=bob\n\n" get
+jq_vault --arg u "$BOB" '(.records[] | select(.uid == $u) | .data.fields[1].value) = ["Pw-git-bob-rotated"]'
+h "${Q}username=bob\n\n" get
+check "a fresh cache entry answers without asking Keeper" grep -qx 'password=Pw-git-bob-2' "$TMP/h.out"
+h "${Q}username=bob\npassword=Pw-git-bob-2\n\n" erase
+h "${Q}username=bob\n\n" get
+check "erase dropped the cached answers: the rotated password" \
+    grep -qx 'password=Pw-git-bob-rotated' "$TMP/h.out"
+jq_vault --arg u "$BOB" '(.records[] | select(.uid == $u) | .data.fields[1].value) = ["Pw-git-bob-2"]'
+unset KSM_CACHE_TTL
+
+# ---- --allow-store: a password typed at git's prompt is saved ----
+git config --global --replace-all credential.helper 'keeper --allow-store'
+printf '#!/bin/sh\ncat "%s/typed"\n' "$TMP" >"$TMP/askpass"
+chmod +x "$TMP/askpass"
+echo Pw-dave-new >"$TMP/typed"
+echo three >>"$W/f"
+git -C "$W" commit -q -am three
+GIT_ASKPASS=$TMP/askpass g -C "$W" push -q "http://dave@$HOSTPORT/git/proj.git" main
+check "dave has no password in Keeper: push with the typed one (rc $RC)" test "$RC" -eq 0
+[ "$RC" -eq 0 ] || diag "$(cat "$GERR")"
+check "store saved it into dave's record" test "$(vault_value "$DAVE" password)" = Pw-dave-new
+check "... at the next revision" test "$(revision_of "$DAVE")" = 2
+check "... and said so on stderr" grep -q "saved the new password in record $DAVE" "$GERR"
+echo not-this >"$TMP/typed"
+GIT_ASKPASS=$TMP/askpass g clone -q "http://dave@$HOSTPORT/git/proj.git" "$G/work/c6"
+check "clone as dave: the saved password, no prompt (rc $RC)" test "$RC" -eq 0 -a -f "$G/work/c6/f"
+check "storing an unchanged password sends no update" test "$(revision_of "$DAVE")" = 2
+run_ks --config "$CFG" get --json "$DAVE"
+check "keeper-secret reads the updated record" test "$(got_value "$DAVE" password)" = Pw-dave-new
+
+# a read-only share: refused clearly, the vault untouched
+cp "$VAULT" "$TMP/vault-before-erin.json"
+echo Pw-erin-typed >"$TMP/typed"
+GIT_ASKPASS=$TMP/askpass g clone -q "http://erin@$HOSTPORT/git/proj.git" "$G/work/c7"
+check "clone as erin with the typed password (rc $RC)" test "$RC" -eq 0
+check "a read-only share: store refused with one line" \
+    grep -q "record $ERIN is shared read-only with the application; the new password was not saved" "$GERR"
+check "... and the vault file is unchanged" cmp -s "$VAULT" "$TMP/vault-before-erin.json"
+
+# the stale password of carol replaced through git credential approve
+RC=0
+printf 'url=http://carol@%s/git/proj.git\npassword=Pw-carol-real\n\n' "$HOSTPORT" |
+    timeout "$TIMEOUT" git credential approve 2>"$HERR" || RC=$?
+check "git credential approve with --allow-store (rc $RC)" \
+    test "$(vault_value "$CAROL" password)" = Pw-carol-real
+g clone -q "http://carol@$HOSTPORT/git/proj.git" "$G/work/c8"
+check "clone as carol now works (rc $RC)" test "$RC" -eq 0
+
+# a stale revision: the helper read dave at revision 2 (cached), the
+# vault has moved on; Keeper refuses and nothing changes
+export KSM_CACHE_TTL=3600
+h "${Q}username=dave\n\n" get
+jq_vault --arg u "$DAVE" '(.records[] | select(.uid == $u) | .revision) = 7'
+cp "$VAULT" "$TMP/vault-before-stale.json"
+h "${Q}username=dave\npassword=Pw-dave-other\n\n" store --allow-store
+check "a stale revision is refused: exit 0, no output" \
+    sh -c "[ $RC -eq 0 ] && ! [ -s '$TMP/h.out' ]"
+check "... one line on stderr naming it" \
+    sh -c "[ \$(wc -l <'$HERR') -eq 1 ] && grep -q 'record_out_of_date.*revision 7' '$HERR'"
+check "... and the vault file is unchanged" cmp -s "$VAULT" "$TMP/vault-before-stale.json"
+h "${Q}username=dave\npassword=Pw-dave-other\n\n" store --allow-store
+check "the refusal dropped the stale cache: the retry is saved" \
+    test "$(vault_value "$DAVE" password)" = Pw-dave-other
+check "... at revision 8" test "$(revision_of "$DAVE")" = 8
+unset KSM_CACHE_TTL
+git config --global --replace-all credential.helper keeper
+
+# ---- Keeper throttled or unreachable ----
+# Without a cached answer git falls through (exit 0, no output, one stderr
+# line); with one (stale-if-error) it keeps working.
+sb_start --throttle 1 --throttle-pause 3600
+export KSM_HOSTNAME=$SB_ADDR	# a new port; the same state, keys and CA
+h "${Q}username=alice\n\n" get		# the one call allowed; seeds the cache
+check "throttling sandbox: the first call is answered" grep -qx 'password=Pw-git-alice-1' "$TMP/h.out"
+export KSM_CACHE_TTL=0
 h "${Q}username=alice\n\n" get
-check "sandbox stopped: exit 0, no output" sh -c "[ $RC -eq 0 ] && ! [ -s '$TMP/h.out' ]"
+check "throttled, no cache: exit 0, no output" sh -c "[ $RC -eq 0 ] && ! [ -s '$TMP/h.out' ]"
+check "... one line on stderr, saying so, at once" \
+    sh -c "[ \$(wc -l <'$HERR') -eq 1 ] && grep -q 'throttled' '$HERR'"
+export KSM_CACHE_TTL=0.001
+h "${Q}username=alice\n\n" get
+check "throttled, with the cache: the cached answer" grep -qx 'password=Pw-git-alice-1' "$TMP/h.out"
+g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c9"
+check "... and git keeps working (rc $RC)" test "$RC" -eq 0
+[ "$RC" -eq 0 ] || diag "$(cat "$GERR")"
+
+sb_stop
+export KSM_CACHE_TTL=0
+h "${Q}username=alice\n\n" get
+check "sandbox stopped, no cache: exit 0, no output" sh -c "[ $RC -eq 0 ] && ! [ -s '$TMP/h.out' ]"
 check "... and one line on stderr" test "$(wc -l <"$HERR")" -eq 1
 g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c5"
 check "git then fails cleanly without prompting (rc $RC)" test "$RC" -eq 128
+# falls through to the next helper
+printf 'http://alice:Pw-git-alice-1@%s\n' "$HOSTPORT" >"$TMP/git-credentials"
+chmod 600 "$TMP/git-credentials"
+git config --global --add credential.helper "store --file $TMP/git-credentials"
+g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c10"
+check "git falls through to the next helper (rc $RC)" test "$RC" -eq 0 -a -f "$G/work/c10/f"
+git config --global --replace-all credential.helper keeper
+export KSM_CACHE_TTL=0.001
+h "${Q}username=alice\n\n" get
+check "sandbox stopped, with the cache: the cached answer" grep -qx 'password=Pw-git-alice-1' "$TMP/h.out"
+g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c11"
+check "... and git keeps working (rc $RC)" test "$RC" -eq 0
+unset KSM_CACHE_TTL
 
 stop_lighttpd
 check_no_secrets

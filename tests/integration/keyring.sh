@@ -26,6 +26,11 @@ KK=$top_builddir/keyring/keeper-keyring
 [ -x "$KK" ] || skip_all "keeper-keyring not built (configure found no libsecret)"
 LOGIN=ItLoginRecord0000000A1
 CFG=$TMP/ksm-config.json
+GCK=$top_builddir/plugins/git/git-credential-keeper
+# libksm dlopen()s the keyring module; here from the build tree
+KSM_KEYRING_MODULE=$(cd "$top_builddir" && pwd)/keyring/.libs/ksm-keyring.so
+export KSM_KEYRING_MODULE
+unset KSM_CONFIG_KEYRING KSM_KEYRING_PROFILE
 
 # run_kk ARGS...: like run_ks for keeper-keyring
 run_kk() {
@@ -93,6 +98,62 @@ expect_kk_fail "a missing profile is 'item missing'" 3 \
 run_kk exec-config --profile nosuch -- true
 expect_kk_fail "exec-config of a missing profile does not run the command" 3 \
     "no Keeper config"
+
+# ---- keeper-secret init --keyring: libksm reads the keyring itself ----
+# ks_init_kr ARGS...: ks_init, with ARGS in place of --config FILE
+ks_init_kr() {
+	local token=${TOKEN:-} info
+	[ -n "$token" ] || token=$(sb_token)
+	info=$(sb_info)
+	RC=0
+	printf '%s\n' "$token" | timeout "$TIMEOUT" "$KS" init --token - \
+	    --host "$(jq -r .hostname <<<"$info")" \
+	    --server-key "$(jq -r .serverPublicKeyId <<<"$info"):$(jq -r .serverPublicKey <<<"$info")" \
+	    --ca-file "$(jq -r .caFile <<<"$info")" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+}
+ks_init_kr --keyring
+expect_fail "init --keyring never replaces another device's config" 34 \
+    "already holds the configuration of another device"
+ks_init_kr --keyring=kr1
+expect_ok "keeper-secret init --keyring=kr1"
+check "init says where the config went" \
+    grep -q "stored in the keyring (profile 'kr1')" "$OUT"
+kr1=$(secret-tool lookup application keeper profile kr1)
+check "the keyring holds the finished binding (appKey, no clientKey)" \
+    sh -c "jq -e '.appKey and .privateKey and (.clientKey | not)' >/dev/null" <<<"$kr1"
+pk=$(jq -r .privateKey <<<"$kr1")
+check "no config file on disk after init --keyring" \
+    test ! -e "$HOME/.config/keeper/ksm-config.json" -a ! -e "$CFG"
+check "no file under HOME or TMP holds the private key" \
+    sh -c "test \${#1} -gt 40 && ! grep -rqaF -- \"\$1\" '$HOME' '$TMP'" _ "$pk"
+unset kr1 pk
+
+KSM_CONFIG_KEYRING=1 KSM_KEYRING_PROFILE=kr1 run_ks get --json "$LOGIN"
+expect_ok "KSM_CONFIG_KEYRING=1 keeper-secret get, no config file"
+check "the password came through the keyring config" \
+    test "$(got_value "$LOGIN" password)" = "$want"
+run_ks --config keyring:kr1 get --json "$LOGIN"
+expect_ok "keeper-secret --config keyring:kr1 get"
+KSM_CONFIG_KEYRING=1 KSM_KEYRING_PROFILE=nosuch run_ks get "$LOGIN"
+expect_fail "a missing keyring profile" 26 "no Keeper config for profile 'nosuch' in the keyring"
+KSM_CONFIG_KEYRING=maybe run_ks get "$LOGIN"
+expect_fail "KSM_CONFIG_KEYRING must be 0, 1 or fallback" 26 "KSM_CONFIG_KEYRING is 'maybe'"
+KSM_KEYRING_MODULE=$TMP/no-such-module.so KSM_CONFIG_KEYRING=1 run_ks get "$LOGIN"
+expect_fail "no keyring module: its own message" 30 "no keyring support"
+
+# a plug-in: git-credential-keeper, URL matching, config from the keyring
+if [ -x "$GCK" ]; then
+	RC=0
+	printf 'protocol=https\nhost=db.example.com\n\n' |
+	    KSM_CONFIG_KEYRING=1 KSM_KEYRING_PROFILE=kr1 timeout "$TIMEOUT" \
+	    "$GCK" get >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+	check "git-credential-keeper with KSM_CONFIG_KEYRING=1 (exit $RC)" \
+	    grep -qxF "password=$want" "$OUT"
+else
+	ok "# SKIP git-credential-keeper not built"
+fi
 
 # ---- lkru-style named values ----
 run_kk set it-name <<<'hunter2'
@@ -172,6 +233,38 @@ env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR -u DISPLAY \
 expect_kk_fail "no session bus" 4 "no D-Bus session bus"
 check "no config on stdout without a bus" test ! -s "$OUT"
 
+# no bus for libksm: an error of its own, never a quiet switch to the file
+ks_init "$CFG"
+nobus() {
+	RC=0
+	env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR -u DISPLAY "$@" \
+	    timeout "$TIMEOUT" "$KS" get --json "$LOGIN" >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+}
+nobus KSM_CONFIG_KEYRING=1 KSM_CONFIG_FILE="$CFG"
+expect_fail "KSM_CONFIG_KEYRING=1 without a bus fails, file or not" 30 \
+    "keyring: no D-Bus session bus"
+check "... and prints no secret" test ! -s "$OUT"
+nobus KSM_CONFIG_KEYRING=fallback KSM_CONFIG_FILE="$CFG"
+expect_ok "KSM_CONFIG_KEYRING=fallback: the user's choice, the 0600 file"
+check "fallback read the password from the file's config" \
+    test "$(got_value "$LOGIN" password)" = "$want"
+rm -f "$CFG"
+TOKEN=$(sb_token)
+RC=0
+printf '%s\n' "$TOKEN" | env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR \
+    timeout "$TIMEOUT" "$KS" init --token - --keyring \
+    --host "$(sb_info | jq -r .hostname)" >"$OUT" 2>"$ERR" || RC=$?
+cat "$ERR" >>"$ALL_ERR"
+expect_fail "init --keyring without a bus fails" 30 "no D-Bus session bus"
+expect_hint "without --keyring"
+check "init --keyring wrote no file instead" \
+    test ! -e "$HOME/.config/keeper/ksm-config.json"
+TOKEN=$TOKEN ks_init "$CFG" "$TOKEN"
+expect_ok "the token was not spent: it still binds a file"
+rm -f "$CFG"
+unset TOKEN
+
 # no provider: a second private bus with no service directories
 cat >"$TMP/bare-bus.conf" <<'EOF'
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -210,6 +303,9 @@ secret-tool lookup application keeper profile default | tr -d '\n' |
     application keeper profile other sha256 "$sha"
 run_kk config-show --profile other
 expect_kk_fail "a config moved to another profile is refused" 7 "integrity check"
+KSM_CONFIG_KEYRING=fallback run_ks get "$LOGIN"
+expect_fail "libksm refuses the tampered entry too, fallback or not" 33 \
+    "integrity check"
 
 # a fresh config-store replaces the tampered entry
 ks_init "$CFG"
@@ -228,6 +324,12 @@ timeout "$TIMEOUT" gdbus call --session --dest org.freedesktop.secrets \
 run_kk config-show
 expect_kk_fail "a locked collection whose unlock cannot be shown" 6 "locked"
 check "no config on stdout when locked" test ! -s "$OUT"
+ks_init "$CFG"
+KSM_CONFIG_KEYRING=fallback KSM_KEYRING_PROFILE=kr1 KSM_CONFIG_FILE=$CFG \
+    run_ks get "$LOGIN"
+expect_fail "libksm: locked is an error, even with fallback and a file" 27 \
+    "locked"
+check "no secret on stdout when locked" test ! -s "$OUT"
 
 check_no_secrets
 done_testing

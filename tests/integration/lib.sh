@@ -32,7 +32,8 @@ TOKENS=$TMP/tokens		# every token minted, for the secret scan
 
 # Hermetic: nothing from the caller's environment or home directory.
 unset KSM_CONFIG KSM_CONFIG_FILE KSM_HOSTNAME KSM_CA_FILE KSM_TOKEN \
-    KSM_MAX_THROTTLE_WAIT_MS KSM_CLIENT_VERSION XDG_CONFIG_HOME
+    KSM_MAX_THROTTLE_WAIT_MS KSM_CLIENT_VERSION XDG_CONFIG_HOME \
+    XDG_RUNTIME_DIR XDG_CACHE_HOME KSM_CACHE_DIR KSM_CACHE_TTL KSM_CACHE_MAX_AGE
 export HOME=$TMP/home
 mkdir -p "$HOME"
 

@@ -139,6 +139,33 @@ service kp-safe "config=$PAMCFG" timeout=3 failmode=safe
 service kp-only "config=$PAMCFG" only_if=sshd,sudo
 service kp-bogus "config=$PAMCFG" no_such_option timeout=0 failmode=maybe
 
+# login_folders: users found by the login field of the records in a folder
+FOLDERCFG=$SEC/pam-folders.json
+cat >"$FOLDERCFG" <<EOT
+{
+  "ksm_config": "$KSMCFG",
+  "users": {},
+  "login_folders": [
+    { "folder": "PamLoginFolder00000004", "check_account": true,
+      "users": ["kp-folder", "kp-dup", "kp-nofolder-*"] },
+    { "folder": "pam logins", "users": ["kp-byname-*", "kp-sshd-test"] }
+  ]
+}
+EOT
+chmod 600 "$FOLDERCFG"
+service kp-folders "config=$FOLDERCFG" timeout=3
+service kp-folders-safe "config=$FOLDERCFG" timeout=3 failmode=safe
+
+# the opt-in offline cache: the main config plus a root-only directory
+CACHECFG=$SEC/pam-cache.json
+CACHEDIR=$SEC/cache
+mkdir -m 700 "$CACHEDIR"
+jq --arg d "$CACHEDIR" '. + {offline_cache: {dir: $d, ttl: 3600}}' \
+    "$PAMCFG" >"$CACHECFG"
+chmod 600 "$CACHECFG"
+service kp-cache "config=$CACHECFG" timeout=3
+cache_files() { find "$CACHEDIR" -type f | wc -l; }
+
 PW=$(vault_value "$DEPLOY" password)
 check "the test password has a space, quotes, a backslash and non-ASCII" \
     grep -q ' .*".*\\' <<<"$PW"
@@ -187,6 +214,56 @@ expect "record not shared with the application: service error" \
     "auth PAM_SERVICE_ERR"
 drive "" kp kp-gone acct
 expect "account: the mapped record is gone" "acct PAM_ACCT_EXPIRED"
+drive "Unshared-pw-0003" kp-safe kp-gone auth
+expect "record not shared, failmode=safe: ignored" "auth PAM_USER_UNKNOWN"
+
+n0=$(requests)
+drive "$PW" kp kp-deploy auth acct
+expect "auth then account in one handle" "auth PAM_SUCCESS" "acct PAM_SUCCESS"
+check "account reused what auth fetched (pam_set_data): one request" \
+    test "$(( $(requests) - n0 ))" = 1
+
+# ---- login_folders: the record in a folder whose login is the user ----
+
+FPW=$(vault_value PamFolderRecord0000006 password)
+drive "$FPW" kp-folders kp-folder auth acct
+expect "folder (by UID): the record with login kp-folder has the password" \
+    "auth PAM_SUCCESS" "acct PAM_SUCCESS"
+drive "$PW" kp-folders kp-folder auth
+expect "folder: another record's password is wrong" "auth PAM_AUTH_ERR"
+drive "$(vault_value PamSshdRecord000000005 password)" kp-folders \
+    kp-sshd-test auth
+expect "folder by name ('pam logins'): kp-sshd-test's record" \
+    "auth PAM_SUCCESS"
+drive "Dup-pw-A-0007" kp-folders kp-dup auth
+expect "folder: two records with login kp-dup: refused as ambiguous" \
+    "auth PAM_SERVICE_ERR"
+drive "Dup-pw-A-0007" kp-folders-safe kp-dup auth
+expect "folder: ambiguous, failmode=safe: ignored" "auth PAM_USER_UNKNOWN"
+drive "whatever" kp-folders kp-nofolder-1 auth
+expect "folder: a user the glob matches but no record has: ignored" \
+    "auth PAM_USER_UNKNOWN"
+drive "" kp-folders kp-nofolder-1 acct
+expect "folder with check_account: account of a user without a record refused" \
+    "acct PAM_ACCT_EXPIRED"
+n0=$(requests)
+drive "$FPW" kp-folders kp-unlisted auth acct open
+expect "folder: a user no glob matches: ignored by every stage" \
+    "auth PAM_USER_UNKNOWN" "acct PAM_SUCCESS" "open PAM_SUCCESS"
+check "folder: a user no glob matches: no request reached the sandbox" \
+    test "$(requests)" = "$n0"
+
+# ---- the offline cache is written by a confirmed login ----
+
+drive "$PW" kp-cache kp-deploy auth
+expect "offline cache configured: online login" "auth PAM_SUCCESS"
+CACHEFILE=$(find "$CACHEDIR" -type f)
+check "offline cache: one entry, root's, mode 0600" \
+    test "$(cache_files)" = 1 -a "$(stat -c %u:%a "$CACHEFILE" 2>/dev/null)" = 0:600
+check "offline cache: the entry does not hold the password" \
+    test -z "$(grep -F -- "$PW" "$CACHEFILE")"
+check "offline cache: a salted scrypt hash with an expiry" \
+    grep -Eq '^pkc1 [0-9]+ 15 [0-9a-f]{32} [0-9a-f]{64}$' "$CACHEFILE"
 
 RC=0
 PAM_DRIVER_PASSWORD= "$DRIVER" "$CONFD" kp kp-deploy key:probe >"$OUT" 2>&1 </dev/null || RC=$?
@@ -281,6 +358,13 @@ drive "$NEW" kp kp-deploy auth
 expect "after rotation in the vault: the new password works" "auth PAM_SUCCESS"
 drive "$OLD" kp kp-deploy auth
 expect "after rotation: the old password fails" "auth PAM_AUTH_ERR"
+drive "$OLD" kp-cache kp-deploy auth
+expect "after rotation, cache configured: the old password fails" \
+    "auth PAM_AUTH_ERR"
+check "the old password was recognised as rotated: its cache entry is gone" \
+    test "$(cache_files)" = 0
+drive "$NEW" kp-cache kp-deploy auth
+expect "after rotation: the new password is cached" "auth PAM_SUCCESS"
 PW=$NEW
 
 # ---- unsafe configuration: refused, no request ----
@@ -371,6 +455,26 @@ expect "sandbox stopped, failmode=safe: open_session ignored" \
 drive "$PW" kp kp-nobody auth
 expect "sandbox stopped: an unmanaged user is still ignored at once" \
     "auth PAM_USER_UNKNOWN"
+
+drive "$PW" kp-cache kp-deploy auth acct
+expect "sandbox stopped, offline cache: the last confirmed password logs in" \
+    "auth PAM_SUCCESS" "acct PAM_SUCCESS"
+drive "$OLD" kp-cache kp-deploy auth
+expect "sandbox stopped, offline cache: the rotated-out password fails" \
+    "auth PAM_AUTH_ERR"
+drive "${PW}x" kp-cache kp-deploy auth
+expect "sandbox stopped, offline cache: a wrong password fails" \
+    "auth PAM_AUTH_ERR"
+chmod 755 "$CACHEDIR"
+drive "$PW" kp-cache kp-deploy auth
+expect "offline cache directory readable by others: not used" \
+    "auth PAM_AUTHINFO_UNAVAIL"
+chmod 700 "$CACHEDIR"
+CACHEFILE=$(find "$CACHEDIR" -type f)
+sed -i 's/^pkc1 [0-9]*/pkc1 1000000000/' "$CACHEFILE"
+drive "$PW" kp-cache kp-deploy auth acct
+expect "sandbox stopped, expired cache entry: AUTHINFO_UNAVAIL" \
+    "auth PAM_AUTHINFO_UNAVAIL" "acct PAM_AUTHINFO_UNAVAIL"
 
 check_no_secrets
 done_testing

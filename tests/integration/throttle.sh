@@ -6,9 +6,9 @@
 
 for status in default 429 503; do
 	if [ "$status" = default ]; then
-		sb_start --throttle 3
+		sb_start --throttle 3 --throttle-pause 3600
 	else
-		sb_start --throttle 3 --throttle-status "$status"
+		sb_start --throttle 3 --throttle-pause 3600 --throttle-status "$status"
 	fi
 	cfg=$TMP/ksm-config-$status.json
 	ks_init "$cfg"
@@ -16,7 +16,8 @@ for status in default 429 503; do
 	i=0
 	RC=0
 	while [ "$i" -lt 10 ] && [ "$RC" -eq 0 ]; do
-		KSM_MAX_THROTTLE_WAIT_MS=0 run_ks --config "$cfg" list
+		# the transport itself: no cache (cache.sh tests the cache)
+		KSM_CACHE_TTL=0 KSM_MAX_THROTTLE_WAIT_MS=0 run_ks --config "$cfg" list
 		i=$((i + 1))
 	done
 	expect_fail "burst throttled with status $status: ETHROTTLED" 20 \

@@ -46,7 +46,12 @@ code_name(int rc)
 	case PAM_SESSION_ERR:		return "PAM_SESSION_ERR";
 	case PAM_SYSTEM_ERR:		return "PAM_SYSTEM_ERR";
 	case PAM_BUF_ERR:		return "PAM_BUF_ERR";
-	default:			return "PAM_OTHER";
+	default: {
+		static char other[32];
+
+		snprintf(other, sizeof(other), "PAM_OTHER(%d)", rc);
+		return other;
+	}
 	}
 }
 
@@ -111,7 +116,8 @@ exports(const char *module)
 	static const char *const hidden[] = {
 		"ksm_client_new", "ksm_notation_get", "ksm_error_last",
 		"ksmx_memeq_ct", "pk_opts_init", "pk_config_load",
-		"pk_path_trusted", "ksm__err", NULL
+		"pk_path_trusted", "ksm__err", "pk_cache_check",
+		"pk_cache_store", "pk_folder_password", "pk_keyring_add", NULL
 	};
 	void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
 	int i, bad = 0;

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ksm-test.h"
+#include "pam-cache.h"
 #include "pam-config.h"
 #include "pam-opts.h"
 
@@ -171,11 +174,206 @@ test_trusted(void)
 	rmdir(dir);
 }
 
+static void
+test_folders(void)
+{
+	const char *good = "{\"ksm_config\":\"/k\","
+	    "\"users\":{\"ops-root\":{\"password\":\"R/field/password\"},"
+	    "\"solo\":{\"folder\":\"Solo folder\"}},"
+	    "\"login_folders\":[{\"folder\":\"FolderUid000000000001\","
+	    "\"users\":[\"ops-*\",\"deploy\"],\"check_account\":true},"
+	    "{\"folder\":\"other logins\",\"users\":[\"*\"],"
+	    "\"ksm_config\":\"/o\"}],"
+	    "\"offline_cache\":{\"dir\":\"/var/cache/keeper-pam\","
+	    "\"ttl\":3600}}";
+	const cJSON *e;
+	const char *dir = NULL;
+	unsigned ttl = 0;
+	cJSON *c = NULL;
+	char why[256];
+
+	T_OK(pk_config_parse(&c, good, strlen(good), why, sizeof(why)) == 0,
+	    "login_folders and offline_cache parse");
+	e = pk_config_user(c, "ops-root");
+	T_STREQ(pk_config_password(e), "R/field/password",
+	    "a users entry wins over a matching glob");
+	T_OK(pk_config_folder(e) == NULL, "... and has no folder");
+	e = pk_config_user(c, "ops-web");
+	T_STREQ(pk_config_folder(e), "FolderUid000000000001",
+	    "ops-web matched by the glob ops-*");
+	T_OK(pk_config_password(e) == NULL && pk_config_check_account(e),
+	    "folder entry: no notation, its own check_account");
+	T_STREQ(pk_config_ksm(c, e), "/k", "folder entry: top-level ksm");
+	e = pk_config_user(c, "deploy");
+	T_STREQ(pk_config_folder(e), "FolderUid000000000001",
+	    "an exact name in a folder's users");
+	e = pk_config_user(c, "anyone");
+	T_STREQ(pk_config_folder(e), "other logins", "the catch-all glob");
+	T_STREQ(pk_config_ksm(c, e), "/o", "folder entry: own ksm_config");
+	T_STREQ(pk_config_folder(pk_config_user(c, "solo")), "Solo folder",
+	    "a users entry may name a folder");
+	T_OK(pk_config_cache(c, &dir, &ttl) && strcmp(dir,
+	    "/var/cache/keeper-pam") == 0 && ttl == 3600, "offline cache");
+	pk_config_free(c);
+
+	T_OK(parses("{\"ksm_config\":\"/k\",\"users\":{}}"), "no folders");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"login_folders\":{}}"), "login_folders object refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"login_folders\":[{\"users\":[\"a\"]}]}"),
+	    "login_folders entry without folder refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"login_folders\":[{\"folder\":\"F\",\"users\":[]}]}"),
+	    "login_folders entry with no users refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"login_folders\":[{\"folder\":\"F\",\"users\":[1]}]}"),
+	    "numeric user pattern refused");
+	T_OK(!parses("{\"users\":{},\"login_folders\":[{\"folder\":\"F\","
+	    "\"users\":[\"a\"]}]}"), "folder entry without ksm_config refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{\"a\":"
+	    "{\"folder\":true}}}"), "non-string user folder refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"offline_cache\":{\"dir\":\"rel\"}}"),
+	    "relative cache dir refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"offline_cache\":{\"dir\":\"/c\",\"ttl\":0}}"),
+	    "cache ttl 0 refused");
+	T_OK(!parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"offline_cache\":{\"dir\":\"/c\",\"ttl\":99999999}}"),
+	    "cache ttl above 30 days refused");
+	T_OK(parses("{\"ksm_config\":\"/k\",\"users\":{},"
+	    "\"offline_cache\":{\"dir\":\"/c\"}}"), "cache ttl optional");
+	c = NULL;
+	good = "{\"ksm_config\":\"/k\",\"users\":{}}";
+	T_OK(pk_config_parse(&c, good, strlen(good), why, sizeof(why)) == 0 &&
+	    !pk_config_cache(c, &dir, &ttl), "no offline_cache: off");
+	pk_config_free(c);
+}
+
+/* A file's whole text (small files only). */
+static int
+read_text(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	size_t got;
+
+	if (f == NULL)
+		return -1;
+	got = fread(buf, 1, n - 1, f);
+	buf[got] = '\0';
+	fclose(f);
+	return 0;
+}
+
+static void
+test_cache(void)
+{
+	char dir[] = "/run/test-pam-cache.XXXXXX", why[512] = "", path[600];
+	char text[512], *sp;
+	const char *pw = "Pw with spaces \"and\" \xc3\xa9";
+	const time_t now = 1700000000;
+	struct stat st;
+	FILE *f;
+	int n_files = 0;
+
+	/* the module trusts a root-owned chain only; /run is root's */
+	if (geteuid() != 0 || mkdtemp(dir) == NULL) {
+		T_OK(1, "offline cache # SKIP needs root (a root-owned "
+		    "directory chain); CI runs as root");
+		return;
+	}
+	T_OK(pk_dir_trusted(dir, 0, why, sizeof(why)) == 0,
+	    "a fresh 0700 directory in /run is trusted (%s)", why);
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_NONE, "no entry: none (%s)", why);
+	T_OK(pk_cache_store(dir, 0, "alice", pw, strlen(pw), 3600,
+	    PK_CACHE_LOG2N_MIN, now, why, sizeof(why)) == 0,
+	    "store alice's entry");
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now + 10, why,
+	    sizeof(why)) == PK_CACHE_MATCH, "the right password matches");
+	T_OK(pk_cache_fresh(dir, 0, "alice", 3600, now + 10), "fresh");
+	T_OK(pk_cache_check(dir, 0, "alice", "Pw with spaces", 3600, now,
+	    why, sizeof(why)) == PK_CACHE_MISMATCH, "a prefix does not");
+	T_OK(pk_cache_check(dir, 0, "bob", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_NONE, "another user has no entry");
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now + 3600, why,
+	    sizeof(why)) == PK_CACHE_NONE && strstr(why, "expired") != NULL,
+	    "at the expiry: none (%s)", why);
+	T_OK(!pk_cache_fresh(dir, 0, "alice", 3600, now + 3600),
+	    "expired: not fresh");
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 60, now, why,
+	    sizeof(why)) == PK_CACHE_NONE, "a lowered ttl ignores the entry");
+
+	/* the file: one line, no password, 0600 */
+	{
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		while (d != NULL && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.') {
+				n_files++;
+				snprintf(path, sizeof(path), "%s/%s", dir,
+				    de->d_name);
+			}
+		if (d != NULL)
+			closedir(d);
+	}
+	T_OK(n_files == 1 && strstr(path, "alice") == NULL,
+	    "one file, not named after the user");
+	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+	    st.st_uid == 0, "the entry is root's, mode 0600");
+	T_OK(read_text(path, text, sizeof(text)) == 0 &&
+	    strstr(text, "Pw with") == NULL &&
+	    strncmp(text, "pkc1 1700003600 10 ", 19) == 0,
+	    "the entry holds the expiry and the cost, not the password");
+
+	/* a tampered hash no longer matches; a garbled file is no entry */
+	if ((sp = strrchr(text, ' ')) != NULL)
+		sp[1] = sp[1] == '0' ? '1' : '0';
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_MISMATCH, "a tampered hash: mismatch");
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("pkc1 x\n", f);
+		fclose(f);
+	}
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_NONE, "a garbled entry: none (%s)", why);
+
+	T_OK(pk_cache_store(dir, 0, "alice", pw, strlen(pw), 3600,
+	    PK_CACHE_LOG2N_MIN, now, why, sizeof(why)) == 0, "store again");
+	chmod(path, 0644);
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_NONE, "an entry others can read: "
+	    "none (%s)", why);
+	chmod(path, 0600);
+	chmod(dir, 0750);
+	T_OK(pk_cache_check(dir, 0, "alice", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_NONE && strstr(why, "0700") != NULL,
+	    "a directory open to the group: none (%s)", why);
+	T_OK(pk_cache_store(dir, 0, "alice", pw, strlen(pw), 3600,
+	    PK_CACHE_LOG2N_MIN, now, why, sizeof(why)) != 0,
+	    "... and nothing is stored there");
+	chmod(dir, 0700);
+	T_OK(pk_cache_store(dir, 0, "alice", pw, strlen(pw), 0,
+	    PK_CACHE_LOG2N_MIN, now, why, sizeof(why)) != 0, "ttl 0 refused");
+	T_OK(pk_cache_forget(dir, 0, "alice") == 0 &&
+	    pk_cache_check(dir, 0, "alice", pw, 3600, now, why,
+	    sizeof(why)) == PK_CACHE_NONE, "forget removes the entry");
+	T_OK(pk_cache_forget(dir, 0, "alice") == 0, "forget twice is fine");
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	test_opts();
 	test_config();
 	test_trusted();
+	test_folders();
+	test_cache();
 	return ksm_test_done();
 }

@@ -56,7 +56,19 @@ t_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
 	return agent_put_string(sig, data, len);
 }
 
-static const struct agent_keyops ops = { t_count, t_identity, t_sign };
+/* identity 1 ("second") is restricted to the host whose key is blob1 */
+static int
+t_allowed(void *ctx, size_t i, const struct agent_conn *conn)
+{
+	(void)ctx;
+	if (i == 0 || !conn->bound)
+		return 1;
+	return conn->hostkey_len == sizeof(blob1) &&
+	    memcmp(conn->hostkey, blob1, sizeof(blob1)) == 0;
+}
+
+static const struct agent_keyops ops = { t_count, t_identity, t_sign,
+    t_allowed };
 
 /* Handle msg and return the reply's type byte, or -1 on a bad frame. */
 static int
@@ -269,6 +281,59 @@ test_extension(void)
 	ksmx_buf_clear(&out);
 }
 
+/* bind, then list; 1 when the reply lists exactly n identities */
+static int
+bound_list(struct agent_conn *c, const uint8_t *hk, size_t hk_len, int fwd,
+    uint32_t n)
+{
+	struct ksmx_buf out = KSMX_BUF_INIT(AGENT_MAX_MSG + 4);
+	struct ksmx_buf m = KSMX_BUF_INIT(AGENT_MAX_MSG);
+	uint8_t list = 11;
+	int ok;
+
+	build(&m, 27);
+	agent_put_cstring(&m, "session-bind@openssh.com");
+	agent_put_string(&m, hk, hk_len);
+	agent_put_cstring(&m, "0123456789abcdef0123456789abcdef");
+	agent_put_cstring(&m, "signature");
+	ksmx_buf_putc(&m, (uint8_t)fwd);
+	ok = run(c, m.d, m.len, &out) == SSH_AGENT_SUCCESS &&
+	    run(c, &list, 1, &out) == 12 && out.len >= 9 &&
+	    out.d[5] == 0 && out.d[6] == 0 && out.d[7] == 0 && out.d[8] == n;
+	ksmx_buf_clear(&m);
+	ksmx_buf_clear(&out);
+	return ok;
+}
+
+static void
+test_restricted(void)
+{
+	struct ksmx_buf out = KSMX_BUF_INIT(AGENT_MAX_MSG + 4);
+	struct ksmx_buf m = KSMX_BUF_INIT(AGENT_MAX_MSG);
+	struct agent_conn c = { 0 };
+
+	T_OK(bound_list(&c, blob0, sizeof(blob0), 0, 1),
+	    "bound to another host: the restricted key is not listed");
+	build(&m, 13);
+	agent_put_string(&m, blob1, sizeof(blob1));
+	agent_put_cstring(&m, "data");
+	agent_put_u32(&m, 0);
+	last_key = 99;
+	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE && last_key == 99,
+	    "bound to another host: signing with it refused");
+	memset(&c, 0, sizeof(c));
+	T_OK(bound_list(&c, blob1, sizeof(blob1), 0, 2),
+	    "bound to its host: both keys listed");
+	T_OK(run(&c, m.d, m.len, &out) == SSH2_AGENT_SIGN_RESPONSE &&
+	    last_key == 1, "bound to its host: signs");
+	memset(&c, 0, sizeof(c));
+	T_OK(bound_list(&c, blob0, sizeof(blob0), 1, 1) &&
+	    bound_list(&c, blob1, sizeof(blob1), 0, 2),
+	    "forwarding hop then its host: the last bind counts");
+	ksmx_buf_clear(&m);
+	ksmx_buf_clear(&out);
+}
+
 static void
 test_pipeline(void)
 {
@@ -295,6 +360,7 @@ main(void)
 	test_sign();
 	test_refused();
 	test_extension();
+	test_restricted();
 	test_pipeline();
 	return ksm_test_done();
 }
