@@ -101,7 +101,8 @@ EXTRA_DIST += tests/integration/aws-vault.json tests/integration/notation-vault.
 # data the integration and conformance tests read
 EXTRA_DIST += tests/integration/vault.json \
 	tests/conformance/package.json tests/conformance/package-lock.json \
-	tests/conformance/jssdk-client.mjs tests/conformance/README.md
+	tests/conformance/jssdk-client.mjs tests/conformance/README.md \
+	tests/conformance/jssdk-install.sh
 
 # make bench: tests/bench/bench.sh (timings, never part of make check)
 bench: all $(check_PROGRAMS)
@@ -240,12 +241,13 @@ TESTS += $(RELEASE_TESTS)
 EXTRA_DIST += $(RELEASE_TESTS) tests/release/tap.sh
 # the documents (tests/release/errors-doc.sh reads docs/ERRORS.md)
 EXTRA_DIST += docs
-# the JS SDK conformance-jssdk.sh and notation-jssdk.sh install with npm
+# the JS SDK that tests/conformance/jssdk-install.sh installs with npm
 # into the build tree (kept by make clean, so reruns are offline)
 distclean-local: distclean-local-jssdk
 distclean-local-jssdk:
 	-rm -rf tests/conformance/node_modules tests/conformance/npm-cache \
-	    tests/conformance/notation
+	    tests/conformance/notation tests/conformance/.install-lock \
+	    tests/conformance/npm-ci.log
 	-if test '$(abs_top_builddir)' != '$(abs_top_srcdir)'; then \
 	    rm -f tests/conformance/package.json \
 	        tests/conformance/package-lock.json; fi

@@ -10,47 +10,17 @@
 # (it skips undecryptable records with only a console.error), on thrown
 # errors, and on responses whose shape differs from the real server's.
 #
-# The SDK is installed with `npm ci` into $top_builddir/tests/conformance
-# (npm cache there too), once per lockfile; the client script runs from the
-# source tree with KSM_JSSDK naming that install.  Skipped only without node.
+# The SDK is installed by tests/conformance/jssdk-install.sh (lib.sh's
+# jssdk_install); the client script runs from the source tree with
+# KSM_JSSDK naming that install.  Skipped only without node.
 . "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
 
 VAULT=$top_srcdir/sandbox/demo-vault.json	# files, folders, legacy, '-' UID
 APP=demo
 
-command -v node >/dev/null 2>&1 || skip_all "node not installed (apt-get install nodejs npm)"
-command -v npm >/dev/null 2>&1 || bail "node is installed but npm is not (apt-get install npm)"
-
-# ---- the SDK, installed from the committed lockfile into the build tree ----
-
-CONF_SRC=$top_srcdir/tests/conformance
-CONF=$top_builddir/tests/conformance
-for f in package.json package-lock.json jssdk-client.mjs; do
-	[ -f "$CONF_SRC/$f" ] || bail "$CONF_SRC/$f is missing"
-done
-mkdir -p "$CONF" || bail "cannot create $CONF"
-if ! [ "$CONF_SRC" -ef "$CONF" ]; then
-	for f in package.json package-lock.json; do
-		cmp -s "$CONF_SRC/$f" "$CONF/$f" || cp "$CONF_SRC/$f" "$CONF/$f" ||
-		    bail "cannot copy $f to $CONF"
-	done
-fi
-# npm ci wipes node_modules, the stamp with it: it only survives a success
-STAMP=$CONF/node_modules/.ksm-installed-lock
-if ! cmp -s "$CONF/package-lock.json" "$STAMP"; then
-	if (cd "$CONF" && timeout 300 env npm_config_cache="$CONF/npm-cache" \
-	    npm_config_update_notifier=false \
-	    npm ci --no-audit --no-fund --prefer-offline) >"$TMP/npm.log" 2>&1; then
-		cp "$CONF/package-lock.json" "$STAMP"
-	else
-		diag "npm ci output:" "$(cat "$TMP/npm.log")"
-		bail "npm ci in $CONF failed (needs the npm registry once; then its cache)"
-	fi
-fi
+jssdk_install	# sets KSM_JSSDK, CONF_SRC (skips without node)
 JS=$CONF_SRC/jssdk-client.mjs
-export KSM_JSSDK=$CONF/node_modules/@keeper-security/secrets-manager-core
-SDK_VERSION=$(jq -r '.version' "$KSM_JSSDK/package.json")
-diag "JS SDK @keeper-security/secrets-manager-core $SDK_VERSION, node $(node --version)"
+
 
 # run_js ARGS...: run the JS SDK client with a timeout; sets RC, OUT, ERR
 # like run_ks.  Standard input is /dev/null unless the caller redirects it.

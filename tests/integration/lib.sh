@@ -76,6 +76,23 @@ bail() {
 	exit 99
 }
 
+# jssdk_install: the official JS SDK from the committed lockfile, shared by
+# every test (tests/conformance/jssdk-install.sh); sets CONF_SRC and
+# exports KSM_JSSDK.  No node: the whole script is skipped.
+jssdk_install() {
+	local rc=0
+	CONF_SRC=$top_srcdir/tests/conformance
+	KSM_JSSDK=$("$CONF_SRC/jssdk-install.sh" "$CONF_SRC" \
+	    "$top_builddir/tests/conformance" 2>"$TMP/npm.log") || rc=$?
+	case $rc in
+	0) export KSM_JSSDK
+	   diag "JS SDK $(jq -r .version "$KSM_JSSDK/package.json"), node $(node --version)" ;;
+	2) skip_all "$(cat "$TMP/npm.log")" ;;
+	*) diag "npm ci output:" "$(cat "$TMP/npm.log")"
+	   bail "could not install the JS SDK (tests/conformance/jssdk-install.sh)" ;;
+	esac
+}
+
 # The verdict is in the TAP lines; a non-zero exit would count twice.
 done_testing() {
 	echo "1..$_n"

@@ -23,37 +23,9 @@ VAULT=$top_srcdir/sandbox/demo-vault.json
 APP=demo
 NC=$top_builddir/tests/integration/notation-client
 
-command -v node >/dev/null 2>&1 || skip_all "node not installed (apt-get install nodejs npm)"
-command -v npm >/dev/null 2>&1 || bail "node is installed but npm is not (apt-get install npm)"
 [ -x "$NC" ] || bail "$NC was not built (make check builds it)"
-
-# ---- the SDK, from the committed lockfile ----
-
-CONF_SRC=$top_srcdir/tests/conformance
-SDKDIR=$top_builddir/tests/conformance/notation
-for f in package.json package-lock.json jssdk-notation.mjs; do
-	[ -f "$CONF_SRC/$f" ] || bail "$CONF_SRC/$f is missing"
-done
-mkdir -p "$SDKDIR" || bail "cannot create $SDKDIR"
-for f in package.json package-lock.json; do
-	cmp -s "$CONF_SRC/$f" "$SDKDIR/$f" || cp "$CONF_SRC/$f" "$SDKDIR/$f" ||
-	    bail "cannot copy $f to $SDKDIR"
-done
-STAMP=$SDKDIR/node_modules/.ksm-installed-lock
-if ! cmp -s "$SDKDIR/package-lock.json" "$STAMP"; then
-	if (cd "$SDKDIR" && timeout 300 env \
-	    npm_config_cache="$top_builddir/tests/conformance/npm-cache" \
-	    npm_config_update_notifier=false \
-	    npm ci --no-audit --no-fund --prefer-offline) >"$TMP/npm.log" 2>&1; then
-		cp "$SDKDIR/package-lock.json" "$STAMP"
-	else
-		diag "npm ci output:" "$(cat "$TMP/npm.log")"
-		bail "npm ci in $SDKDIR failed (needs the npm registry once; then its cache)"
-	fi
-fi
+jssdk_install	# sets KSM_JSSDK, CONF_SRC (skips without node)
 JS=$CONF_SRC/jssdk-notation.mjs
-export KSM_JSSDK=$SDKDIR/node_modules/@keeper-security/secrets-manager-core
-diag "JS SDK $(jq -r .version "$KSM_JSSDK/package.json"), node $(node --version)"
 
 # ---- the notations ----
 
