@@ -9,6 +9,17 @@
 
 #include "cli.h"
 
+static void vsay(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+
+/* "keeper-secret: " and the formatted text, no newline. */
+static void
+vsay(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", PROGNAME);
+	vfprintf(stderr, fmt, ap);
+}
+
 int
 cli_ksm_fail(int r)
 {
@@ -32,9 +43,8 @@ cli_usage_error(const char *verb, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", PROGNAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
 	if (verb != NULL)
 		fprintf(stderr, "\nhint: see '%s %s --help'\n", PROGNAME, verb);
@@ -48,9 +58,8 @@ cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", PROGNAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_EXIT_FAIL;

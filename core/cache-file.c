@@ -202,24 +202,6 @@ out:
 	return r;
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const unsigned char *q = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, q, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 ksm_cache__write(const char *dir, const char *name, const void *p, size_t n)
 {
@@ -244,7 +226,7 @@ ksm_cache__write(const char *dir, const char *name, const void *p, size_t n)
 	 * No fsync: the directory is usually a tmpfs, and a torn file after
 	 * a crash fails authentication and is discarded.
 	 */
-	if (fchmod(fd, 0600) != 0 || write_all(fd, p, n) != 0 ||
+	if (fchmod(fd, 0600) != 0 || ksm_io__write_all(fd, p, n) != 0 ||
 	    close(fd) != 0) {
 		fd = -1;
 		goto out;

@@ -144,6 +144,26 @@ age_of(uint64_t now, uint64_t created)
 	return now > created ? now - created : 0;
 }
 
+/*
+ * The age of the entry in pt, made at created.  A fresh one is served
+ * (its outcome in *r) and reported as a hit.
+ */
+static enum ksm_cache_age
+serve_fresh(int *r, struct ksm_client *c, const char *endpoint,
+    struct ksmx_buf *plain, const struct ksmx_buf *pt, uint64_t created)
+{
+	uint64_t now = ksm_cache__now_ms();
+	enum ksm_cache_age age;
+
+	age = ksm_cache__classify(now, created, c->cache_ttl_ms,
+	    c->cache_max_age_ms);
+	if (age == KSM_CACHE_FRESH) {
+		*r = serve(plain, pt);
+		notify(c, KSM_CACHE_HIT, age_of(now, created), endpoint, 0);
+	}
+	return age;
+}
+
 int
 ksm_cache__fetch(struct ksm_client *c, const char *endpoint,
     const char *const *uids, size_t n_uids, struct ksmx_buf *plain,
@@ -170,30 +190,18 @@ ksm_cache__fetch(struct ksm_client *c, const char *endpoint,
 
 	if (load(c, &q, endpoint, &pt, &created) == 0) {
 		have = 1;
-		now = ksm_cache__now_ms();
-		age = ksm_cache__classify(now, created, c->cache_ttl_ms,
-		    c->cache_max_age_ms);
-		if (age == KSM_CACHE_FRESH) {
-			r = serve(plain, &pt);
-			notify(c, KSM_CACHE_HIT, age_of(now, created), endpoint,
-			    0);
+		age = serve_fresh(&r, c, endpoint, plain, &pt, created);
+		if (age == KSM_CACHE_FRESH)
 			goto out;
-		}
 	}
 
 	/* whoever held the lock may just have fetched: look again */
 	t0 = ksm_cache__now_ms();
 	if ((lock = ksm_cache__lock(q.dir, q.name)) >= 0 &&
 	    (have = load(c, &q, endpoint, &pt, &created) == 0)) {
-		now = ksm_cache__now_ms();
-		age = ksm_cache__classify(now, created, c->cache_ttl_ms,
-		    c->cache_max_age_ms);
-		if (age == KSM_CACHE_FRESH) {
-			r = serve(plain, &pt);
-			notify(c, KSM_CACHE_HIT, age_of(now, created), endpoint,
-			    0);
+		age = serve_fresh(&r, c, endpoint, plain, &pt, created);
+		if (age == KSM_CACHE_FRESH)
 			goto out;
-		}
 	}
 
 	/* with a usable stale answer, do not sit out a throttle */

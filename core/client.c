@@ -85,6 +85,18 @@ env(const char *name)
 	return nonempty(secure_getenv(name));
 }
 
+/* The first non-empty of: the option, $name, the config's key. */
+static const char *
+setting(const char *opt, const char *name, const struct ksm_config *cfg,
+    const char *key)
+{
+	const char *s;
+
+	if ((s = nonempty(opt)) == NULL && (s = env(name)) == NULL)
+		s = nonempty(ksm_config__get(cfg, key));
+	return s;
+}
+
 /*
  * A hostname slot may hold a region code (US, EU, ...), host[:port], or a
  * URL (only its host[:port] is kept).  Returns a malloc'd string or NULL.
@@ -265,11 +277,8 @@ ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
 	if ((c->client_id = strdup(s)) == NULL)
 		goto nomem;
 
-	s = nonempty(opts != NULL ? opts->hostname : NULL);
-	if (s == NULL)
-		s = (env("KSM_HOSTNAME"));
-	if (s == NULL)
-		s = nonempty(ksm_config__get(cfg, KSM_CFG_HOSTNAME));
+	s = setting(opts != NULL ? opts->hostname : NULL, "KSM_HOSTNAME", cfg,
+	    KSM_CFG_HOSTNAME);
 	if (s == NULL) {
 		r = ksm__err(KSM_ECONFIG, "the config has no hostname");
 		ksm__err_hint("set hostname in the config, KSM_HOSTNAME or "
@@ -283,11 +292,8 @@ ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
 		goto out;
 	}
 
-	s = nonempty(opts != NULL ? opts->ca_file : NULL);
-	if (s == NULL)
-		s = (env("KSM_CA_FILE"));
-	if (s == NULL)
-		s = nonempty(ksm_config__get(cfg, KSM_CFG_CA_FILE));
+	s = setting(opts != NULL ? opts->ca_file : NULL, "KSM_CA_FILE", cfg,
+	    KSM_CFG_CA_FILE);
 	if (s != NULL && (c->ca_file = strdup(s)) == NULL)
 		goto nomem;
 
@@ -621,6 +627,7 @@ ksm_client_download_file(unsigned char **out, size_t *out_len,
 	req.ca_file = c->ca_file;
 	req.connect_timeout_ms = c->connect_timeout_ms;
 	req.timeout_ms = c->timeout_ms;
+	req.timeout_is_stall = 1;	/* up to KSM_MAX_FILE: no total bound */
 	if ((r = c->hooks.perform(c->hooks.perform_ctx, &req, &status,
 	    &resp)) != 0) {
 		if (r == KSM_ETOOBIG)

@@ -152,18 +152,23 @@ make_dirs(const char *dir)
 	return r;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
+int
+ksm_io__write_all(int fd, const void *p, size_t n)
 {
+	const unsigned char *q = p;
 	ssize_t w;
 
 	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
+		if ((w = write(fd, q, n)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		p += w;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		q += w;
 		n -= (size_t)w;
 	}
 	return 0;
@@ -207,7 +212,7 @@ ksm_config__write_file(const char *path, const void *p, size_t n)
 		tmp[0] = '\0';
 		goto out;
 	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, p, n) == -1 ||
+	if (fchmod(fd, 0600) == -1 || ksm_io__write_all(fd, p, n) == -1 ||
 	    fsync(fd) == -1) {
 		r = ksm__err_errno(KSM_EIO, "cannot write '%s'", tmp);
 		goto out;

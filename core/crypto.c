@@ -479,19 +479,30 @@ pkey_from_scalar(EVP_PKEY **out, const uint8_t scalar[32])
 	return r;
 }
 
-int
-ksm_eckey__from_scalar(ksm_eckey **out, const uint8_t scalar[32])
+/*
+ * *out = the key for scalar.  embedded, when not NULL, is a public point
+ * that came with the scalar: a point of another key is refused.
+ */
+static int
+eckey_from_scalar(ksm_eckey **out, const uint8_t scalar[32],
+    const uint8_t *embedded)
 {
 	EVP_PKEY *pkey = NULL;
+	uint8_t want[KSM_EC_POINT_LEN];
+	ksm_eckey tmp;
 	int r;
 
-	if (out == NULL)
-		return KSM_EINVAL;
-	*out = NULL;
-	if (scalar == NULL)
-		return KSM_EINVAL;
 	if ((r = pkey_from_scalar(&pkey, scalar)) != 0)
 		goto out;
+	if (embedded != NULL) {
+		tmp.pkey = pkey;
+		if ((r = ksm_eckey__public_point(want, &tmp)) != 0)
+			goto out;
+		if (CRYPTO_memcmp(embedded, want, sizeof(want)) != 0) {
+			r = KSM_ECRYPTO;	/* public key of another key */
+			goto out;
+		}
+	}
 	if ((*out = eckey_wrap(pkey)) == NULL) {
 		r = KSM_ENOMEM;
 		goto out;
@@ -502,6 +513,17 @@ ksm_eckey__from_scalar(ksm_eckey **out, const uint8_t scalar[32])
 	if (r != 0)
 		ERR_clear_error();
 	return r;
+}
+
+int
+ksm_eckey__from_scalar(ksm_eckey **out, const uint8_t scalar[32])
+{
+	if (out == NULL)
+		return KSM_EINVAL;
+	*out = NULL;
+	if (scalar == NULL)
+		return KSM_EINVAL;
+	return eckey_from_scalar(out, scalar, NULL);
 }
 
 int
@@ -625,32 +647,13 @@ out:
 static int
 from_pkcs8_fast(ksm_eckey **out, const void *der, size_t len)
 {
-	EVP_PKEY *pkey = NULL;
 	uint8_t scalar[EC_SCALAR_LEN];
-	uint8_t embedded[KSM_EC_POINT_LEN], want[KSM_EC_POINT_LEN];
-	ksm_eckey tmp;
+	uint8_t embedded[KSM_EC_POINT_LEN];
 	int have_pub = 0, r = KSM_ECRYPTO;
 
-	if (!pkcs8_p256_fast(scalar, embedded, &have_pub, der, len))
-		goto out;
-	if ((r = pkey_from_scalar(&pkey, scalar)) != 0)
-		goto out;
-	tmp.pkey = pkey;
-	if ((r = ksm_eckey__public_point(want, &tmp)) != 0)
-		goto out;
-	if (have_pub && CRYPTO_memcmp(embedded, want, sizeof(want)) != 0) {
-		r = KSM_ECRYPTO;	/* public key of another key */
-		goto out;
-	}
-	if ((*out = eckey_wrap(pkey)) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	pkey = NULL;	/* transferred */
-	r = 0;
- out:
+	if (pkcs8_p256_fast(scalar, embedded, &have_pub, der, len))
+		r = eckey_from_scalar(out, scalar, have_pub ? embedded : NULL);
 	ksmx_wipe_array(scalar);
-	EVP_PKEY_free(pkey);
 	ERR_clear_error();
 	return r;
 }
@@ -665,10 +668,10 @@ int
 ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 {
 	const unsigned char *p = der;
-	EVP_PKEY *parsed = NULL, *pkey = NULL;
+	EVP_PKEY *parsed = NULL;
 	BIGNUM *priv = NULL;
 	uint8_t scalar[EC_SCALAR_LEN];
-	uint8_t want[KSM_EC_POINT_LEN], got[KSM_EC_POINT_LEN];
+	uint8_t got[KSM_EC_POINT_LEN];
 	ksm_eckey tmp;
 	int r = KSM_ECRYPTO;
 
@@ -690,29 +693,13 @@ ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 	    &priv) != 1 || BN_bn2binpad(priv, scalar, sizeof(scalar)) !=
 	    (int)sizeof(scalar))
 		goto out;
-	if ((r = pkey_from_scalar(&pkey, scalar)) != 0)
-		goto out;
 	tmp.pkey = parsed;
-	if (ksm_eckey__public_point(got, &tmp) == 0) {
-		tmp.pkey = pkey;
-		if ((r = ksm_eckey__public_point(want, &tmp)) != 0)
-			goto out;
-		if (CRYPTO_memcmp(got, want, sizeof(want)) != 0) {
-			r = KSM_ECRYPTO;	/* public key of another key */
-			goto out;
-		}
-	}
-	if ((*out = eckey_wrap(pkey)) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	pkey = NULL;	/* transferred */
-	r = 0;
+	r = eckey_from_scalar(out, scalar,
+	    ksm_eckey__public_point(got, &tmp) == 0 ? got : NULL);
  out:
 	ksmx_wipe_array(scalar);
 	BN_clear_free(priv);
 	EVP_PKEY_free(parsed);
-	EVP_PKEY_free(pkey);
 	if (r != 0)
 		ERR_clear_error();
 	return r;

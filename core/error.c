@@ -14,7 +14,7 @@
  */
 static _Thread_local ksm_error last_error;
 
-static const struct {
+static const struct code_row {
 	int		 code;
 	const char	*name;
 	const char	*text;
@@ -58,26 +58,32 @@ ksm_error_clear(void)
 	memset(&last_error, 0, sizeof(last_error));
 }
 
-const char *
-ksm_strerror(int code)
+/* code's row of code_table, or NULL. */
+static const struct code_row *
+code_row(int code)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++)
 		if (code_table[i].code == code)
-			return code_table[i].text;
-	return "unknown error";
+			return &code_table[i];
+	return NULL;
+}
+
+const char *
+ksm_strerror(int code)
+{
+	const struct code_row *row = code_row(code);
+
+	return row != NULL ? row->text : "unknown error";
 }
 
 const char *
 ksm_code_name(int code)
 {
-	size_t i;
+	const struct code_row *row = code_row(code);
 
-	for (i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++)
-		if (code_table[i].code == code)
-			return code_table[i].name;
-	return "EUNKNOWN";
+	return row != NULL ? row->name : "EUNKNOWN";
 }
 
 static int err_set(int, const char *, const char *, va_list)

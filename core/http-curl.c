@@ -375,7 +375,12 @@ ksm_http__perform(const struct ksm_http_req *req, long *status,
 #endif
 	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
-	SETOPT(CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+	if (req->timeout_is_stall) {
+		SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+		SETOPT(CURLOPT_LOW_SPEED_TIME,
+		    (long)(req->timeout_ms + 999) / 1000);
+	} else
+		SETOPT(CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
 	SETOPT(CURLOPT_HTTPHEADER, hdrs);
 	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
 	SETOPT(CURLOPT_WRITEDATA, &sink);

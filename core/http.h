@@ -14,6 +14,12 @@ struct ksm_http_req {
 	const char		*ca_file;	/* NULL: system store */
 	unsigned int		 connect_timeout_ms;
 	unsigned int		 timeout_ms;
+	/*
+	 * Non-zero: timeout_ms bounds only a stall (no byte for that long)
+	 * instead of the whole transfer, for file downloads whose size and
+	 * so duration the caller cannot bound.
+	 */
+	int			 timeout_is_stall;
 };
 
 /*

@@ -40,6 +40,12 @@ int	ksm__err_errno(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
 /* Fill the hint of the current error (what the user should do). */
 void	ksm__err_hint(const char *fmt, ...) KSM_PRINTF(1, 2);
 
+/*
+ * Write all n bytes of p to fd, going on after EINTR: 0, or -1 with errno
+ * set (a write that makes no progress is EIO).  In config-file.c.
+ */
+int	ksm_io__write_all(int fd, const void *p, size_t n);
+
 #define KSM_ASSERT_ARG(expr) do {					\
 	if (!(expr))							\
 		return ksm__err(KSM_EINVAL, "invalid argument: '%s'", #expr); \

@@ -114,14 +114,31 @@ resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
 	return ksm_notation__eval(v, nt, &c->recs[*picked], style);
 }
 
+/*
+ * Parse notation (with parse_ex flags) and resolve it; when it selects a
+ * file, download it into *bytes.  v owns what it holds.
+ */
 static int
-download(unsigned char **bytes, size_t *len, struct cands *c, size_t picked,
-    size_t file, ksm_client *client)
+lookup(struct ksm_nvalue *v, unsigned char **bytes, size_t *len,
+    ksm_client *client, const char *notation, unsigned int flags,
+    enum ksm_nstyle style)
 {
-	const ksm_record *r = ksm_records_at(c->set, picked);
+	struct cands c = { 0 };
+	ksm_notation *nt = NULL;
+	size_t picked = 0;
+	int r;
 
-	return ksm_client_download_file(bytes, len, client,
-	    ksm_record_file_at(r, file));
+	if ((r = ksm_notation_parse_ex(&nt, notation, flags)) != 0 ||
+	    (r = resolve(v, &c, &picked, client, nt, style)) != 0)
+		goto out;
+	if (v->is_file)
+		r = ksm_client_download_file(bytes, len, client,
+		    ksm_record_file_at(ksm_records_at(c.set, picked),
+		    v->file));
+out:
+	cands_clear(&c);
+	ksm_notation_free(nt);
+	return r;
 }
 
 int
@@ -129,24 +146,18 @@ ksm_notation_results(char ***values, size_t *n, ksm_client *client,
     const char *notation)
 {
 	struct ksm_nvalue v = { 0 };
-	struct cands c = { 0 };
-	ksm_notation *nt = NULL;
 	unsigned char *bytes = NULL;
-	size_t len = 0, picked = 0;
+	size_t len = 0;
 	int r;
 
 	KSM_ASSERT_ARG(values != NULL && n != NULL);
 	*values = NULL;
 	*n = 0;
 	KSM_ASSERT_ARG(client != NULL && notation != NULL);
-	if ((r = ksm_notation_parse(&nt, notation)) != 0)
-		goto out;
-	if ((r = resolve(&v, &c, &picked, client, nt, KSM_NSTYLE_LIST)) != 0)
+	if ((r = lookup(&v, &bytes, &len, client, notation, 0,
+	    KSM_NSTYLE_LIST)) != 0)
 		goto out;
 	if (v.is_file) {
-		if ((r = download(&bytes, &len, &c, picked, v.file,
-		    client)) != 0)
-			goto out;
 		if ((v.values = calloc(2, sizeof(char *))) == NULL ||
 		    (v.values[0] = ksmx_b64_encode_str(bytes, len,
 		    KSMX_B64_URL)) == NULL) {
@@ -162,8 +173,6 @@ ksm_notation_results(char ***values, size_t *n, ksm_client *client,
 out:
 	ksm_bytes_free(bytes, len);
 	ksm_nvalue__clear(&v);
-	cands_clear(&c);
-	ksm_notation_free(nt);
 	return r;
 }
 
@@ -172,26 +181,18 @@ ksm_notation_get(char **out, size_t *out_len, ksm_client *client,
     const char *notation)
 {
 	struct ksm_nvalue v = { 0 };
-	struct cands c = { 0 };
-	ksm_notation *nt = NULL;
 	unsigned char *bytes = NULL;
-	size_t len = 0, picked = 0;
+	size_t len = 0;
 	int r;
 
 	KSM_ASSERT_ARG(out != NULL && out_len != NULL);
 	*out = NULL;
 	*out_len = 0;
 	KSM_ASSERT_ARG(client != NULL && notation != NULL);
-	if ((r = ksm_notation_parse_ex(&nt, notation,
-	    KSM_NOTATION_LEGACY)) != 0)
-		goto out;
-	if ((r = resolve(&v, &c, &picked, client, nt,
-	    KSM_NSTYLE_SINGLE)) != 0)
+	if ((r = lookup(&v, &bytes, &len, client, notation,
+	    KSM_NOTATION_LEGACY, KSM_NSTYLE_SINGLE)) != 0)
 		goto out;
 	if (v.is_file) {
-		if ((r = download(&bytes, &len, &c, picked, v.file,
-		    client)) != 0)
-			goto out;
 		/* our own NUL-terminated copy, so every value frees alike */
 		if ((v.value = malloc(len + 1)) == NULL) {
 			r = ksm__err(KSM_ENOMEM, "out of memory reading file");
@@ -209,7 +210,5 @@ ksm_notation_get(char **out, size_t *out_len, ksm_client *client,
 out:
 	ksm_bytes_free(bytes, len);
 	ksm_nvalue__clear(&v);
-	cands_clear(&c);
-	ksm_notation_free(nt);
 	return r;
 }

@@ -33,21 +33,6 @@ struct folder_in {
 	int		 state;		/* 0 unknown, 1 key ok, -1 failed */
 };
 
-static int
-cbc_decrypt_b64(struct ksmx_buf *out, const unsigned char *key,
-    const char *b64)
-{
-	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	int r;
-
-	if (b64 == NULL || b64[0] == '\0')
-		return KSM_EPROTO;
-	if ((r = ksmx_b64_decode(&ct, b64, strlen(b64))) == 0)
-		r = ksm_crypto__cbc_decrypt(out, key, ct.d, ct.len);
-	ksmx_buf_clear(&ct);
-	return r;
-}
-
 static struct folder_in *
 folder_by_uid(struct folder_in *in, size_t n, const char *uid)
 {
@@ -86,7 +71,8 @@ folder_key(struct folder_in *in, size_t n, struct folder_in *f,
 		goto out;
 	}
 	folder_key(in, n, root, app_key);
-	if (root->state != 1 || cbc_decrypt_b64(&pt, root->key, fk) != 0 ||
+	if (root->state != 1 ||
+	    ksm_records__decrypt_b64(&pt, root->key, fk, 1) != 0 ||
 	    pt.len != KSM_AES_KEY_LEN)
 		goto out;
 	memcpy(f->key, pt.d, KSM_AES_KEY_LEN);
@@ -158,8 +144,8 @@ ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
 		folder_key(in, n, &in[i], app_key);
 		ksmx_buf_clear(&pt);
 		data = NULL;
-		if (in[i].state != 1 || cbc_decrypt_b64(&pt, in[i].key,
-		    ksmx_json_str(in[i].json, "data")) != 0 ||
+		if (in[i].state != 1 || ksm_records__decrypt_b64(&pt,
+		    in[i].key, ksmx_json_str(in[i].json, "data"), 1) != 0 ||
 		    (data = ksmx_json_parse(pt.d, pt.len)) == NULL ||
 		    (name = ksmx_json_str(data, "name")) == NULL) {
 			ksmx_json_free(data);

@@ -13,5 +13,8 @@ size_t	ksm_records__array_size(const cJSON *a);
 /* Unwrap a 32-byte key GCM-encrypted (base64 b64) under kek. */
 int	ksm_records__unwrap_key(unsigned char out[KSM_AES_KEY_LEN],
 	    const unsigned char *kek, const char *b64);
+/* Decrypt the base64 text b64 under key (GCM, or CBC when cbc) into out. */
+int	ksm_records__decrypt_b64(struct ksmx_buf *out,
+	    const unsigned char *key, const char *b64, int cbc);
 
 #endif /* KSM_RECORDS_INT_H */

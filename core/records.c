@@ -71,9 +71,10 @@ ksm_records__array_size(const cJSON *a)
 	return cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
 }
 
-/* GCM-decrypt the base64 text b64 under key into out (appended). */
-static int
-decrypt_b64(struct ksmx_buf *out, const unsigned char *key, const char *b64)
+/* Decrypt the base64 text b64 under key into out (appended). */
+int
+ksm_records__decrypt_b64(struct ksmx_buf *out, const unsigned char *key,
+    const char *b64, int cbc)
 {
 	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	size_t n;
@@ -85,7 +86,8 @@ decrypt_b64(struct ksmx_buf *out, const unsigned char *key, const char *b64)
 	/* one allocation, not a doubling series (a hint: errors come below) */
 	(void)ksmx_buf_reserve(&ct, n / 4 * 3 + 3);
 	if ((r = ksmx_b64_decode(&ct, b64, n)) == 0)
-		r = ksm_crypto__gcm_decrypt(out, key, ct.d, ct.len);
+		r = cbc ? ksm_crypto__cbc_decrypt(out, key, ct.d, ct.len) :
+		    ksm_crypto__gcm_decrypt(out, key, ct.d, ct.len);
 	ksmx_buf_clear(&ct);
 	return r;
 }
@@ -98,7 +100,8 @@ ksm_records__unwrap_key(unsigned char out[KSM_AES_KEY_LEN], const unsigned char 
 	struct ksmx_buf pt = KSMX_BUF_INIT(256);
 	int r;
 
-	if ((r = decrypt_b64(&pt, kek, b64)) == 0 && pt.len != KSM_AES_KEY_LEN)
+	if ((r = ksm_records__decrypt_b64(&pt, kek, b64, 0)) == 0 &&
+	    pt.len != KSM_AES_KEY_LEN)
 		r = KSM_ECRYPTO;
 	if (r == 0)
 		memcpy(out, pt.d, KSM_AES_KEY_LEN);
@@ -114,7 +117,7 @@ decrypt_json(cJSON **out, const unsigned char *key, const char *b64)
 	int r;
 
 	*out = NULL;
-	if ((r = decrypt_b64(&pt, key, b64)) == 0) {
+	if ((r = ksm_records__decrypt_b64(&pt, key, b64, 0)) == 0) {
 		*out = ksmx_json_parse(pt.d, pt.len);
 		if (*out != NULL && !cJSON_IsObject(*out)) {
 			ksmx_json_free(*out);

@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "util/wipe.h"
 #include "keyring.h"
+#include "../plugins/common/report.h"
 
 #define PROGNAME	"keeper-keyring"
 
@@ -74,14 +75,9 @@ kr_fail(const struct keyring_err *e)
 static int
 ksm_fail(int r)
 {
-	const ksm_error *e = ksm_error_last();
-
 	if (r >= 0 || r < KSM_CODE_LAST)
 		r = KSM_ERROR;
-	fprintf(stderr, "%s: %s\n", PROGNAME, e->code == r &&
-	    e->message[0] != '\0' ? e->message : ksm_strerror(r));
-	if (e->code == r && e->hint[0] != '\0')
-		fprintf(stderr, "hint: %s\n", e->hint);
+	plugin_report(PROGNAME, r, 1);
 	return EX_KSM_BASE - r;
 }
 

@@ -134,6 +134,26 @@ find_client(const cJSON *root, const char *client_id)
 	return NULL;
 }
 
+/*
+ * Lock the registry (LOCK_SH or LOCK_EX), read it and find client_id in
+ * it.  Whatever happens, *fd (a lock when >= 0) and *root are the
+ * caller's to close and free.
+ */
+static int
+reg_open_client(const struct sb_state *st, int how, const char *client_id,
+    int *fd, cJSON **root, cJSON **c)
+{
+	int r;
+
+	if ((*fd = reg_lock(st, how)) < 0)
+		return *fd;
+	if ((r = reg_read(st, root)) != 0)
+		return r;
+	if ((*c = find_client(*root, client_id)) == NULL)
+		return KSM_ENOTFOUND;
+	return 0;
+}
+
 /* The app key of name, created when create is set. */
 static int
 app_key(cJSON *root, const char *name, int create, uint8_t key[32])
@@ -220,17 +240,12 @@ sb_registry_lookup(const struct sb_state *st, const char *client_id,
 {
 	cJSON *root = NULL, *c;
 	const char *pub, *app, *enc;
-	int fd, r;
+	int fd = -1, r;
 
 	memset(out, 0, sizeof *out);
-	if ((fd = reg_lock(st, LOCK_SH)) < 0)
-		return fd;
-	if ((r = reg_read(st, &root)) != 0)
+	if ((r = reg_open_client(st, LOCK_SH, client_id, &fd, &root,
+	    &c)) != 0)
 		goto out;
-	if ((c = find_client(root, client_id)) == NULL) {
-		r = KSM_ENOTFOUND;
-		goto out;
-	}
 	app = ksmx_json_str(c, "app");
 	enc = ksmx_json_str(c, "encryptedAppKey");
 	pub = ksmx_json_str(c, "publicKey");
@@ -253,7 +268,8 @@ sb_registry_lookup(const struct sb_state *st, const char *client_id,
 		goto out;
 	r = 0;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	ksmx_json_free(root);
 	if (r != 0)
 		sb_client_clear(out);
@@ -268,16 +284,11 @@ sb_registry_bind(const struct sb_state *st, const char *client_id,
 	cJSON *root = NULL, *c;
 	const char *cur;
 	char *b64 = NULL;
-	int fd, r;
+	int fd = -1, r;
 
-	if ((fd = reg_lock(st, LOCK_EX)) < 0)
-		return fd;
-	if ((r = reg_read(st, &root)) != 0)
+	if ((r = reg_open_client(st, LOCK_EX, client_id, &fd, &root,
+	    &c)) != 0)
 		goto out;
-	if ((c = find_client(root, client_id)) == NULL) {
-		r = KSM_ENOTFOUND;
-		goto out;
-	}
 	if ((cur = ksmx_json_str(c, "publicKey")) != NULL) {
 		/* already bound (maybe by a concurrent request) */
 		if (ksmx_b64_decode_exact(old, sizeof old, cur) != 0 ||
@@ -294,7 +305,8 @@ sb_registry_bind(const struct sb_state *st, const char *client_id,
 	cJSON_ReplaceItemInObject(c, "bound", cJSON_CreateNumber(now_ms()));
 	r = reg_write(st, root);
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	free(b64);
 	ksmx_json_free(root);
 	return r;

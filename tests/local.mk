@@ -1,6 +1,6 @@
 # tests/: every program prints TAP; automake's tap-driver reads it.
 check_LTLIBRARIES += tests/libksmtest.la
-tests_libksmtest_la_SOURCES = tests/harness/harness.c tests/harness/ksm-test.h
+tests_libksmtest_la_SOURCES = tests/harness/harness.c tests/harness/ksm-test.h tests/harness/ksm-fake.c tests/harness/ksm-fake.h
 tests_libksmtest_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/harness
 tests_libksmtest_la_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 tests_libksmtest_la_LIBADD = $(CJSON_LIBS)
@@ -58,7 +58,7 @@ tests_integration_notation_client_SOURCES = tests/integration/notation-client.c
 tests_integration_notation_client_CPPFLAGS = $(AM_CPPFLAGS)
 tests_integration_notation_client_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 tests_integration_notation_client_LDADD = core/libksmcore.la $(CJSON_LIBS)
-EXTRA_DIST += tests/conformance/jssdk-notation.mjs
+EXTRA_DIST += tests/conformance/jssdk-notation.mjs tests/conformance/jssdk-console.mjs
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/lib.sh tests/vectors
 

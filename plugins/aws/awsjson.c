@@ -67,17 +67,18 @@ field_value(const cJSON *f, size_t index)
 	return cJSON_IsString(e) ? e->valuestring : NULL;
 }
 
-/* First non-empty value[0] of a field in list whose label matches. */
+/* First non-empty value[0] of a field in list whose key equals want. */
 static const char *
-by_label(const cJSON *root, const char *list, const char *label)
+first_value(const cJSON *root, const char *list, const char *key,
+    const char *want, int (*cmp)(const char *, const char *))
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, list);
 	const cJSON *f;
-	const char *l, *v;
+	const char *k, *v;
 
 	cJSON_ArrayForEach(f, arr) {
-		l = ksmx_json_str(f, "label");
-		if (l == NULL || strcasecmp(l, label) != 0)
+		k = ksmx_json_str(f, key);
+		if (k == NULL || cmp(k, want) != 0)
 			continue;
 		v = field_value(f, 0);
 		if (v != NULL && v[0] != '\0')
@@ -86,23 +87,18 @@ by_label(const cJSON *root, const char *list, const char *label)
 	return NULL;
 }
 
+/* First non-empty value[0] of a field in list whose label matches. */
+static const char *
+by_label(const cJSON *root, const char *list, const char *label)
+{
+	return first_value(root, list, "label", label, strcasecmp);
+}
+
 /* First non-empty value[0] of a standard field of this type. */
 static const char *
 by_type(const cJSON *root, const char *type)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "fields");
-	const cJSON *f;
-	const char *t, *v;
-
-	cJSON_ArrayForEach(f, arr) {
-		t = ksmx_json_str(f, "type");
-		if (t == NULL || strcmp(t, type) != 0)
-			continue;
-		v = field_value(f, 0);
-		if (v != NULL && v[0] != '\0')
-			return v;
-	}
-	return NULL;
+	return first_value(root, "fields", "type", type, strcmp);
 }
 
 /* Labels in order, custom fields before standard ones; then a type. */

@@ -20,6 +20,7 @@
 #include "ksm/ksm.h"
 #include "ksm-int.h"
 #include "awsjson.h"
+#include "../common/report.h"
 
 #define PROG		"keeper-aws-credential-process"
 #define EXIT_USAGE	2
@@ -447,19 +448,6 @@ out:
 	return r;
 }
 
-static void
-report(int code)
-{
-	const ksm_error *e = ksm_error_last();
-
-	if (e->code == code && e->message[0] != '\0')
-		fprintf(stderr, PROG ": %s\n", e->message);
-	else
-		fprintf(stderr, PROG ": %s\n", ksm_strerror(code));
-	if (e->code == code && e->hint[0] != '\0')
-		fprintf(stderr, "hint: %s\n", e->hint);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -469,7 +457,7 @@ main(int argc, char **argv)
 	if ((r = parse_args(&o, argc, argv)) != 0)
 		return r < 0 ? 0 : r;
 	if ((r = run(&o)) != 0) {
-		report(r);
+		plugin_report(PROG, r, 1);
 		return r <= KSM_ERROR && r >= -100 ?
 		    EXIT_KSM_BASE - r : EXIT_KSM_BASE + 1;
 	}

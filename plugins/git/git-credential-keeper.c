@@ -19,6 +19,7 @@
 #include "json.h"
 #include "util/wipe.h"
 #include "gitcred.h"
+#include "../common/report.h"
 
 #define PROG		"git-credential-keeper"
 #define EXIT_PROTO	1	/* malformed request on stdin */
@@ -114,25 +115,52 @@ parse_args(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* First string value of the first field of this type (fields, custom). */
-static const char *
-field_value(const cJSON *rec, const char *type)
+/*
+ * The next field of this type after prev (NULL: the first), in "fields"
+ * then "custom", or NULL.
+ */
+static const cJSON *
+next_field(const cJSON *rec, const char *type, const cJSON *prev)
 {
 	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
+	const cJSON *f;
+	const char *t;
 	size_t i;
+	int after = prev == NULL;
 
 	for (i = 0; i < NELEM(lists); i++) {
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec,
 		    lists[i])) {
-			if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f,
-			    "type")) || strcmp(ksmx_json_str(f, "type"), type))
+			if (!after) {
+				after = f == prev;
 				continue;
-			v = cJSON_GetArrayItem(
-			    cJSON_GetObjectItemCaseSensitive(f, "value"), 0);
-			if (cJSON_IsString(v))
-				return v->valuestring;
+			}
+			t = ksmx_json_str(f, "type");
+			if (t != NULL && strcmp(t, type) == 0)
+				return f;
 		}
+	}
+	return NULL;
+}
+
+/* value[0] of a field, or NULL. */
+static const cJSON *
+first_value(const cJSON *f)
+{
+	return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f, "value"),
+	    0);
+}
+
+/* First string value of the first field of this type (fields, custom). */
+static const char *
+field_value(const cJSON *rec, const char *type)
+{
+	const cJSON *f = NULL, *v;
+
+	while ((f = next_field(rec, type, f)) != NULL) {
+		v = first_value(f);
+		if (cJSON_IsString(v))
+			return v->valuestring;
 	}
 	return NULL;
 }
@@ -141,26 +169,16 @@ field_value(const cJSON *rec, const char *type)
 static void
 expiry_value(char *out, size_t size, const cJSON *rec)
 {
-	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
-	size_t i;
+	const cJSON *f = NULL, *v;
 
 	out[0] = '\0';
-	for (i = 0; i < NELEM(lists); i++) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec,
-		    lists[i])) {
-			if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f,
-			    "type")) || strcmp(ksmx_json_str(f, "type"),
-			    "expirationDate"))
-				continue;
-			v = cJSON_GetArrayItem(
-			    cJSON_GetObjectItemCaseSensitive(f, "value"), 0);
-			if (cJSON_IsNumber(v) && v->valuedouble >= 1000 &&
-			    v->valuedouble < 1e16) {
-				snprintf(out, size, "%lld",
-				    (long long)(v->valuedouble / 1000));
-				return;
-			}
+	while ((f = next_field(rec, "expirationDate", f)) != NULL) {
+		v = first_value(f);
+		if (cJSON_IsNumber(v) && v->valuedouble >= 1000 &&
+		    v->valuedouble < 1e16) {
+			snprintf(out, size, "%lld",
+			    (long long)(v->valuedouble / 1000));
+			return;
 		}
 	}
 }
@@ -169,22 +187,14 @@ expiry_value(char *out, size_t size, const cJSON *rec)
 static int
 record_matches(const cJSON *rec, const struct gitcred *req)
 {
-	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
-	size_t i;
+	const cJSON *f = NULL, *v;
 
-	for (i = 0; i < NELEM(lists); i++) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec,
-		    lists[i])) {
-			if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f,
-			    "type")) || strcmp(ksmx_json_str(f, "type"), "url"))
-				continue;
-			cJSON_ArrayForEach(v,
-			    cJSON_GetObjectItemCaseSensitive(f, "value"))
-				if (cJSON_IsString(v) &&
-				    gitcred_url_match(req, v->valuestring))
-					return 1;
-		}
+	while ((f = next_field(rec, "url", f)) != NULL) {
+		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(f,
+		    "value"))
+			if (cJSON_IsString(v) &&
+			    gitcred_url_match(req, v->valuestring))
+				return 1;
 	}
 	return 0;
 }
@@ -300,7 +310,6 @@ notation_value(char **out, ksm_client *client, const char *notation)
 	return 0;
 }
 
-static void report(int code);
 
 /*
  * store --allow-store: save req's password into the chosen record's
@@ -334,7 +343,7 @@ save_password(const struct answer *a, const struct opts *o,
 	}
 	if ((r = ksm_client_update_field(client, a->rec, "password",
 	    req->password)) != 0) {
-		report(r);
+		plugin_report(PROG, r, 0);
 		return 0;
 	}
 	fprintf(stderr, PROG ": saved the new password in record %s\n",
@@ -448,17 +457,6 @@ answer_clear(struct answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static void
-report(int code)
-{
-	const ksm_error *e = ksm_error_last();
-
-	if (e->code == code && e->message[0] != '\0')
-		fprintf(stderr, PROG ": %s\n", e->message);
-	else
-		fprintf(stderr, PROG ": %s\n", ksm_strerror(code));
-}
-
 static int
 op_get(const struct opts *o, struct gitcred *req)
 {
@@ -471,7 +469,7 @@ op_get(const struct opts *o, struct gitcred *req)
 	if (r == KSM_EAMBIGUOUS)
 		fprintf(stderr, PROG ": %s:%s\n", a.why, a.uids);
 	else if (r != 0)
-		report(r);		/* git falls through to the next helper */
+		plugin_report(PROG, r, 0);	/* git tries the next helper */
 	else if (a.found) {
 		out.username = a.username;
 		out.password = a.password;
@@ -500,7 +498,7 @@ op_store(const struct opts *o, struct gitcred *req)
 		fprintf(stderr, PROG ": %s (nothing saved):%s\n", a.why,
 		    a.uids);
 	else if (r != 0)
-		report(r);
+		plugin_report(PROG, r, 0);
 	answer_clear(&a);
 	return 0;
 }
@@ -550,7 +548,7 @@ op_doctor(const struct opts *o)
 		printf("answer: none: %s:%s\n", a.why, a.uids);
 	else if (r != 0) {
 		printf("answer: none: Keeper error (git falls through)\n");
-		report(r);
+		plugin_report(PROG, r, 0);
 	} else if (a.found) {
 		printf("record: %s (%s)\n", a.uid ? a.uid : "-",
 		    a.title ? a.title : "-");

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +33,6 @@
 #define HASH_LEN	32
 #define LINE_MAX_LEN	256
 #define FILE_PREFIX	"user-"
-
-static int why_set(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-why_set(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (n > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, n, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static void
 hex(char *out, const uint8_t *p, size_t n)
@@ -129,13 +112,13 @@ pk_cache_store(const char *dir, uid_t owner, const char *user,
 		return -1;
 	if (log2n < PK_CACHE_LOG2N_MIN || log2n > PK_CACHE_LOG2N_MAX ||
 	    ttl_s == 0 || ttl_s > PK_CACHE_TTL_MAX_S)
-		return why_set(why, n, "invalid cache parameters");
+		return pk_why_set(why, n, "invalid cache parameters");
 	if (entry_path(path, sizeof(path), dir, user) != 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return why_set(why, n, "cache path too long");
+		return pk_why_set(why, n, "cache path too long");
 	if (ksm_crypto__random(salt, sizeof(salt)) != 0 ||
 	    slow_hash(hash, pw, pw_len, salt, log2n) != 0) {
-		why_set(why, n, "cannot hash for the cache");
+		pk_why_set(why, n, "cannot hash for the cache");
 		goto out;
 	}
 	hex(salt_hex, salt, sizeof(salt));
@@ -146,22 +129,25 @@ pk_cache_store(const char *dir, uid_t owner, const char *user,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd < 0) {
-		why_set(why, n, "cannot create '%s': %s", tmp, strerror(errno));
+		pk_why_set(why, n, "cannot create '%s': %s", tmp,
+		    strerror(errno));
 		goto out;
 	}
 	if (fchown(fd, owner, (gid_t)-1) != 0 ||
 	    write(fd, line, len) != (ssize_t)len || fsync(fd) != 0) {
-		why_set(why, n, "cannot write '%s': %s", tmp, strerror(errno));
+		pk_why_set(why, n, "cannot write '%s': %s", tmp,
+		    strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		why_set(why, n, "cannot write '%s': %s", tmp, strerror(errno));
+		pk_why_set(why, n, "cannot write '%s': %s", tmp,
+		    strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		why_set(why, n, "cannot rename to '%s': %s", path,
+		pk_why_set(why, n, "cannot rename to '%s': %s", path,
 		    strerror(errno));
 		goto out;
 	}
@@ -191,19 +177,19 @@ entry_read(const char *path, uid_t owner, long long *expires,
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
-			return why_set(why, n, "no cached entry");
-		return why_set(why, n, "cannot open '%s': %s", path,
+			return pk_why_set(why, n, "no cached entry");
+		return pk_why_set(why, n, "cannot open '%s': %s", path,
 		    strerror(errno));
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != owner || (st.st_mode & 077) != 0) {
-		why_set(why, n, "'%s' is not a regular file of its owner's "
+		pk_why_set(why, n, "'%s' is not a regular file of its owner's "
 		    "alone", path);
 		goto out;
 	}
 	r = read(fd, line, LINE_MAX_LEN);
 	if (r <= 0) {
-		why_set(why, n, "cannot read '%s'", path);
+		pk_why_set(why, n, "cannot read '%s'", path);
 		goto out;
 	}
 	line[r] = '\0';
@@ -212,7 +198,7 @@ entry_read(const char *path, uid_t owner, long long *expires,
 	    *log2n < PK_CACHE_LOG2N_MIN || *log2n > PK_CACHE_LOG2N_MAX ||
 	    unhex(salt, SALT_LEN, salt_hex) != 0 ||
 	    unhex(hash, HASH_LEN, hash_hex) != 0) {
-		why_set(why, n, "'%s' is not a cache entry", path);
+		pk_why_set(why, n, "'%s' is not a cache entry", path);
 		goto out;
 	}
 	rc = 0;
@@ -236,23 +222,23 @@ pk_cache_check(const char *dir, uid_t owner, const char *user,
 	if (pk_dir_trusted(dir, owner, why, n) != 0)
 		return PK_CACHE_NONE;
 	if (entry_path(path, sizeof(path), dir, user) != 0) {
-		why_set(why, n, "cache path too long");
+		pk_why_set(why, n, "cache path too long");
 		return PK_CACHE_NONE;
 	}
 	if (entry_read(path, owner, &expires, &log2n, salt, want, why,
 	    n) != 0)
 		goto out;
 	if (expires <= (long long)now) {
-		why_set(why, n, "the cached entry has expired");
+		pk_why_set(why, n, "the cached entry has expired");
 		goto out;
 	}
 	if (expires > (long long)now + ttl_s) {
-		why_set(why, n, "the cached entry outlives the configured "
+		pk_why_set(why, n, "the cached entry outlives the configured "
 		    "ttl; ignored");
 		goto out;
 	}
 	if (slow_hash(got, typed, strlen(typed), salt, log2n) != 0) {
-		why_set(why, n, "cannot hash for the cache");
+		pk_why_set(why, n, "cannot hash for the cache");
 		goto out;
 	}
 	v = ksmx_memeq_ct(got, want, HASH_LEN) == 0 ? PK_CACHE_MATCH :

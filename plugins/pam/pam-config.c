@@ -33,12 +33,8 @@
 #include "util/wipe.h"
 #include "pam-config.h"
 
-static int why_set(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* The one-line reason into why; returns -1. */
-static int
-why_set(char *why, size_t n, const char *fmt, ...)
+int
+pk_why_set(char *why, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,13 +51,13 @@ st_trusted(const struct stat *st, uid_t owner, const char *path, char *why,
     size_t n)
 {
 	if (S_ISLNK(st->st_mode))
-		return why_set(why, n, "'%s' is a symbolic link", path);
+		return pk_why_set(why, n, "'%s' is a symbolic link", path);
 	if (st->st_uid != owner) {
-		return why_set(why, n, "'%s' is not owned by uid %lu", path,
+		return pk_why_set(why, n, "'%s' is not owned by uid %lu", path,
 		    (unsigned long)owner);
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return why_set(why, n,
+		return pk_why_set(why, n,
 		    "'%s' is writable by group or other", path);
 	return 0;
 }
@@ -76,11 +72,11 @@ chain_trusted(const char *path, uid_t owner, struct stat *stp, char *why,
 	size_t len, i;
 
 	if (path == NULL || path[0] != '/')
-		return why_set(why, n, "'%s' is not an absolute path",
+		return pk_why_set(why, n, "'%s' is not an absolute path",
 		    path != NULL ? path : "(null)");
 	len = strlen(path);
 	if (len >= sizeof(buf))
-		return why_set(why, n, "path too long");
+		return pk_why_set(why, n, "path too long");
 	/* "/", then every prefix that ends before a '/', then the path */
 	for (i = 0; i <= len; i++) {
 		if (i > 0 && i < len && path[i] != '/')
@@ -90,12 +86,12 @@ chain_trusted(const char *path, uid_t owner, struct stat *stp, char *why,
 		memcpy(buf, path, i == 0 ? 1 : i);
 		buf[i == 0 ? 1 : i] = '\0';
 		if (lstat(buf, &st) != 0)
-			return why_set(why, n, "cannot stat '%s': %s", buf,
+			return pk_why_set(why, n, "cannot stat '%s': %s", buf,
 			    strerror(errno));
 		if (st_trusted(&st, owner, buf, why, n) != 0)
 			return -1;
 		if (i < len && !S_ISDIR(st.st_mode))
-			return why_set(why, n, "'%s' is not a directory",
+			return pk_why_set(why, n, "'%s' is not a directory",
 			    buf);
 	}
 	*stp = st;
@@ -110,7 +106,7 @@ pk_path_trusted(const char *path, uid_t owner, char *why, size_t n)
 	if (chain_trusted(path, owner, &st, why, n) != 0)
 		return -1;
 	if (!S_ISREG(st.st_mode))
-		return why_set(why, n, "'%s' is not a regular file", path);
+		return pk_why_set(why, n, "'%s' is not a regular file", path);
 	return 0;
 }
 
@@ -122,9 +118,9 @@ pk_dir_trusted(const char *path, uid_t owner, char *why, size_t n)
 	if (chain_trusted(path, owner, &st, why, n) != 0)
 		return -1;
 	if (!S_ISDIR(st.st_mode))
-		return why_set(why, n, "'%s' is not a directory", path);
+		return pk_why_set(why, n, "'%s' is not a directory", path);
 	if ((st.st_mode & 077) != 0)
-		return why_set(why, n, "'%s' is open to group or other "
+		return pk_why_set(why, n, "'%s' is open to group or other "
 		    "(want mode 0700)", path);
 	return 0;
 }
@@ -136,7 +132,7 @@ check_str(const cJSON *obj, const char *key, char *why, size_t n,
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	if (v != NULL && !cJSON_IsString(v))
-		return why_set(why, n, "user '%s': \"%s\" must be a string",
+		return pk_why_set(why, n, "user '%s': \"%s\" must be a string",
 		    user, key);
 	return 0;
 }
@@ -148,7 +144,7 @@ check_user(const cJSON *u, char *why, size_t n)
 	const char *name = u->string;
 
 	if (!cJSON_IsObject(u))
-		return why_set(why, n, "user '%s': entry must be an object",
+		return pk_why_set(why, n, "user '%s': entry must be an object",
 		    name);
 	if (check_str(u, "password", why, n, name) != 0 ||
 	    check_str(u, "folder", why, n, name) != 0 ||
@@ -156,41 +152,41 @@ check_user(const cJSON *u, char *why, size_t n)
 		return -1;
 	v = cJSON_GetObjectItemCaseSensitive(u, "ksm_config");
 	if (v != NULL && v->valuestring[0] != '/')
-		return why_set(why, n, "user '%s': ksm_config must be an "
+		return pk_why_set(why, n, "user '%s': ksm_config must be an "
 		    "absolute path", name);
 	v = cJSON_GetObjectItemCaseSensitive(u, "check_account");
 	if (v != NULL && !cJSON_IsBool(v))
-		return why_set(why, n, "user '%s': check_account must be "
+		return pk_why_set(why, n, "user '%s': check_account must be "
 		    "true or false", name);
 	v = cJSON_GetObjectItemCaseSensitive(u, "keyring_timeout");
 	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
 	    v->valuedouble > 86400 || v->valuedouble != (double)v->valueint))
-		return why_set(why, n, "user '%s': keyring_timeout must be "
+		return pk_why_set(why, n, "user '%s': keyring_timeout must be "
 		    "1 to 86400 seconds", name);
 	v = cJSON_GetObjectItemCaseSensitive(u, "keyring");
 	if (v != NULL && !cJSON_IsObject(v))
-		return why_set(why, n, "user '%s': keyring must be an object",
-		    name);
+		return pk_why_set(why, n,
+		    "user '%s': keyring must be an object", name);
 	cJSON_ArrayForEach(e, v) {
 		if (!pk_key_name_ok(e->string))
-			return why_set(why, n, "user '%s': key name '%s' is "
+			return pk_why_set(why, n, "user '%s': key name '%s' is "
 			    "not allowed", name, e->string);
 		if (!cJSON_IsString(e))
-			return why_set(why, n, "user '%s': key '%s' must be "
+			return pk_why_set(why, n, "user '%s': key '%s' must be "
 			    "a notation string", name, e->string);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(u, "env");
 	if (v == NULL)
 		return 0;
 	if (!cJSON_IsObject(v))
-		return why_set(why, n, "user '%s': env must be an object",
+		return pk_why_set(why, n, "user '%s': env must be an object",
 		    name);
 	cJSON_ArrayForEach(e, v) {
 		if (!pk_env_name_ok(e->string))
-			return why_set(why, n, "user '%s': env name '%s' is "
+			return pk_why_set(why, n, "user '%s': env name '%s' is "
 			    "not allowed", name, e->string);
 		if (!cJSON_IsString(e))
-			return why_set(why, n, "user '%s': env '%s' must be "
+			return pk_why_set(why, n, "user '%s': env '%s' must be "
 			    "a notation string", name, e->string);
 	}
 	return 0;
@@ -203,30 +199,30 @@ check_folder_map(const cJSON *f, size_t i, int have_ksm, char *why, size_t n)
 	const cJSON *v, *g;
 
 	if (!cJSON_IsObject(f))
-		return why_set(why, n, "login_folders[%zu] must be an object",
-		    i);
+		return pk_why_set(why, n,
+		    "login_folders[%zu] must be an object", i);
 	v = cJSON_GetObjectItemCaseSensitive(f, "folder");
 	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
-		return why_set(why, n, "login_folders[%zu]: \"folder\" must "
+		return pk_why_set(why, n, "login_folders[%zu]: \"folder\" must "
 		    "be a folder UID or name", i);
 	v = cJSON_GetObjectItemCaseSensitive(f, "users");
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-		return why_set(why, n, "login_folders[%zu]: \"users\" must "
+		return pk_why_set(why, n, "login_folders[%zu]: \"users\" must "
 		    "be a non-empty array of user name patterns", i);
 	cJSON_ArrayForEach(g, v)
 		if (!cJSON_IsString(g) || g->valuestring[0] == '\0')
-			return why_set(why, n, "login_folders[%zu]: every "
+			return pk_why_set(why, n, "login_folders[%zu]: every "
 			    "user pattern must be a non-empty string", i);
 	v = cJSON_GetObjectItemCaseSensitive(f, "ksm_config");
 	if (v != NULL && (!cJSON_IsString(v) || v->valuestring[0] != '/'))
-		return why_set(why, n, "login_folders[%zu]: ksm_config must "
+		return pk_why_set(why, n, "login_folders[%zu]: ksm_config must "
 		    "be an absolute path", i);
 	if (v == NULL && !have_ksm)
-		return why_set(why, n, "login_folders[%zu]: no ksm_config "
+		return pk_why_set(why, n, "login_folders[%zu]: no ksm_config "
 		    "(neither its own nor a top-level one)", i);
 	v = cJSON_GetObjectItemCaseSensitive(f, "check_account");
 	if (v != NULL && !cJSON_IsBool(v))
-		return why_set(why, n, "login_folders[%zu]: check_account "
+		return pk_why_set(why, n, "login_folders[%zu]: check_account "
 		    "must be true or false", i);
 	return 0;
 }
@@ -240,16 +236,17 @@ check_cache(const cJSON *c, char *why, size_t n)
 	if (c == NULL)
 		return 0;
 	if (!cJSON_IsObject(c))
-		return why_set(why, n, "\"offline_cache\" must be an object");
+		return pk_why_set(why, n,
+		    "\"offline_cache\" must be an object");
 	v = cJSON_GetObjectItemCaseSensitive(c, "dir");
 	if (!cJSON_IsString(v) || v->valuestring[0] != '/')
-		return why_set(why, n, "offline_cache: \"dir\" must be an "
+		return pk_why_set(why, n, "offline_cache: \"dir\" must be an "
 		    "absolute path");
 	v = cJSON_GetObjectItemCaseSensitive(c, "ttl");
 	if (v != NULL && (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
 	    v->valuedouble > PK_CACHE_TTL_MAX_S ||
 	    v->valuedouble != (double)v->valueint))
-		return why_set(why, n, "offline_cache: \"ttl\" must be 1 to "
+		return pk_why_set(why, n, "offline_cache: \"ttl\" must be 1 to "
 		    "%u seconds", PK_CACHE_TTL_MAX_S);
 	return 0;
 }
@@ -264,19 +261,19 @@ pk_config_parse(cJSON **out, const char *text, size_t len, char *why,
 
 	*out = NULL;
 	if ((cfg = ksmx_json_parse(text, len)) == NULL)
-		return why_set(why, n, "not valid JSON");
+		return pk_why_set(why, n, "not valid JSON");
 	if (!cJSON_IsObject(cfg)) {
-		why_set(why, n, "the top level must be an object");
+		pk_why_set(why, n, "the top level must be an object");
 		goto fail;
 	}
 	k = cJSON_GetObjectItemCaseSensitive(cfg, "ksm_config");
 	if (k != NULL && (!cJSON_IsString(k) || k->valuestring[0] != '/')) {
-		why_set(why, n, "\"ksm_config\" must be an absolute path");
+		pk_why_set(why, n, "\"ksm_config\" must be an absolute path");
 		goto fail;
 	}
 	users = cJSON_GetObjectItemCaseSensitive(cfg, "users");
 	if (!cJSON_IsObject(users)) {
-		why_set(why, n, "\"users\" must be an object");
+		pk_why_set(why, n, "\"users\" must be an object");
 		goto fail;
 	}
 	cJSON_ArrayForEach(u, users) {
@@ -284,7 +281,7 @@ pk_config_parse(cJSON **out, const char *text, size_t len, char *why,
 			goto fail;
 		if (k == NULL && cJSON_GetObjectItemCaseSensitive(u,
 		    "ksm_config") == NULL) {
-			why_set(why, n, "user '%s': no ksm_config (neither "
+			pk_why_set(why, n, "user '%s': no ksm_config (neither "
 			    "its own nor a top-level one)", u->string);
 			goto fail;
 		}
@@ -294,7 +291,7 @@ pk_config_parse(cJSON **out, const char *text, size_t len, char *why,
 		goto fail;
 	folders = cJSON_GetObjectItemCaseSensitive(cfg, "login_folders");
 	if (folders != NULL && !cJSON_IsArray(folders)) {
-		why_set(why, n, "\"login_folders\" must be an array");
+		pk_why_set(why, n, "\"login_folders\" must be an array");
 		goto fail;
 	}
 	cJSON_ArrayForEach(u, folders)
@@ -321,30 +318,31 @@ pk_config_load(cJSON **out, const char *path, uid_t owner, char *why,
 	if (pk_path_trusted(path, owner, why, n) != 0)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		why_set(why, n, "cannot open '%s': %s", path, strerror(errno));
+		pk_why_set(why, n, "cannot open '%s': %s", path,
+		    strerror(errno));
 		goto out;
 	}
 	/* the file we opened is the one we checked */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st_trusted(&st, owner, path, why, n) != 0) {
-		why_set(why, n, "'%s' changed while being checked", path);
+		pk_why_set(why, n, "'%s' changed while being checked", path);
 		goto out;
 	}
 	if ((text = malloc(PK_CONFIG_MAX + 1)) == NULL) {
-		why_set(why, n, "out of memory");
+		pk_why_set(why, n, "out of memory");
 		goto out;
 	}
 	while ((r = read(fd, text + len, PK_CONFIG_MAX + 1 - len)) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			why_set(why, n, "cannot read '%s': %s", path,
+			pk_why_set(why, n, "cannot read '%s': %s", path,
 			    strerror(errno));
 			goto out;
 		}
 		len += (size_t)r;
 		if (len > PK_CONFIG_MAX) {
-			why_set(why, n, "'%s' is larger than 64 KiB", path);
+			pk_why_set(why, n, "'%s' is larger than 64 KiB", path);
 			goto out;
 		}
 	}

@@ -8,6 +8,10 @@
 #define PK_CONFIG_MAX	(64u * 1024)	/* bytes */
 #define PK_CACHE_TTL_MAX_S	(30u * 86400)	/* offline_cache ttl */
 
+/* The one-line reason into why (when n > 0); returns -1. */
+int	pk_why_set(char *why, size_t n, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /*
  * path is absolute, and it and every directory above it are owned by
  * owner (root in the module), are not symbolic links and are not

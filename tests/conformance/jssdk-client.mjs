@@ -35,17 +35,9 @@ import fs from 'node:fs'
 import https from 'node:https'
 import { createRequire } from 'node:module'
 
+import { consoleOutput } from './jssdk-console.mjs'
+
 const require = createRequire(import.meta.url)
-
-// ---- console capture: any SDK output is a failure ----
-
-const consoleOutput = []
-for (const level of ['error', 'warn', 'log', 'info', 'debug', 'trace']) {
-	console[level] = (...args) => {
-		const text = args.map(a => (a instanceof Error ? `${a.constructor.name}: ${a.message}` : String(a))).join(' ')
-		consoleOutput.push(`console.${level}: ${text}`)
-	}
-}
 
 function say (msg) {
 	process.stderr.write(`jssdk-client: ${msg}\n`)

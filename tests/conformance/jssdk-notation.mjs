@@ -23,15 +23,9 @@ import fs from 'node:fs'
 import https from 'node:https'
 import { createRequire } from 'node:module'
 
-const require = createRequire(import.meta.url)
+import { consoleOutput } from './jssdk-console.mjs'
 
-const consoleOutput = []
-for (const level of ['error', 'warn', 'log', 'info', 'debug', 'trace']) {
-	console[level] = (...args) => {
-		const text = args.map(a => (a instanceof Error ? `${a.constructor.name}: ${a.message}` : String(a))).join(' ')
-		consoleOutput.push(`console.${level}: ${text}`)
-	}
-}
+const require = createRequire(import.meta.url)
 
 function say (msg) {
 	process.stderr.write(`jssdk-notation: ${msg}\n`)

@@ -52,9 +52,7 @@ run_aws() {
 
 # run_helper ARGS...: the helper alone, as the CLI would run it.
 run_helper() {
-	RC=0
-	timeout "$TIMEOUT" "$HELPER" "$@" >"$OUT" 2>"$ERR" || RC=$?
-	cat "$ERR" >>"$ALL_ERR"
+	run_prog "$HELPER" "$@"
 }
 
 # got KEY: that member of the JSON in $OUT ("" when absent)
@@ -100,6 +98,19 @@ expect_helper_fail() {
 		not_ok "$desc: want exit $want, empty stdout, /$re/; got exit $RC"
 		diag "stdout:" "$(cat "$OUT")" "stderr:" "$(cat "$ERR")"
 	fi
+}
+
+# fail_both NAME DESC CLI_REGEX STATUS REGEX ARGS...: profile NAME with
+# ARGS fails through the AWS CLI (expect_cli_fail DESC CLI_REGEX), and the
+# helper alone with ARGS too (expect_helper_fail DESC STATUS REGEX)
+fail_both() {
+	local name=$1 desc=$2 cli_re=$3 want=$4 re=$5
+	shift 5
+	profile "$name" "$@"
+	run_aws "$name"
+	expect_cli_fail "$desc" "$cli_re"
+	run_helper "$@"
+	expect_helper_fail "$desc" "$want" "$re"
 }
 
 sb_start
@@ -210,45 +221,29 @@ rm "$HOME/.config/keeper/aws-credential-process.json"
 
 # ---- failures through the real CLI, and the helper alone ----
 
-profile unshared --config "$CFG" --record "$UNSHARED"
-run_aws unshared
-expect_cli_fail "record of another application" "not shared"
-run_helper --config "$CFG" --record "$UNSHARED"
-expect_helper_fail "record of another application" 19 "'$UNSHARED' is not shared"
+fail_both unshared "record of another application" "not shared" \
+    19 "'$UNSHARED' is not shared" --config "$CFG" --record "$UNSHARED"
 expect_hint "share the record"
 
-profile nosecret --config "$CFG" --record "AWS half"
-run_aws nosecret
-expect_cli_fail "record without a secret" "no AWS secret access key"
-run_helper --config "$CFG" --record "AWS half"
-expect_helper_fail "record without a secret" 14 "no AWS secret access key"
+fail_both nosecret "record without a secret" "no AWS secret access key" \
+    14 "no AWS secret access key" --config "$CFG" --record "AWS half"
 expect_hint "Secret Access Key"
 
-profile nofield --config "$CFG" \
-    --access-key-id "keeper://$LOGIN/field/login" \
+fail_both nofield "explicit notation naming a missing field" \
+    "no custom field 'Secret Access Key'" 14 "no custom field" \
+    --config "$CFG" --access-key-id "keeper://$LOGIN/field/login" \
     --secret-access-key "keeper://$LOGIN/custom_field/Secret Access Key"
-run_aws nofield
-expect_cli_fail "explicit notation naming a missing field" \
-    "no custom field 'Secret Access Key'"
-run_helper --config "$CFG" --access-key-id "keeper://$LOGIN/field/login" \
-    --secret-access-key "keeper://$LOGIN/custom_field/Secret Access Key"
-expect_helper_fail "explicit notation naming a missing field" 14 "no custom field"
 
-profile twin --config "$CFG" --record "AWS twin"
-run_aws twin
-expect_cli_fail "a title shared by two records" "2 records are titled 'AWS twin'"
-run_helper --config "$CFG" --record "AWS twin"
-expect_helper_fail "a title shared by two records" 15 "titled 'AWS twin'"
+fail_both twin "a title shared by two records" \
+    "2 records are titled 'AWS twin'" 15 "titled 'AWS twin'" \
+    --config "$CFG" --record "AWS twin"
 
 profile notitle --config "$CFG" --record "No such title"
 run_helper --config "$CFG" --record "No such title"
 expect_helper_fail "unknown title" 14 "no record titled 'No such title'"
 
-profile short --config "$CFG" --record "AWS Prod" --expiration 600
-run_aws short
-expect_cli_fail "--expiration under 15 minutes" "at least|from 900"
-run_helper --config "$CFG" --record "AWS Prod" --expiration 600
-expect_helper_fail "--expiration under 15 minutes" 2 "900"
+fail_both short "--expiration under 15 minutes" "at least|from 900" 2 "900" \
+    --config "$CFG" --record "AWS Prod" --expiration 600
 
 run_helper --config "$TMP/missing.json" --record "AWS Prod"
 expect_helper_fail "missing config file" 26 "configuration|config"

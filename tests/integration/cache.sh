@@ -47,6 +47,20 @@ burst() {
 	done
 }
 
+# one_call N PARALLEL NAME LABEL: a cached burst (TTL 600) of gets of the
+# password; checks that none fails, every answer is right, and the
+# sandbox saw one get_secret call
+one_call() {
+	local c0 c1
+	c0=$(calls)
+	WANT=$PW
+	KSM_CACHE_TTL=600 burst "$1" "$2" "$3" --config "$CFG" get "$REC/field/password"
+	c1=$(calls)
+	check "$4: no failure ($FAILED)" [ "$FAILED" -eq 0 ]
+	check "$4: every answer is the password ($WRONG wrong)" [ "$WRONG" -eq 0 ]
+	check "$4: one get_secret call ($((c1 - c0)))" [ $((c1 - c0)) -eq 1 ]
+}
+
 # entry_files: the cache entries, newest first
 entry_files() {
 	ls -t "$CACHE"/*.kc 2>/dev/null
@@ -58,13 +72,7 @@ ks_init "$CFG"
 expect_ok "init"
 
 # ---- a burst past the throttle: one call ----
-c0=$(calls)
-WANT=$PW
-KSM_CACHE_TTL=600 burst 300 8 burst1 --config "$CFG" get "$REC/field/password"
-c1=$(calls)
-check "300 gets, 8 at a time, throttle 50: no failure ($FAILED)" [ "$FAILED" -eq 0 ]
-check "300 gets: every answer is the password ($WRONG wrong)" [ "$WRONG" -eq 0 ]
-check "300 gets: one get_secret call ($((c1 - c0)))" [ $((c1 - c0)) -eq 1 ]
+one_call 300 8 burst1 "300 gets, 8 at a time, throttle 50"
 
 # the same burst without the cache is throttled: the test can fail
 KSM_CACHE_TTL=0 KSM_MAX_THROTTLE_WAIT_MS=0 burst 60 4 nocache \
@@ -167,13 +175,7 @@ check "... the garbage is gone" [ ! -e "$second" ]
 sb_start
 export KSM_HOSTNAME=$SB_ADDR
 run_ks cache clear --all
-c0=$(calls)
-WANT=$PW
-KSM_CACHE_TTL=600 burst 20 20 parallel --config "$CFG" get "$REC/field/password"
-c1=$(calls)
-check "20 parallel gets on an empty cache: no failure ($FAILED)" [ "$FAILED" -eq 0 ]
-check "20 parallel gets: all right ($WRONG wrong)" [ "$WRONG" -eq 0 ]
-check "20 parallel gets: one get_secret call ($((c1 - c0)))" [ $((c1 - c0)) -eq 1 ]
+one_call 20 20 parallel "20 parallel gets on an empty cache"
 
 # ---- cache status | clear ----
 run_ks --config "$CFG" cache status

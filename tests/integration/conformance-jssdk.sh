@@ -25,10 +25,7 @@ JS=$CONF_SRC/jssdk-client.mjs
 # run_js ARGS...: run the JS SDK client with a timeout; sets RC, OUT, ERR
 # like run_ks.  Standard input is /dev/null unless the caller redirects it.
 run_js() {
-	RC=0
-	timeout "$TIMEOUT" node "$JS" "$@" >"$OUT" 2>"$ERR" || RC=$?
-	cat "$ERR" >>"$ALL_ERR"
-	return 0
+	run_prog node "$JS" "$@"
 }
 
 # canonical record data, the same for both clients: "uid" (keeper-secret's)

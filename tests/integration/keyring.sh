@@ -34,22 +34,12 @@ unset KSM_CONFIG_KEYRING KSM_KEYRING_PROFILE
 
 # run_kk ARGS...: like run_ks for keeper-keyring
 run_kk() {
-	RC=0
-	timeout "$TIMEOUT" "$KK" "$@" >"$OUT" 2>"$ERR" || RC=$?
-	cat "$ERR" >>"$ALL_ERR"
-	return 0
+	run_prog "$KK" "$@"
 }
 
 # expect_kk_fail DESC STATUS REGEX: as expect_fail, "keeper-keyring: " prefix
 expect_kk_fail() {
-	local desc=$1 want=$2 re=$3
-	if [ "$RC" -eq "$want" ] && grep -q '^keeper-keyring: ' "$ERR" &&
-	    grep -Eq -- "$re" "$ERR"; then
-		ok "$desc (exit $RC)"
-	else
-		not_ok "$desc: want exit $want and /$re/, got exit $RC"
-		diag "stderr:" "$(cat "$ERR")"
-	fi
+	expect_fail_of keeper-keyring "$@"
 }
 
 # ---- the keyring: unlock a fresh login collection, wait for the name ----

@@ -172,8 +172,13 @@ sb_info() {
 # run_ks ARGS...: run keeper-secret with a timeout; sets RC, OUT, ERR.
 # Standard input is /dev/null unless the caller redirects it.
 run_ks() {
+	run_prog "$KS" "$@"
+}
+
+# run_prog PROGRAM ARGS...: what run_ks does, for any program
+run_prog() {
 	RC=0
-	timeout "$TIMEOUT" "$KS" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	timeout "$TIMEOUT" "$@" >"$OUT" 2>"$ERR" || RC=$?
 	cat "$ERR" >>"$ALL_ERR"
 	return 0
 }
@@ -198,8 +203,13 @@ ks_init() {
 # expect_fail DESC STATUS REGEX: the last run_ks exited with STATUS and its
 # stderr matches REGEX (grep -E), with the "keeper-secret: " prefix.
 expect_fail() {
-	local desc=$1 want=$2 re=$3
-	if [ "$RC" -eq "$want" ] && grep -q '^keeper-secret: ' "$ERR" &&
+	expect_fail_of keeper-secret "$@"
+}
+
+# expect_fail_of NAME DESC STATUS REGEX: as expect_fail, the "NAME: " prefix
+expect_fail_of() {
+	local name=$1 desc=$2 want=$3 re=$4
+	if [ "$RC" -eq "$want" ] && grep -q "^$name: " "$ERR" &&
 	    grep -Eq -- "$re" "$ERR"; then
 		ok "$desc (exit $RC)"
 	else

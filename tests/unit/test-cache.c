@@ -32,6 +32,7 @@
 #include "http.h"
 #include "json.h"
 #include "util/b64.h"
+#include "ksm-fake.h"
 #include "ksm-test.h"
 
 #define FAKE_HOST	"fake.keepersecurity.com"
@@ -350,19 +351,6 @@ struct fake {
 	char		*ok_json;
 };
 
-static const char *
-header(const struct ksm_http_req *req, const char *name)
-{
-	size_t n = strlen(name);
-	int i;
-
-	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
-		if (strncmp(req->headers[i], name, n) == 0 &&
-		    req->headers[i][n] == ':')
-			return req->headers[i] + n + 2;
-	return NULL;
-}
-
 static int
 fake_perform(void *ctx, const struct ksm_http_req *req, long *status,
     struct ksmx_buf *body)
@@ -389,7 +377,7 @@ fake_perform(void *ctx, const struct ksm_http_req *req, long *status,
 		return ksmx_buf_puts(body, "{\"result_code\":\"access_denied\","
 		    "\"message\":\"Unable to validate application access\"}");
 	}
-	h = header(req, "TransmissionKey");
+	h = ksm_test_header(req, "TransmissionKey");
 	if (h == NULL || ksmx_b64_decode(&etk, h, strlen(h)) != 0 ||
 	    ksm_crypto__ecies_decrypt(&tk, f->server, etk.d, etk.len) != 0 ||
 	    tk.len != 32)

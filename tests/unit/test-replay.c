@@ -12,6 +12,7 @@
  * 3. record decryption details: duplicates, legacy, undecryptable, files.
  */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "http.h"
 #include "json.h"
 #include "util/b64.h"
+#include "ksm-fake.h"
 #include "ksm-test.h"
 
 #define FAKE_HOST	"fake.keepersecurity.com"
@@ -41,18 +43,6 @@ jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-static const char *
-header(const struct ksm_http_req *req, const char *name)
-{
-	size_t i, n = strlen(name);
-
-	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
-		if (strncmp(req->headers[i], name, n) == 0 &&
-		    req->headers[i][n] == ':' && req->headers[i][n + 1] == ' ')
-			return req->headers[i] + n + 2;
-	return NULL;
-}
-
 static int
 contains(const char *hay, const char *needle)
 {
@@ -63,19 +53,6 @@ static char *
 b64(const void *p, size_t n)
 {
 	return ksmx_b64_encode_str(p, n, KSMX_B64_STD);
-}
-
-/* std base64 of GCM(key, pt) */
-static char *
-gcm_b64(const unsigned char *key, const void *pt, size_t n)
-{
-	struct ksmx_buf b = KSMX_BUF_INIT(1 << 20);
-	char *s = NULL;
-
-	if (ksm_crypto__gcm_encrypt(&b, key, pt, n) == 0)
-		s = b64(b.d, b.len);
-	ksmx_buf_clear(&b);
-	return s;
 }
 
 static void
@@ -117,7 +94,7 @@ replay_perform(void *ctx, const struct ksm_http_req *req, long *status,
 	struct replay *rp = ctx;
 	const cJSON *resp = cJSON_GetArrayItem(rp->responses, rp->next);
 	const cJSON *code;
-	const char *tk = header(req, "TransmissionKey");
+	const char *tk = ksm_test_header(req, "TransmissionKey");
 	const char *data;
 
 	rp->requests++;
@@ -125,11 +102,11 @@ replay_perform(void *ctx, const struct ksm_http_req *req, long *status,
 		return ksm__err(KSM_ENETWORK, "replay: no more responses");
 	rp->next++;
 	if (strcmp(req->url, "https://" FAKE_HOST "/api/rest/sm/v1/get_secret")
-	    != 0 || !contains(header(req, "Content-Type"),
-	    "application/octet-stream") || header(req, "PublicKeyId") == NULL ||
-	    strcmp(header(req, "PublicKeyId"), "10") != 0 || tk == NULL ||
+	    != 0 || !contains(ksm_test_header(req, "Content-Type"),
+	    "application/octet-stream") || ksm_test_header(req, "PublicKeyId") == NULL ||
+	    strcmp(ksm_test_header(req, "PublicKeyId"), "10") != 0 || tk == NULL ||
 	    strlen(tk) != 168 ||
-	    strncmp(header(req, "Authorization") ? header(req,
+	    strncmp(ksm_test_header(req, "Authorization") ? ksm_test_header(req,
 	    "Authorization") : "", "Signature ", 10) != 0 ||
 	    req->body == NULL || req->body_len < 28)
 		rp->bad_request++;
@@ -415,9 +392,9 @@ fake_perform(void *ctx, const struct ksm_http_req *req, long *status,
 		goto out;
 	}
 	(void)snprintf(f->last_url, sizeof(f->last_url), "%s", req->url);
-	h = header(req, "PublicKeyId");
+	h = ksm_test_header(req, "PublicKeyId");
 	(void)snprintf(f->last_kid, sizeof(f->last_kid), "%s", h ? h : "");
-	h = header(req, "TransmissionKey");
+	h = ksm_test_header(req, "TransmissionKey");
 	if (h == NULL || ksmx_b64_decode(&etk, h, strlen(h)) != 0 ||
 	    ksm_crypto__ecies_decrypt(&tk, f->server, etk.d, etk.len) != 0 ||
 	    tk.len != 32 ||
@@ -427,7 +404,7 @@ fake_perform(void *ctx, const struct ksm_http_req *req, long *status,
 	}
 	(void)snprintf(f->last_payload, sizeof(f->last_payload), "%.*s",
 	    (int)pt.len, (const char *)pt.d);
-	h = header(req, "Authorization");
+	h = ksm_test_header(req, "Authorization");
 	if (h == NULL || strncmp(h, "Signature ", 10) != 0 ||
 	    ksmx_b64_decode(&sig, h + 10, strlen(h + 10)) != 0 ||
 	    ksmx_buf_put(&signed_, etk.d, etk.len) != 0 ||
@@ -515,6 +492,33 @@ bench_free(struct bench *b)
 {
 	ksm_eckey__free(b->f.server);
 	ksm_eckey__free(b->f.client);
+}
+
+/* bench_client: a client on the bench's config; the fake server starts on
+ * STEPS. */
+static int
+bench_client(ksm_client **c, struct bench *b, const struct step *steps,
+    size_t n_steps)
+{
+	ksm_client_options opts = KSM_CLIENT_OPTIONS_INIT;
+
+	b->f.steps = steps;
+	b->f.n_steps = n_steps;
+	b->f.next = 0;
+	opts.config_string = b->cfgtext;
+	return ksm_client__new(c, &opts, &b->hooks);
+}
+
+/* random_keys: fills each 32-byte key of the NULL-terminated list */
+static void
+random_keys(unsigned char *key, ...)
+{
+	va_list ap;
+
+	va_start(ap, key);
+	for (; key != NULL; key = va_arg(ap, unsigned char *))
+		(void)ksm_crypto__random(key, 32);
+	va_end(ap);
 }
 
 /* Run get_records against a script; returns its code. */
@@ -742,7 +746,6 @@ test_rotation_table(void)
 	static const struct step unknown[] = {
 		{ RAW, 403, "{\"error\":\"key\",\"key_id\":\"4242\"}" },
 	};
-	ksm_client_options opts = KSM_CLIENT_OPTIONS_INIT;
 	ksm_records *recs = NULL;
 	ksm_client *c = NULL;
 	struct bench b;
@@ -756,10 +759,7 @@ test_rotation_table(void)
 	/* drop the custom key: Keeper's table */
 	p = strstr(b.cfgtext, ",\"serverPublicKey\":");
 	(void)snprintf(p, sizeof(b.cfgtext) - (size_t)(p - b.cfgtext), "}");
-	b.f.steps = steps;
-	b.f.n_steps = N(steps);
-	opts.config_string = b.cfgtext;
-	r = ksm_client__new(&c, &opts, &b.hooks);
+	r = bench_client(&c, &b, steps, N(steps));
 	T_OK(r == 0 && c->server_key_id == 1, "rotation::table key id 1");
 	if (c == NULL)
 		goto out;
@@ -772,10 +772,7 @@ test_rotation_table(void)
 	ksm_client_free(c);
 	c = NULL;
 
-	b.f.steps = unknown;
-	b.f.n_steps = N(unknown);
-	b.f.next = 0;
-	r = ksm_client__new(&c, &opts, &b.hooks);
+	r = bench_client(&c, &b, unknown, N(unknown));
 	if (r == 0)
 		r = ksm_client_get_records(&recs, c, NULL, 0);
 	T_FAILS(r, KSM_EKEY, "rotation::unknown key id");
@@ -791,7 +788,7 @@ record_entry(cJSON *arr, const char *uid, const unsigned char *kek,
     const unsigned char *rk, const char *json, cJSON **entry_out)
 {
 	cJSON *e = cJSON_CreateObject();
-	char *k = gcm_b64(kek, rk, 32), *d = gcm_b64(rk, json, strlen(json));
+	char *k = ksm_test_gcm_b64(kek, rk, 32), *d = ksm_test_gcm_b64(rk, json, strlen(json));
 
 	cJSON_AddStringToObject(e, "recordUid", uid);
 	cJSON_AddStringToObject(e, "recordKey", k);
@@ -818,7 +815,6 @@ test_records(void)
 	    "[\"s3cret\"]}]}   ";
 	static const char meta[] = "{\"name\":\"a.txt\",\"title\":\"A\","
 	    "\"type\":\"text/plain\",\"size\":11}";
-	ksm_client_options opts = KSM_CLIENT_OPTIONS_INIT;
 	unsigned char rk1[32], rk2[32], rk3[32], rk4[32], fk[32], junk[32];
 	unsigned char sfk[32];
 	const ksm_record *rec = NULL;
@@ -836,13 +832,7 @@ test_records(void)
 		T_OK(0, "records::bench");
 		return;
 	}
-	(void)ksm_crypto__random(rk1, 32);
-	(void)ksm_crypto__random(rk2, 32);
-	(void)ksm_crypto__random(rk3, 32);
-	(void)ksm_crypto__random(rk4, 32);
-	(void)ksm_crypto__random(fk, 32);
-	(void)ksm_crypto__random(junk, 32);
-	(void)ksm_crypto__random(sfk, 32);
+	random_keys(rk1, rk2, rk3, rk4, fk, junk, sfk, NULL);
 	root = cJSON_CreateObject();
 	records = cJSON_AddArrayToObject(root, "records");
 	folders = cJSON_AddArrayToObject(root, "folders");
@@ -850,10 +840,10 @@ test_records(void)
 	files = cJSON_AddArrayToObject(e, "files");
 	fe = cJSON_CreateObject();
 	cJSON_AddStringToObject(fe, "fileUid", "file1");
-	s = gcm_b64(rk1, fk, 32);
+	s = ksm_test_gcm_b64(rk1, fk, 32);
 	cJSON_AddStringToObject(fe, "fileKey", s);
 	free(s);
-	s = gcm_b64(fk, meta, strlen(meta));
+	s = ksm_test_gcm_b64(fk, meta, strlen(meta));
 	cJSON_AddStringToObject(fe, "data", s);
 	free(s);
 	cJSON_AddStringToObject(fe, "url", "https://files.example/f?sig=x");
@@ -869,7 +859,7 @@ test_records(void)
 	cJSON_AddStringToObject(e, "innerFolderUid", "sf1");
 	folder = cJSON_CreateObject();
 	cJSON_AddStringToObject(folder, "folderUid", "sf1");
-	s = gcm_b64(b.app_key, sfk, 32);
+	s = ksm_test_gcm_b64(b.app_key, sfk, 32);
 	cJSON_AddStringToObject(folder, "folderKey", s);
 	free(s);
 	frecs = cJSON_AddArrayToObject(folder, "records");
@@ -879,12 +869,9 @@ test_records(void)
 	s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	b.f.ok_json = s;
-	b.f.steps = ok;
-	b.f.n_steps = N(ok);
 	b.f.file_key = fk;
 	b.f.file_text = "hello world";
-	opts.config_string = b.cfgtext;
-	r = ksm_client__new(&c, &opts, &b.hooks);
+	r = bench_client(&c, &b, ok, N(ok));
 	T_OK(r == 0, "records::client");
 	if (c == NULL)
 		goto out;
@@ -989,7 +976,6 @@ static void
 test_folders(void)
 {
 	static const struct step ok[] = { { OK_JSON, 200, NULL } };
-	ksm_client_options opts = KSM_CLIENT_OPTIONS_INIT;
 	unsigned char rootk[32], subk[32], deepk[32], junk[32];
 	ksm_folders *fs = NULL;
 	ksm_client *c = NULL;
@@ -1002,28 +988,22 @@ test_folders(void)
 		T_OK(0, "folders::bench");
 		return;
 	}
-	(void)ksm_crypto__random(rootk, 32);
-	(void)ksm_crypto__random(subk, 32);
-	(void)ksm_crypto__random(deepk, 32);
-	(void)ksm_crypto__random(junk, 32);
+	random_keys(rootk, subk, deepk, junk, NULL);
 	root = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(root, "folders");
 	folder_entry(arr, "deep", "sub", cbc_b64(rootk, deepk, 32), deepk,
 	    "Deep");
-	folder_entry(arr, "root", NULL, gcm_b64(b.app_key, rootk, 32), rootk,
+	folder_entry(arr, "root", NULL, ksm_test_gcm_b64(b.app_key, rootk, 32), rootk,
 	    "Root");
 	folder_entry(arr, "sub", "root", cbc_b64(rootk, subk, 32), subk,
 	    "Sub");
-	folder_entry(arr, "bad", NULL, gcm_b64(junk, rootk, 32), rootk, "X");
+	folder_entry(arr, "bad", NULL, ksm_test_gcm_b64(junk, rootk, 32), rootk, "X");
 	folder_entry(arr, "loop", "loop", cbc_b64(rootk, subk, 32), subk,
 	    "L");
 	s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	b.f.ok_json = s;
-	b.f.steps = ok;
-	b.f.n_steps = N(ok);
-	opts.config_string = b.cfgtext;
-	r = ksm_client__new(&c, &opts, &b.hooks);
+	r = bench_client(&c, &b, ok, N(ok));
 	if (r == 0)
 		r = ksm_client_get_folders(&fs, c);
 	T_OK(r == 0, "folders::get_folders (%s)", ksm_error_last()->message);

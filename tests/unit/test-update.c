@@ -19,6 +19,7 @@
 #include "http.h"
 #include "json.h"
 #include "util/b64.h"
+#include "ksm-fake.h"
 #include "ksm-test.h"
 
 struct fake {
@@ -68,24 +69,12 @@ fake_perform(void *ctx, const struct ksm_http_req *req, long *status,
 	return r;
 }
 
-static char *
-gcm_b64(const unsigned char *key, const void *pt, size_t n)
-{
-	struct ksmx_buf b = KSMX_BUF_INIT(1 << 20);
-	char *s = NULL;
-
-	if (ksm_crypto__gcm_encrypt(&b, key, pt, n) == 0)
-		s = ksmx_b64_encode_str(b.d, b.len, KSMX_B64_STD);
-	ksmx_buf_clear(&b);
-	return s;
-}
-
 static void
 add_record(cJSON *arr, const char *uid, const unsigned char *app_key,
     const unsigned char *rk, const char *json, int editable)
 {
 	cJSON *e = cJSON_CreateObject();
-	char *k = gcm_b64(app_key, rk, 32), *d = gcm_b64(rk, json, strlen(json));
+	char *k = ksm_test_gcm_b64(app_key, rk, 32), *d = ksm_test_gcm_b64(rk, json, strlen(json));
 
 	cJSON_AddStringToObject(e, "recordUid", uid);
 	cJSON_AddStringToObject(e, "recordKey", k);
