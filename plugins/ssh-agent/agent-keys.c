@@ -18,6 +18,7 @@
 #endif
 
 #include "ksm-int.h"
+#include "util/b64.h"
 #include "util/wipe.h"
 #include "agent-keygen.h"
 #include "agent-keys.h"
@@ -43,6 +44,10 @@ struct agent_key {
 	uint8_t		*blob;
 	size_t		 blob_len;
 	char		*comment;
+	/* lazy keys: private key text and passphrase, secure heap */
+	char		*text;
+	size_t		 text_len;
+	char		*pass;
 };
 
 static int	key_secure(struct agent_key *k);
@@ -696,6 +701,10 @@ agent_key_free(struct agent_key *k)
 	OSSL_PARAM_free(k->rsa_priv);
 	if (k->ed_seed != NULL)
 		OPENSSL_secure_clear_free(k->ed_seed, 32);
+	if (k->text != NULL)
+		OPENSSL_secure_clear_free(k->text, k->text_len + 1);
+	if (k->pass != NULL)
+		OPENSSL_secure_clear_free(k->pass, strlen(k->pass) + 1);
 	free(k->blob);
 	free(k->comment);
 	free(k);
@@ -734,8 +743,8 @@ ecdsa_sig(const uint8_t *der, size_t len, struct ksmx_buf *out)
 	return r;
 }
 
-int
-agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
+static int
+key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
     uint32_t flags, struct ksmx_buf *sig)
 {
 	EVP_MD_CTX *ctx = NULL;
@@ -786,5 +795,113 @@ out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(pk);	/* RSA, Ed25519: the per-signature copy, wiped */
 	ksmx_wipe(raw, sizeof(raw));
+	return r;
+}
+
+/* Copy n bytes of s, NUL-terminated, into the secure heap. */
+static char *
+secure_copy(const char *s, size_t n)
+{
+	char *d = OPENSSL_secure_malloc(n + 1);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* The blob of an OpenSSH public key line "type base64 [comment]". */
+static int
+pub_blob(const char *line, uint8_t **out, size_t *out_len)
+{
+	struct ksmx_buf b = KSMX_BUF_INIT(AGENT_MAX_BLOB);
+	struct agent_rd rd;
+	const char *sp, *b64, *end;
+	const uint8_t *type;
+	size_t type_len;
+	int r = KSM_EINVAL;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if ((sp = strpbrk(line, " \t")) == NULL)
+		return KSM_EINVAL;
+	for (b64 = sp; *b64 == ' ' || *b64 == '\t'; b64++)
+		;
+	end = b64 + strcspn(b64, " \t\r\n");
+	if (end == b64 || ksmx_b64_decode(&b, b64, (size_t)(end - b64)) != 0)
+		goto out;
+	rd.p = b.d;
+	rd.len = b.len;
+	if (agent_rd_string(&rd, &type, &type_len, 64) != 0 ||
+	    type_len != (size_t)(sp - line) ||
+	    memcmp(type, line, type_len) != 0)
+		goto out;
+	*out = ksmx_buf_take(&b, out_len);
+	r = *out ? 0 : KSM_ENOMEM;
+out:
+	ksmx_buf_clear(&b);
+	return r;
+}
+
+int
+agent_key_load_lazy(const char *text, size_t len, const char *passphrase,
+    const char *publine, const char *comment, struct agent_key **out)
+{
+	struct agent_key *k, *tmp = NULL;
+	int r;
+
+	*out = NULL;
+	ksm_error_clear();
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return KSM_ENOMEM;
+	if (publine == NULL ||
+	    pub_blob(publine, &k->blob, &k->blob_len) != 0) {
+		/* no usable public key: derive it, drop the parsed key */
+		if ((r = agent_key_load(text, len, passphrase, comment,
+		    &tmp)) != 0)
+			goto out;
+		k->blob = tmp->blob;
+		k->blob_len = tmp->blob_len;
+		tmp->blob = NULL;
+	}
+	r = KSM_ENOMEM;
+	if ((k->text = secure_copy(text, len)) == NULL)
+		goto out;
+	k->text_len = len;
+	if (passphrase != NULL && (k->pass = secure_copy(passphrase,
+	    strlen(passphrase))) == NULL)
+		goto out;
+	if ((k->comment = ksmx_strdup(comment ? comment : "")) == NULL)
+		goto out;
+	*out = k;
+	k = NULL;
+	r = 0;
+out:
+	agent_key_free(tmp);
+	agent_key_free(k);
+	return r;
+}
+
+int
+agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
+    uint32_t flags, struct ksmx_buf *sig)
+{
+	struct agent_key *t = NULL;
+	int r;
+
+	if (k->text == NULL)
+		return key_sign(k, data, len, flags, sig);
+	/* lazy: parse now, check against the listed blob, wipe after */
+	if ((r = agent_key_load(k->text, k->text_len, k->pass, "",
+	    &t)) != 0)
+		return r;	/* ksm_last_error says why */
+	if (t->blob_len != k->blob_len ||
+	    memcmp(t->blob, k->blob, k->blob_len) != 0)
+		r = ksm__err(KSM_ECRYPTO, "the private key does not match "
+		    "the record's public key");
+	else
+		r = key_sign(t, data, len, flags, sig);
+	agent_key_free(t);
 	return r;
 }

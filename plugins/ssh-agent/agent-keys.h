@@ -29,6 +29,19 @@ int	agent_keys_secure_init(void);
  */
 int	agent_key_load(const char *text, size_t len, const char *passphrase,
 	    const char *comment, struct agent_key **out);
+/*
+ * Lazy load: keep only the public blob (from publine, an OpenSSH public key
+ * line "type base64 [comment]") and the comment for listing, and the
+ * private key text and passphrase in the secure heap.  The private key is
+ * parsed (passphrase KDF included) by agent_key_sign and wiped after each
+ * signature; a key that fails to decrypt or does not match the public
+ * blob fails that signature (KSM_ECRYPTO).  When publine is NULL or not
+ * usable, the private key is parsed once here to derive the blob, and
+ * the parsed key is wiped right away.
+ */
+int	agent_key_load_lazy(const char *text, size_t len,
+	    const char *passphrase, const char *publine, const char *comment,
+	    struct agent_key **out);
 void	agent_key_free(struct agent_key *k);
 
 const uint8_t	*agent_key_blob(const struct agent_key *k, size_t *len);

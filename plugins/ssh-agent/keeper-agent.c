@@ -121,8 +121,9 @@ st_sign(void *ctx, size_t i, const uint8_t *data, size_t len,
 	struct store *s = ctx;
 	int r = agent_key_sign(s->e[i].key, data, len, flags, sig);
 
-	logmsg("sign with \"%s\": %s", agent_key_comment(s->e[i].key),
-	    r == 0 ? "ok" : ksm_code_name(r));
+	logmsg("sign with \"%s\": %s%s%s", agent_key_comment(s->e[i].key),
+	    r == 0 ? "ok" : ksm_code_name(r), r == 0 ? "" : ": ",
+	    r == 0 ? "" : ksm_error_last()->message);
 	return r;
 }
 
@@ -249,7 +250,7 @@ load_hosts(const cJSON *rec, struct entry *e)
 static int
 load_record(struct store *s, size_t *cap, const ksm_record *rec)
 {
-	const char *title = ksm_record_title(rec), *priv, *pw;
+	const char *title = ksm_record_title(rec), *priv, *pw, *pub;
 	const cJSON *kp;
 	struct entry e = { NULL, NULL, 0 }, *tmp;
 	cJSON *j;
@@ -259,6 +260,7 @@ load_record(struct store *s, size_t *cap, const ksm_record *rec)
 		return KSM_ENOMEM;
 	kp = field(j, "keyPair");
 	priv = cJSON_GetStringValue(cJSON_GetObjectItem(kp, "privateKey"));
+	pub = cJSON_GetStringValue(cJSON_GetObjectItem(kp, "publicKey"));
 	pw = cJSON_GetStringValue(field(j, "password"));
 	if (pw != NULL && pw[0] == '\0')
 		pw = NULL;
@@ -267,7 +269,8 @@ load_record(struct store *s, size_t *cap, const ksm_record *rec)
 		r = 0;
 		goto out;
 	}
-	if ((r = agent_key_load(priv, strlen(priv), pw, title,
+	/* the private key is parsed only to sign (or here, without pub) */
+	if ((r = agent_key_load_lazy(priv, strlen(priv), pw, pub, title,
 	    &e.key)) != 0) {
 		fprintf(stderr, PROG ": record %s: %s\n", ksm_record_uid(rec),
 		    ksm_error_last()->message);

@@ -254,6 +254,103 @@ test_record(const cJSON *rec)
 }
 
 /*
+ * Lazy keys (what keeper-agent loads): listed from the record's publicKey
+ * without touching the private key, parsed only to sign.  A wrong
+ * passphrase still lists the identity (proof that listing decrypts
+ * nothing) and fails the signature cleanly; so does a private key that
+ * does not match the public key (other_pub, another record's).
+ */
+static void
+test_lazy(const cJSON *rec, const char *other_pub)
+{
+	static const uint8_t data[] = "data to sign";
+	struct ksmx_buf want = KSMX_BUF_INIT(8192);
+	struct ksmx_buf sig = KSMX_BUF_INIT(8192);
+	const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(rec,
+	    "title"));
+	const cJSON *kp = field(rec, "keyPair");
+	const char *priv = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
+	    "privateKey"));
+	const char *pub = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
+	    "publicKey"));
+	const char *pw = cJSON_GetStringValue(field(rec, "password"));
+	const char *sp, *ep;
+	struct agent_key *k = NULL;
+	const uint8_t *blob;
+	EVP_PKEY *pk;
+	char type[64];
+	size_t bl, used;
+	int r;
+
+	if (pw != NULL && pw[0] == '\0')
+		pw = NULL;
+	sp = strchr(pub, ' ') + 1;
+	ep = strchr(sp, ' ');
+	ksmx_b64_decode(&want, sp, ep ? (size_t)(ep - sp) : strlen(sp));
+	used = CRYPTO_secure_used();
+	r = agent_key_load_lazy(priv, strlen(priv), pw, pub, title, &k);
+	if (!T_OK(r == 0, "%s: lazy: loads (%s)", title,
+	    ksm_error_last()->message))
+		goto out;
+	blob = agent_key_blob(k, &bl);
+	T_OK(bl == want.len && memcmp(blob, want.d, bl) == 0,
+	    "%s: lazy: blob is the publicKey's", title);
+	T_OK(CRYPTO_secure_used() > used,
+	    "%s: lazy: key text in the locked secure heap", title);
+	pk = pub_from_blob(blob, bl, type, sizeof(type));
+	T_OK(pk != NULL && agent_key_sign(k, data, sizeof(data),
+	    SSH_AGENT_RSA_SHA2_256, &sig) == 0 && verify(pk, type, sig.d,
+	    sig.len, data, sizeof(data), strcmp(type, "ssh-rsa") == 0 ?
+	    "rsa-sha2-256" : type), "%s: lazy: signature verifies", title);
+	EVP_PKEY_free(pk);
+	agent_key_free(k);
+	k = NULL;
+	T_OK(CRYPTO_secure_used() == used,
+	    "%s: lazy: secure heap released on free", title);
+
+	/* no publicKey: derived from the private key at load */
+	r = agent_key_load_lazy(priv, strlen(priv), pw, NULL, title, &k);
+	blob = r == 0 ? agent_key_blob(k, &bl) : NULL;
+	T_OK(blob != NULL && bl == want.len && memcmp(blob, want.d, bl) == 0,
+	    "%s: lazy without publicKey: blob derived", title);
+	agent_key_free(k);
+	k = NULL;
+
+	if (pw != NULL) {
+		r = agent_key_load_lazy(priv, strlen(priv), "wrong", pub,
+		    title, &k);
+		blob = r == 0 ? agent_key_blob(k, &bl) : NULL;
+		T_OK(blob != NULL && bl == want.len &&
+		    memcmp(blob, want.d, bl) == 0 &&
+		    strcmp(agent_key_comment(k), title) == 0,
+		    "%s: wrong passphrase: still listed", title);
+		ksmx_buf_clear(&sig);
+		r = k ? agent_key_sign(k, data, sizeof(data), 0, &sig) : 0;
+		T_OK(r == KSM_ECRYPTO && sig.len == 0,
+		    "%s: wrong passphrase: signing fails (%s)", title,
+		    ksm_error_last()->message);
+		agent_key_free(k);
+		k = NULL;
+	}
+
+	if (other_pub != NULL) {
+		r = agent_key_load_lazy(priv, strlen(priv), pw, other_pub,
+		    title, &k);
+		ksmx_buf_clear(&sig);
+		r = r == 0 ? agent_key_sign(k, data, sizeof(data), 0, &sig) : 0;
+		T_OK(r == KSM_ECRYPTO && sig.len == 0,
+		    "%s: private key not matching publicKey: signing fails "
+		    "(%s)", title, ksm_error_last()->message);
+		agent_key_free(k);
+		k = NULL;
+	}
+out:
+	agent_key_free(k);
+	ksmx_buf_clear(&sig);
+	ksmx_buf_clear(&want);
+}
+
+/*
  * Load and sign once with every key, asserting nothing: OpenSSL's random
  * generator and libssh keep a few secure-heap blocks for good on first use,
  * which must not count as a key's.
@@ -349,6 +446,7 @@ main(void)
 	const char *top = getenv("top_srcdir");
 	char path[4096];
 	const cJSON *rec;
+	const char *prev_pub = NULL;
 	cJSON *vault;
 	char *text;
 	int n = 0;
@@ -368,6 +466,9 @@ main(void)
 		    "type")), "sshKeys") != 0)
 			continue;
 		test_record(d);
+		test_lazy(d, prev_pub);
+		prev_pub = cJSON_GetStringValue(cJSON_GetObjectItem(field(d,
+		    "keyPair"), "publicKey"));
 		n++;
 	}
 	T_OK(n == 9, "nine key records");
