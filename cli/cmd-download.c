@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ksm-int.h"	/* ksm_io__write_all */
 
 void
 cmd_download_usage(FILE *out)
@@ -31,24 +32,6 @@ cmd_download_usage(FILE *out)
 	    "  -h, --help         show this help\n", PROGNAME);
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write to a temporary file next to path, then rename it over path. */
 static int
 write_replace(const char *path, const unsigned char *data, size_t len)
@@ -66,7 +49,7 @@ write_replace(const char *path, const unsigned char *data, size_t len)
 		    path, strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (ksm_io__write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -98,7 +81,7 @@ write_new(const char *path, const unsigned char *data, size_t len)
 	if (fd < 0)
 		return cli_fail("cannot create '%s': %s", path,
 		    strerror(errno));
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (ksm_io__write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
 		unlink(path);

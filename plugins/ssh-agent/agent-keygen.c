@@ -16,24 +16,6 @@
 
 #define MAX_KEY_TEXT	(64 * 1024)
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-	ssize_t k;
-
-	while (n > 0) {
-		if ((k = write(fd, b, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* fd from as fd to, open across exec (dup2 keeps CLOEXEC when equal) */
 static int
 move_fd(int from, int to)
@@ -91,9 +73,9 @@ agent_keygen_decrypt(const char *text, size_t len, const char *passphrase,
 	 */
 	/* ssh-keygen refuses a key file others could read: 0600 */
 	if ((key = memfd_create("keeper-agent-key", MFD_CLOEXEC)) < 0 ||
-	    fchmod(key, 0600) != 0 || write_all(key, text, len) != 0 || pipe2(pp, O_CLOEXEC) != 0 ||
-	    write_all(pp[1], passphrase, strlen(passphrase)) != 0 ||
-	    write_all(pp[1], "\n", 1) != 0) {
+	    fchmod(key, 0600) != 0 || ksm_io__write_all(key, text, len) != 0 || pipe2(pp, O_CLOEXEC) != 0 ||
+	    ksm_io__write_all(pp[1], passphrase, strlen(passphrase)) != 0 ||
+	    ksm_io__write_all(pp[1], "\n", 1) != 0) {
 		r = ksm__err_errno(KSM_EIO, "cannot set up ssh-keygen");
 		goto out;
 	}
