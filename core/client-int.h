@@ -7,10 +7,13 @@
 #include "crypto.h"
 
 struct ksm_http_req;
+struct ksm_http_session;
 
 /*
  * Seams for the recorded-exchange replay and the error-mapping tests.  The
- * defaults are ksm_http__perform, ksm_crypto__random and nanosleep.
+ * defaults are ksm_http__perform_in (on the client's own session, so one
+ * connection serves all its requests; ksm_http__perform when perform_ctx
+ * is NULL), ksm_crypto__random and nanosleep.
  */
 typedef int	(*ksm_perform_fn)(void *ctx, const struct ksm_http_req *req,
 		    long *status, struct ksmx_buf *body);
@@ -51,6 +54,8 @@ struct ksm_client {
 	unsigned int	 cache_max_age_ms;
 	void		(*cache_notify)(void *ctx, const ksm_cache_event *ev);
 	void		*cache_notify_ctx;
+	/* the default perform hook's connection; NULL until its first use */
+	struct ksm_http_session *http;
 };
 
 /* Fill NULL hooks with the defaults. */
@@ -89,17 +94,24 @@ int	ksm_transport__call(struct ksm_client *c, const char *endpoint,
 char	*ksm_client__payload(struct ksm_client *c,
 	    const char *const *uids, size_t n_uids);
 
-/* Decrypt a get_secret response into a record set (records.c). */
+/*
+ * Decrypt a get_secret response into a record set (records.c).  plain is
+ * wiped and emptied as soon as it is parsed, whatever the result.
+ */
+struct ksmx_buf;
 int	ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
-	    const void *plain, size_t plain_len);
+	    struct ksmx_buf *plain);
 
 /* Decrypt a get_folders response into a folder set (records.c). */
 int	ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
 	    const void *plain, size_t plain_len);
 
-/* Internal: the parsed record JSON (borrowed; valid as the set). */
+/*
+ * Internal: the record JSON parsed anew (the set keeps text only); the
+ * caller frees it with ksmx_json_free().  NULL: out of memory.
+ */
 struct cJSON;
-const struct cJSON *ksm_record__data(const ksm_record *r);
+struct cJSON *ksm_record__parse(const ksm_record *r);
 const unsigned char *ksm_file__key(const ksm_file *f);	/* 32 bytes */
 const unsigned char *ksm_record__key(const ksm_record *r);	/* 32 bytes */
 const char *ksm_file__url(const ksm_file *f);

@@ -26,12 +26,23 @@
 
 /* ---- default hooks ---- */
 
+/*
+ * ctx: the client, whose session (made here on the first request, so a
+ * client that sends nothing never loads libcurl) keeps the connection for
+ * the next request; NULL: a connection for this request only.
+ */
 static int
 default_perform(void *ctx, const struct ksm_http_req *req, long *status,
     struct ksmx_buf *body)
 {
-	(void)ctx;
-	return ksm_http__perform(req, status, body);
+	struct ksm_client *c = ctx;
+	int r;
+
+	if (c == NULL)
+		return ksm_http__perform(req, status, body);
+	if (c->http == NULL && (r = ksm_http__session_new(&c->http)) != 0)
+		return r;
+	return ksm_http__perform_in(c->http, req, status, body);
 }
 
 static int
@@ -265,6 +276,8 @@ ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
 	if (hooks != NULL)
 		c->hooks = *hooks;
 	ksm_client__default_hooks(&c->hooks);
+	if (c->hooks.perform == default_perform && c->hooks.perform_ctx == NULL)
+		c->hooks.perform_ctx = c;	/* its own session */
 
 	if ((r = load_keys(c)) != 0)
 		goto out;
@@ -361,6 +374,7 @@ ksm_client_free(ksm_client *c)
 	ksmx_strfree(c->ca_file);
 	ksmx_strfree(c->client_id);
 	ksmx_strfree(c->client_version);
+	ksm_http__session_free(c->http);
 	ksmx_freezero(c, sizeof(*c));	/* app_key, client_key */
 }
 
@@ -524,8 +538,7 @@ ksm_client_get_records(ksm_records **out, ksm_client *c,
 	KSM_ASSERT_ARG(c != NULL);
 	KSM_ASSERT_ARG(n_uids == 0 || uids != NULL);
 	if ((r = fetch(c, "get_secret", uids, n_uids, &plain)) == 0)
-		r = ksm_records__from_response(out, c->app_key, plain.d,
-		    plain.len);
+		r = ksm_records__from_response(out, c->app_key, &plain);
 	ksmx_buf_clear(&plain);
 	return r;
 }

@@ -9,6 +9,7 @@
  */
 
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -31,8 +32,32 @@
 #define MAX_EVP_LEN	((size_t)INT_MAX - 64)	/* EVP lengths are int */
 #define MAX_PKCS8_LEN	4096
 
+/*
+ * A key is either built (pkey set) or lazy: when it came from a PKCS#8
+ * that the fast parser understood, the scalar (and the embedded public
+ * point, if any) wait here; a public key (ksm_eckey__from_public) waits as
+ * its checked point.  The EVP_PKEY is built on first use, so a client
+ * that never signs (a get served from the cache) never pays for OpenSSL's
+ * key management (a key-manager fetch, EC_POINT_mul, a public-key check).
+ * The whole struct lives in OpenSSL's secure heap (when the application
+ * set one up) and is wiped on free.  The lazy part is a cache: the
+ * functions that take a const key build it (under lock) through
+ * eckey_pkey().
+ */
+enum eckey_state {
+	EK_BUILT = 0,	/* pkey is the key */
+	EK_LAZY,	/* scalar (and pub) wait for eckey_pkey() */
+	EK_BROKEN	/* building failed for good: every use fails */
+};
+
 struct ksm_eckey {
 	EVP_PKEY	*pkey;
+	CRYPTO_RWLOCK	*lock;		/* lazy keys only */
+	enum eckey_state state;
+	int		 have_scalar;	/* else public only */
+	int		 have_pub;
+	uint8_t		 scalar[EC_SCALAR_LEN];
+	uint8_t		 pub[KSM_EC_POINT_LEN];	/* embedded; checked when built */
 };
 
 /* Forget OpenSSL's errors and return code. */
@@ -72,6 +97,54 @@ ksm_crypto__random(void *out, size_t n)
 }
 
 /* ------------------------------------------------------ AES (GCM, CBC) */
+
+/*
+ * Algorithms fetched once per process and shared (an EVP_CIPHER or EVP_MAC
+ * is immutable once fetched): the implicit fetch behind EVP_aes_256_gcm()
+ * on every init was most of a small encryption's cost, and the sandbox
+ * seals two per record, 20,000 for a 10,000-record answer.  NULL (fetch
+ * failed): the callers fall back to the implicit path.
+ */
+static EVP_CIPHER *gcm_fetched, *cbc_fetched;
+static EVP_MAC *hmac_fetched;
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
+static pthread_once_t cbc_once = PTHREAD_ONCE_INIT;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_gcm(void)
+{
+	gcm_fetched = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	ERR_clear_error();
+}
+
+static void
+fetch_cbc(void)
+{
+	cbc_fetched = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+	ERR_clear_error();
+}
+
+static void
+fetch_hmac(void)
+{
+	hmac_fetched = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	ERR_clear_error();
+}
+
+static const EVP_CIPHER *
+aes_gcm(void)
+{
+	(void)pthread_once(&gcm_once, fetch_gcm);
+	return gcm_fetched != NULL ? gcm_fetched : EVP_aes_256_gcm();
+}
+
+static const EVP_CIPHER *
+aes_cbc(void)
+{
+	(void)pthread_once(&cbc_once, fetch_cbc);
+	return cbc_fetched != NULL ? cbc_fetched : EVP_aes_256_cbc();
+}
 
 /*
  * One AES-256 pass for both modes, so the bounds, the wiping and the
@@ -134,36 +207,31 @@ aes_seal(struct ksmx_buf *out, const EVP_CIPHER *cipher,
 }
 
 /*
- * The reverse: appends the plaintext of ct.  tag (16 bytes) given means
- * GCM; NULL means CBC with PKCS#7.  Unauthenticated or padding bytes
- * that land in the buffer past the result are wiped.
+ * The reverse, into p (room for ct_len bytes; p == ct decrypts in place):
+ * *n_out plaintext bytes.  tag (16 bytes) given means GCM; NULL means CBC
+ * with PKCS#7.  On failure the unauthenticated bytes written are wiped.
  */
 static int
-aes_open(struct ksmx_buf *out, const EVP_CIPHER *cipher,
+aes_open_at(uint8_t *p, size_t *n_out, const EVP_CIPHER *cipher,
     const uint8_t key[32], const uint8_t *iv, const void *aad,
     size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t *tag)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	uint8_t tagcopy[KSM_GCM_TAG_LEN];
-	uint8_t *p;
 	int n = 0, n2 = 0, r;
 
+	*n_out = 0;
 	if (ct_len > MAX_EVP_LEN || aad_len > MAX_EVP_LEN)
 		return KSM_ETOOBIG;
-	/* one Update over the whole input writes at most ct_len bytes */
-	if ((r = ksmx_buf_reserve(out, ct_len)) != 0)
-		return r;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	p = out->d + out->len;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return KSM_ENOMEM;
 	r = KSM_ECRYPTO;
 	if (EVP_DecryptInit_ex2(ctx, cipher, key, iv, NULL) != 1)
 		goto out;
 	if (aad_len > 0 &&
 	    EVP_DecryptUpdate(ctx, NULL, &n2, aad, (int)aad_len) != 1)
 		goto out;
+	/* one Update over the whole input writes at most ct_len bytes */
 	if (ct_len > 0 && EVP_DecryptUpdate(ctx, p, &n, ct, (int)ct_len) != 1)
 		goto out;
 	if (tag != NULL) {
@@ -175,14 +243,38 @@ aes_open(struct ksmx_buf *out, const EVP_CIPHER *cipher,
 	/* bad tag or bad padding */
 	if (EVP_DecryptFinal_ex(ctx, p + n, &n2) != 1)
 		goto out;
-	out->len += (size_t)n + (size_t)n2;
+	*n_out = (size_t)n + (size_t)n2;
 	r = 0;
  out:
 	EVP_CIPHER_CTX_free(ctx);
+	if (r != 0) {
+		ksmx_wipe(p, ct_len);
+		ERR_clear_error();
+	}
+	return r;
+}
+
+/*
+ * Appends the plaintext of ct to out.  Padding bytes that land in the
+ * buffer past the result are wiped.
+ */
+static int
+aes_open(struct ksmx_buf *out, const EVP_CIPHER *cipher,
+    const uint8_t key[32], const uint8_t *iv, const void *aad,
+    size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t *tag)
+{
+	size_t n = 0;
+	int r;
+
+	if (ct_len > MAX_EVP_LEN || aad_len > MAX_EVP_LEN)
+		return KSM_ETOOBIG;
+	if ((r = ksmx_buf_reserve(out, ct_len)) != 0)
+		return r;
+	r = aes_open_at(out->d + out->len, &n, cipher, key, iv, aad, aad_len,
+	    ct, ct_len, tag);
+	out->len += n;
 	if (out->d != NULL && out->alloc > out->len)
 		ksmx_wipe(out->d + out->len, out->alloc - out->len);
-	if (r != 0)
-		ERR_clear_error();
 	return r;
 }
 
@@ -190,7 +282,7 @@ int
 ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[12], const void *pt, size_t pt_len)
 {
-	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
+	return aes_seal(out, aes_gcm(), key, iv, KSM_GCM_IV_LEN,
 	    NULL, 0, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
 }
 
@@ -203,7 +295,7 @@ ksm_crypto__gcm_encrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
 
 	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0)
 		return r;
-	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
+	return aes_seal(out, aes_gcm(), key, iv, KSM_GCM_IV_LEN,
 	    aad, aad_len, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
 }
 
@@ -227,7 +319,7 @@ ksm_crypto__gcm_decrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
 	if (in_len < KSM_GCM_IV_LEN + KSM_GCM_TAG_LEN)
 		return KSM_ECRYPTO;
 	ct_len = in_len - KSM_GCM_IV_LEN - KSM_GCM_TAG_LEN;
-	return aes_open(out, EVP_aes_256_gcm(), key, iv, aad, aad_len,
+	return aes_open(out, aes_gcm(), key, iv, aad, aad_len,
 	    iv + KSM_GCM_IV_LEN, ct_len, iv + KSM_GCM_IV_LEN + ct_len);
 }
 
@@ -239,10 +331,32 @@ ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 }
 
 int
+ksm_crypto__gcm_decrypt_inplace(struct ksmx_buf *b, const uint8_t key[32])
+{
+	uint8_t iv[KSM_GCM_IV_LEN];
+	size_t ct_len, n = 0;
+	int r;
+
+	if (b == NULL || key == NULL)
+		return KSM_EINVAL;
+	if (b->len < KSM_GCM_IV_LEN + KSM_GCM_TAG_LEN)
+		return KSM_ECRYPTO;
+	ct_len = b->len - KSM_GCM_IV_LEN - KSM_GCM_TAG_LEN;
+	memcpy(iv, b->d, sizeof(iv));
+	r = aes_open_at(b->d + KSM_GCM_IV_LEN, &n, aes_gcm(), key, iv, NULL,
+	    0, b->d + KSM_GCM_IV_LEN, ct_len, b->d + KSM_GCM_IV_LEN + ct_len);
+	if (r == 0)
+		memmove(b->d, b->d + KSM_GCM_IV_LEN, n);
+	b->len = n;
+	ksmx_wipe(b->d + b->len, b->alloc - b->len);
+	return r;
+}
+
+int
 ksm_crypto__cbc_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[16], const void *pt, size_t pt_len)
 {
-	return aes_seal(out, EVP_aes_256_cbc(), key, iv, KSM_CBC_IV_LEN,
+	return aes_seal(out, aes_cbc(), key, iv, KSM_CBC_IV_LEN,
 	    NULL, 0, pt, pt_len,
 	    (pt_len / KSM_CBC_IV_LEN + 1) * KSM_CBC_IV_LEN, 0);
 }
@@ -269,7 +383,7 @@ ksm_crypto__cbc_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 		return KSM_EINVAL;
 	if (in_len < 2 * KSM_CBC_IV_LEN || in_len % KSM_CBC_IV_LEN != 0)
 		return KSM_ECRYPTO;
-	return aes_open(out, EVP_aes_256_cbc(), key, iv, NULL, 0,
+	return aes_open(out, aes_cbc(), key, iv, NULL, 0,
 	    iv + KSM_CBC_IV_LEN, in_len - KSM_CBC_IV_LEN, NULL);
 }
 
@@ -280,9 +394,10 @@ eckey_wrap(EVP_PKEY *pkey)
 {
 	ksm_eckey *k;
 
-	if ((k = OPENSSL_zalloc(sizeof(*k))) == NULL)
+	if ((k = OPENSSL_secure_zalloc(sizeof(*k))) == NULL)
 		return NULL;
 	k->pkey = pkey;
+	k->state = EK_BUILT;
 	return k;
 }
 
@@ -292,7 +407,116 @@ ksm_eckey__free(ksm_eckey *key)
 	if (key == NULL)
 		return;
 	EVP_PKEY_free(key->pkey);	/* OpenSSL clears the private key */
-	OPENSSL_free(key);
+	CRYPTO_THREAD_lock_free(key->lock);
+	OPENSSL_secure_clear_free(key, sizeof(*key));
+}
+
+static int pkey_from_scalar_checked(EVP_PKEY **out,
+    const uint8_t scalar[32], const uint8_t *embedded);
+static int pkey_from_point(EVP_PKEY **out, const uint8_t point[65]);
+
+/*
+ * The EVP_PKEY of key, built now if key is lazy: KSM_ECRYPTO when the
+ * scalar and the embedded public key do not belong together (then and
+ * on every later call).  The pointer stays owned by key.
+ */
+static int
+eckey_pkey(const ksm_eckey *ckey, EVP_PKEY **out)
+{
+	ksm_eckey *key = (ksm_eckey *)ckey;	/* never defined const */
+	EVP_PKEY *pkey = NULL;
+	int r = KSM_ERROR;
+
+	*out = NULL;
+	if (key == NULL)
+		return KSM_EINVAL;
+	if (key->lock == NULL) {
+		*out = key->pkey;
+		return key->pkey != NULL ? 0 : KSM_EINVAL;
+	}
+	if (CRYPTO_THREAD_write_lock(key->lock) != 1)
+		return ossl_fail(KSM_ERROR);
+	if (key->state == EK_LAZY) {
+		r = key->have_scalar ? pkey_from_scalar_checked(&pkey,
+		    key->scalar, key->have_pub ? key->pub : NULL) :
+		    pkey_from_point(&pkey, key->pub);
+		if (r == 0) {
+			key->pkey = pkey;
+			key->state = EK_BUILT;
+		} else if (r == KSM_ECRYPTO)
+			key->state = EK_BROKEN;	/* else: retry next time */
+		if (key->state != EK_LAZY) {
+			ksmx_wipe_array(key->scalar);
+			ksmx_wipe_array(key->pub);
+		}
+		ERR_clear_error();
+	}
+	if (key->state == EK_BUILT) {
+		*out = key->pkey;
+		r = 0;
+	} else if (key->state == EK_BROKEN)
+		r = KSM_ECRYPTO;
+	/* else EK_LAZY: r is the transient error of the build above */
+	CRYPTO_THREAD_unlock(key->lock);
+	return r;
+}
+
+/*
+ * 1 when 0 < s < n (the order of P-256), s big-endian; in constant time,
+ * without OpenSSL (no BIGNUM, no group).
+ */
+static int
+scalar_in_range(const uint8_t s[EC_SCALAR_LEN])
+{
+	static const uint8_t n[EC_SCALAR_LEN] = {
+		0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+		0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51
+	};
+	unsigned int lt = 0, gt = 0, nz = 0, open, a, b;
+	size_t i;
+
+	/* the first byte that differs decides; (a - b) >> 8 is a borrow */
+	for (i = 0; i < EC_SCALAR_LEN; i++) {
+		a = s[i];
+		b = n[i];
+		open = (lt | gt) ^ 1;
+		lt |= ((a - b) >> 8) & 1 & open;
+		gt |= ((b - a) >> 8) & 1 & open;
+		nz |= a;
+	}
+	return (int)(lt & ((0u - nz) >> 31));
+}
+
+/*
+ * A lazy key for scalar (checked 0 < scalar < n) and embedded (or NULL),
+ * or with scalar NULL the public key of embedded (checked by the caller).
+ */
+static int
+eckey_lazy(ksm_eckey **out, const uint8_t *scalar, const uint8_t *embedded)
+{
+	ksm_eckey *k;
+
+	if (scalar != NULL && !scalar_in_range(scalar))
+		return KSM_ECRYPTO;
+	if ((k = eckey_wrap(NULL)) == NULL)
+		return KSM_ENOMEM;
+	if ((k->lock = CRYPTO_THREAD_lock_new()) == NULL) {
+		ksm_eckey__free(k);
+		return ossl_fail(KSM_ENOMEM);
+	}
+	k->state = EK_LAZY;
+	if (scalar != NULL) {
+		memcpy(k->scalar, scalar, EC_SCALAR_LEN);
+		k->have_scalar = 1;
+	}
+	if (embedded != NULL) {
+		memcpy(k->pub, embedded, KSM_EC_POINT_LEN);
+		k->have_pub = 1;
+	}
+	*out = k;
+	return 0;
 }
 
 /* Is pkey an EC key on P-256? */
@@ -311,19 +535,16 @@ is_p256(const EVP_PKEY *pkey)
 	    strcmp(name, "P-256") == 0 || strcmp(name, "secp256r1") == 0;
 }
 
-int
-ksm_eckey__public_point(uint8_t out[65], const ksm_eckey *key)
+/* The uncompressed public point of pkey. */
+static int
+pkey_public_point(uint8_t out[65], EVP_PKEY *pkey)
 {
 	BIGNUM *x = NULL, *y = NULL;
 	int r = KSM_ECRYPTO;
 
-	if (out == NULL || key == NULL || key->pkey == NULL)
-		return KSM_EINVAL;
 	/* X and Y, so the key's point-format setting does not matter */
-	if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_EC_PUB_X,
-	    &x) != 1 ||
-	    EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y,
-	    &y) != 1)
+	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x) != 1 ||
+	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y) != 1)
 		goto out;
 	out[0] = 0x04;
 	if (BN_bn2binpad(x, out + 1, 32) != 32 ||
@@ -336,6 +557,19 @@ ksm_eckey__public_point(uint8_t out[65], const ksm_eckey *key)
 	if (r != 0)
 		ERR_clear_error();
 	return r;
+}
+
+int
+ksm_eckey__public_point(uint8_t out[65], const ksm_eckey *key)
+{
+	EVP_PKEY *pkey;
+	int r;
+
+	if (out == NULL || key == NULL)
+		return KSM_EINVAL;
+	if ((r = eckey_pkey(key, &pkey)) != 0)
+		return r;
+	return pkey_public_point(out, pkey);
 }
 
 /*
@@ -368,25 +602,58 @@ pkey_fromdata(EVP_PKEY **out, OSSL_PARAM_BLD *bld, int selection)
 	return r;
 }
 
-/* Full public-key check: on the curve, not infinity, right order. */
+/* The public key of point (checked by the caller), as an EVP_PKEY. */
 static int
-pkey_check_public(EVP_PKEY *pkey)
+pkey_from_point(EVP_PKEY **out, const uint8_t point[65])
 {
-	EVP_PKEY_CTX *ctx;
-	int ok;
+	OSSL_PARAM_BLD *bld = NULL;
+	int r = KSM_ENOMEM;
 
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+	*out = NULL;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
 		return KSM_ENOMEM;
-	ok = EVP_PKEY_public_check(ctx) == 1;
-	EVP_PKEY_CTX_free(ctx);
-	return ok ? 0 : KSM_ECRYPTO;
+	if (OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    point, KSM_EC_POINT_LEN) == 1)
+		r = pkey_fromdata(out, bld, EVP_PKEY_PUBLIC_KEY);
+	OSSL_PARAM_BLD_free(bld);
+	return r;
 }
 
+/*
+ * Is point (65 bytes, uncompressed) a valid P-256 public key: both
+ * coordinates below p, on the curve, not the point at infinity?  P-256
+ * has cofactor 1, so that is EVP_PKEY_public_check()'s verdict, without
+ * its n * P (and without an EVP key manager): 0 or KSM_ECRYPTO.
+ */
+static int
+p256_point_check(const uint8_t point[65])
+{
+	EC_GROUP *group = NULL;
+	EC_POINT *pt = NULL;
+	int r = KSM_ENOMEM;
+
+	if ((group = EC_GROUP_new_by_curve_name_ex(NULL, NULL,
+	    NID_X9_62_prime256v1)) == NULL ||
+	    (pt = EC_POINT_new(group)) == NULL)
+		goto out;
+	r = KSM_ECRYPTO;
+	/* oct2point refuses coordinates >= p and points off the curve */
+	if (point[0] != 0x04 || EC_POINT_oct2point(group, pt, point,
+	    KSM_EC_POINT_LEN, NULL) != 1 ||
+	    EC_POINT_is_at_infinity(group, pt) ||
+	    EC_POINT_is_on_curve(group, pt, NULL) != 1)
+		goto out;
+	r = 0;
+ out:
+	EC_POINT_free(pt);
+	EC_GROUP_free(group);
+	return r;
+}
+
+/* Checked now, built (EVP_PKEY) on first use. */
 int
 ksm_eckey__from_public(ksm_eckey **out, const uint8_t point[65])
 {
-	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *pkey = NULL;
 	int r;
 
 	if (out == NULL)
@@ -396,24 +663,8 @@ ksm_eckey__from_public(ksm_eckey **out, const uint8_t point[65])
 		return KSM_EINVAL;
 	if (point[0] != 0x04)
 		return KSM_ECRYPTO;	/* uncompressed only */
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		return KSM_ENOMEM;
-	r = KSM_ENOMEM;
-	if (OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    point, KSM_EC_POINT_LEN) != 1)
-		goto out;
-	if ((r = pkey_fromdata(&pkey, bld, EVP_PKEY_PUBLIC_KEY)) != 0 ||
-	    (r = pkey_check_public(pkey)) != 0)
-		goto out;
-	if ((*out = eckey_wrap(pkey)) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	pkey = NULL;	/* transferred */
-	r = 0;
- out:
-	EVP_PKEY_free(pkey);
-	OSSL_PARAM_BLD_free(bld);
+	if ((r = p256_point_check(point)) == 0)
+		r = eckey_lazy(out, NULL, point);
 	if (r != 0)
 		ERR_clear_error();
 	return r;
@@ -480,29 +731,47 @@ pkey_from_scalar(EVP_PKEY **out, const uint8_t scalar[32])
 }
 
 /*
- * *out = the key for scalar.  embedded, when not NULL, is a public point
- * that came with the scalar: a point of another key is refused.
+ * *out = the key pair for scalar.  embedded, when not NULL, is a public
+ * point that came with the scalar: a point of another key is refused.
  */
 static int
-eckey_from_scalar(ksm_eckey **out, const uint8_t scalar[32],
+pkey_from_scalar_checked(EVP_PKEY **out, const uint8_t scalar[32],
     const uint8_t *embedded)
 {
 	EVP_PKEY *pkey = NULL;
 	uint8_t want[KSM_EC_POINT_LEN];
-	ksm_eckey tmp;
 	int r;
 
+	*out = NULL;
 	if ((r = pkey_from_scalar(&pkey, scalar)) != 0)
 		goto out;
 	if (embedded != NULL) {
-		tmp.pkey = pkey;
-		if ((r = ksm_eckey__public_point(want, &tmp)) != 0)
+		if ((r = pkey_public_point(want, pkey)) != 0)
 			goto out;
 		if (CRYPTO_memcmp(embedded, want, sizeof(want)) != 0) {
 			r = KSM_ECRYPTO;	/* public key of another key */
 			goto out;
 		}
 	}
+	*out = pkey;
+	pkey = NULL;
+ out:
+	EVP_PKEY_free(pkey);
+	if (r != 0)
+		ERR_clear_error();
+	return r;
+}
+
+/* The same as a built ksm_eckey. */
+static int
+eckey_from_scalar(ksm_eckey **out, const uint8_t scalar[32],
+    const uint8_t *embedded)
+{
+	EVP_PKEY *pkey = NULL;
+	int r;
+
+	if ((r = pkey_from_scalar_checked(&pkey, scalar, embedded)) != 0)
+		goto out;
 	if ((*out = eckey_wrap(pkey)) == NULL) {
 		r = KSM_ENOMEM;
 		goto out;
@@ -570,34 +839,41 @@ der_tlv(const unsigned char **p, const unsigned char *end, int tag,
  * PKCS#8 PrivateKeyInfo (ecPublicKey, prime256v1) around an ECPrivateKey
  * (version 1, a 32-byte scalar, optional [0] parameters, optional [1]
  * public key).  OpenSSL 3's generic decoder (d2i_AutoPrivateKey) walks
- * every provider's key managers and costs a third of a cached `get`.
- * Anything else returns 0 and the caller takes the generic path.
+ * every provider's key managers and costs a third of a cached `get`; even
+ * its PKCS#8 template decoder (d2i_PKCS8_PRIV_KEY_INFO) costs 1.7M
+ * instructions the first time, so the TLVs are walked here.  Anything
+ * else (a v2 OneAsymmetricKey, attributes, other curves) returns 0 and
+ * the caller takes the generic path.
  */
 static int
 pkcs8_p256_fast(uint8_t scalar[EC_SCALAR_LEN], uint8_t pub[KSM_EC_POINT_LEN],
     int *have_pub, const unsigned char *der, size_t len)
 {
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	const ASN1_OBJECT *alg, *param_oid;
-	const X509_ALGOR *algor;
-	const void *pval;
-	const unsigned char *p = der, *pk, *end, *c, *seq;
+	/* AlgorithmIdentifier { id-ecPublicKey, prime256v1 }, contents */
+	static const unsigned char algid[] = {
+		0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07
+	};
+	const unsigned char *p = der, *end = der + len, *c, *seq;
 	long n;
-	int pklen, ptype, ok = 0;
+	int ok = 0;
 
 	*have_pub = 0;
-	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len)) == NULL ||
-	    (size_t)(p - der) != len ||
-	    PKCS8_pkey_get0(&alg, &pk, &pklen, &algor, p8) != 1 ||
-	    OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey)
+	/* PrivateKeyInfo ::= SEQUENCE { 0, AlgorithmIdentifier, OCTET
+	 * STRING } (no attributes) */
+	if (!der_tlv(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &seq, &n) ||
+	    p != end)
 		goto out;
-	X509_ALGOR_get0(&param_oid, &ptype, &pval, algor);
-	if (ptype != V_ASN1_OBJECT ||
-	    OBJ_obj2nid(pval) != NID_X9_62_prime256v1)
+	p = seq;
+	end = seq + n;
+	if (!der_tlv(&p, end, V_ASN1_INTEGER, &c, &n) || n != 1 || c[0] != 0 ||
+	    !der_tlv(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &c, &n) ||
+	    n != (long)sizeof(algid) || memcmp(c, algid, sizeof(algid)) != 0 ||
+	    !der_tlv(&p, end, V_ASN1_OCTET_STRING, &c, &n) || p != end)
 		goto out;
 	/* ECPrivateKey ::= SEQUENCE { 1, OCTET STRING, [0]?, [1]? } */
-	p = pk;
-	end = pk + pklen;
+	p = c;
+	end = c + n;
 	if (!der_tlv(&p, end, V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED, &seq, &n) ||
 	    p != end)
 		goto out;
@@ -639,30 +915,36 @@ pkcs8_p256_fast(uint8_t scalar[EC_SCALAR_LEN], uint8_t pub[KSM_EC_POINT_LEN],
 out:
 	if (!ok)
 		ksmx_wipe(scalar, EC_SCALAR_LEN);
-	PKCS8_PRIV_KEY_INFO_free(p8);
 	return ok;
 }
 
-/* The fast path: 0, or non-zero to take the generic one. */
+/*
+ * The fast path: 1 when it understood the DER (then *r is the verdict:
+ * a lazy key, or KSM_ECRYPTO for a scalar out of range), 0 to take the
+ * generic one.
+ */
 static int
-from_pkcs8_fast(ksm_eckey **out, const void *der, size_t len)
+from_pkcs8_fast(int *r, ksm_eckey **out, const void *der, size_t len)
 {
 	uint8_t scalar[EC_SCALAR_LEN];
 	uint8_t embedded[KSM_EC_POINT_LEN];
-	int have_pub = 0, r = KSM_ECRYPTO;
+	int have_pub = 0, known;
 
-	if (pkcs8_p256_fast(scalar, embedded, &have_pub, der, len))
-		r = eckey_from_scalar(out, scalar, have_pub ? embedded : NULL);
+	known = pkcs8_p256_fast(scalar, embedded, &have_pub, der, len);
+	if (known)
+		*r = eckey_lazy(out, scalar, have_pub ? embedded : NULL);
 	ksmx_wipe_array(scalar);
 	ERR_clear_error();
-	return r;
+	return known;
 }
 
 /*
  * Parse the DER properly, then rebuild the key from its scalar: the
  * result always carries its public key (a DER without one would otherwise
  * be re-encoded without it), and a DER whose embedded public key does not
- * belong to the scalar is refused.
+ * belong to the scalar is refused.  The SDK forms take the fast path and
+ * give a lazy key: the DER structure and the scalar's range are checked
+ * here, the embedded public key on first use (which then fails).
  */
 int
 ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
@@ -672,7 +954,6 @@ ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 	BIGNUM *priv = NULL;
 	uint8_t scalar[EC_SCALAR_LEN];
 	uint8_t got[KSM_EC_POINT_LEN];
-	ksm_eckey tmp;
 	int r = KSM_ECRYPTO;
 
 	if (out == NULL)
@@ -682,8 +963,8 @@ ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 		return KSM_EINVAL;
 	if (len == 0 || len > MAX_PKCS8_LEN)
 		return len == 0 ? KSM_ECRYPTO : KSM_ETOOBIG;
-	if (from_pkcs8_fast(out, der, len) == 0)
-		return 0;
+	if (from_pkcs8_fast(&r, out, der, len))
+		return r;
 	if ((parsed = d2i_AutoPrivateKey(NULL, &p, (long)len)) == NULL)
 		goto out;
 	if ((size_t)(p - (const unsigned char *)der) != len ||
@@ -693,9 +974,8 @@ ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 	    &priv) != 1 || BN_bn2binpad(priv, scalar, sizeof(scalar)) !=
 	    (int)sizeof(scalar))
 		goto out;
-	tmp.pkey = parsed;
 	r = eckey_from_scalar(out, scalar,
-	    ksm_eckey__public_point(got, &tmp) == 0 ? got : NULL);
+	    pkey_public_point(got, parsed) == 0 ? got : NULL);
  out:
 	ksmx_wipe_array(scalar);
 	BN_clear_free(priv);
@@ -709,14 +989,18 @@ int
 ksm_eckey__to_pkcs8(struct ksmx_buf *out, const ksm_eckey *key)
 {
 	OSSL_ENCODER_CTX *ectx = NULL;
+	EVP_PKEY *pkey;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
-	int r = KSM_ENOMEM;
+	int r;
 
-	if (out == NULL || key == NULL || key->pkey == NULL)
+	if (out == NULL || key == NULL)
 		return KSM_EINVAL;
+	if ((r = eckey_pkey(key, &pkey)) != 0)
+		return r;
+	r = KSM_ENOMEM;
 	/* not i2d_PrivateKey(): for EC it writes the bare ECPrivateKey */
-	if ((ectx = OSSL_ENCODER_CTX_new_for_pkey(key->pkey, EVP_PKEY_KEYPAIR,
+	if ((ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR,
 	    "DER", "PrivateKeyInfo", NULL)) == NULL)
 		goto out;
 	r = KSM_ECRYPTO;
@@ -739,17 +1023,19 @@ ksm_crypto__ecdsa_sign(struct ksmx_buf *sig, const ksm_eckey *key,
     const void *msg, size_t msg_len)
 {
 	EVP_MD_CTX *md = NULL;
+	EVP_PKEY *pkey;
 	size_t len = 0, len0;
 	int r;
 
-	if (sig == NULL || key == NULL || key->pkey == NULL ||
-	    (msg == NULL && msg_len != 0))
+	if (sig == NULL || key == NULL || (msg == NULL && msg_len != 0))
 		return KSM_EINVAL;
+	if ((r = eckey_pkey(key, &pkey)) != 0)
+		return r;	/* a lazy key that does not hold together */
 	len0 = sig->len;
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return KSM_ENOMEM;
 	r = KSM_ECRYPTO;
-	if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key->pkey,
+	if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
 	    NULL) != 1 ||
 	    EVP_DigestSign(md, NULL, &len, msg, msg_len) != 1)
 		goto out;
@@ -774,16 +1060,20 @@ ksm_crypto__ecdsa_verify(const ksm_eckey *key, const void *msg,
     size_t msg_len, const void *sig, size_t sig_len)
 {
 	EVP_MD_CTX *md = NULL;
-	int r = KSM_ECRYPTO;
+	EVP_PKEY *pkey;
+	int r;
 
-	if (key == NULL || key->pkey == NULL ||
-	    (msg == NULL && msg_len != 0) || (sig == NULL && sig_len != 0))
+	if (key == NULL || (msg == NULL && msg_len != 0) ||
+	    (sig == NULL && sig_len != 0))
 		return KSM_EINVAL;
 	if (sig_len == 0)
 		return KSM_ECRYPTO;
+	if ((r = eckey_pkey(key, &pkey)) != 0)
+		return r;
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return KSM_ENOMEM;
-	if (EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, key->pkey,
+	r = KSM_ECRYPTO;
+	if (EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, pkey,
 	    NULL) == 1 &&
 	    EVP_DigestVerify(md, sig, sig_len, msg, msg_len) == 1)
 		r = 0;
@@ -826,13 +1116,16 @@ ecies_seal(struct ksmx_buf *out, const uint8_t point[65],
     size_t pt_len)
 {
 	ksm_eckey *peer = NULL;
+	EVP_PKEY *own, *other;
 	uint8_t k[KSM_AES_KEY_LEN], e[KSM_EC_POINT_LEN];
 	size_t len0 = out->len;
 	int r;
 
 	if ((r = ksm_eckey__from_public(&peer, point)) == 0 &&
 	    (r = ksm_eckey__public_point(e, eph)) == 0 &&
-	    (r = ecdh_aes_key(k, eph->pkey, peer->pkey)) == 0 &&
+	    (r = eckey_pkey(eph, &own)) == 0 &&
+	    (r = eckey_pkey(peer, &other)) == 0 &&
+	    (r = ecdh_aes_key(k, own, other)) == 0 &&
 	    (r = ksmx_buf_put(out, e, sizeof(e))) == 0)
 		r = ksm_crypto__gcm_encrypt_iv(out, k, iv, pt, pt_len);
 	ksmx_wipe_array(k);
@@ -885,16 +1178,19 @@ ksm_crypto__ecies_decrypt(struct ksmx_buf *out, const ksm_eckey *key,
     const void *in, size_t in_len)
 {
 	ksm_eckey *eph = NULL;
+	EVP_PKEY *pkey, *other;
 	uint8_t k[KSM_AES_KEY_LEN];
 	int r;
 
-	if (out == NULL || key == NULL || key->pkey == NULL ||
-	    (in == NULL && in_len != 0))
+	if (out == NULL || key == NULL || (in == NULL && in_len != 0))
 		return KSM_EINVAL;
 	if (in_len < KSM_ECIES_OVERHEAD)
 		return KSM_ECRYPTO;
+	if ((r = eckey_pkey(key, &pkey)) != 0)
+		return r;
 	if ((r = ksm_eckey__from_public(&eph, in)) != 0 ||
-	    (r = ecdh_aes_key(k, key->pkey, eph->pkey)) != 0)
+	    (r = eckey_pkey(eph, &other)) != 0 ||
+	    (r = ecdh_aes_key(k, pkey, other)) != 0)
 		goto out;
 	r = ksm_crypto__gcm_decrypt(out, k, (const uint8_t *)in +
 	    KSM_EC_POINT_LEN, in_len - KSM_EC_POINT_LEN);
@@ -946,8 +1242,12 @@ ksm_crypto__hmac(uint8_t *out, size_t *out_len, const char *alg,
 		size = 64;
 	} else
 		return KSM_EINVAL;
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (ctx = EVP_MAC_CTX_new(mac)) == NULL)
+	(void)pthread_once(&hmac_once, fetch_hmac);
+	if ((mac = hmac_fetched) != NULL)
+		EVP_MAC_up_ref(mac);	/* freed below like a fresh fetch */
+	else
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac == NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL)
 		goto out;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)digest, 0);

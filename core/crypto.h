@@ -20,6 +20,14 @@ struct ksmx_buf;
 
 /* A P-256 key pair or public key.  Opaque; wraps EVP_PKEY. */
 typedef struct ksm_eckey ksm_eckey;
+/*
+ * Keys from ksm_eckey__from_pkcs8 (the SDK forms) and ksm_eckey__from_public
+ * are lazy: the DER structure, 0 < scalar < n and the public point are
+ * checked at load, the EVP_PKEY is built (under a per-key lock) on first
+ * use.  A PKCS#8 whose embedded public key is not its scalar's loads, and
+ * every use of it (sign, verify, public_point, to_pkcs8, ECIES) then fails
+ * with KSM_ECRYPTO.
+ */
 
 /* CSPRNG. */
 int	ksm_crypto__random(void *out, size_t n);
@@ -33,6 +41,12 @@ int	ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
 /* KSM_ECRYPTO on a bad tag or short input. */
 int	ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 	    const void *in, size_t in_len);
+/*
+ * The same in b itself (IV || ct || tag in, the plaintext out, the rest
+ * wiped; emptied on failure): for answers of megabytes, no second buffer.
+ */
+int	ksm_crypto__gcm_decrypt_inplace(struct ksmx_buf *b,
+	    const uint8_t key[32]);
 
 /*
  * AES-256-GCM with additional authenticated data (the cache binds each

@@ -7,11 +7,23 @@
  * COPYPOSTFIELDS, so libcurl keeps no copy that we cannot wipe) and the
  * response is collected into the caller's bounded ksmx_buf.  libcurl reads
  * the usual proxy variables (https_proxy, all_proxy, no_proxy) itself.
+ *
+ * A session (struct ksm_http_session, one per ksm_client) keeps one easy
+ * handle across requests, so libcurl's connection cache and TLS session
+ * cache let a client that makes many calls use one HTTPS connection
+ * instead of a TCP and TLS handshake per call.  Every request sets all its
+ * options again (TLS verification included), and the handle is reset
+ * after each request, so between requests it points at nothing of the
+ * caller's (body, headers, error buffer).
  */
+
+#include <sys/socket.h>
 
 #include <ctype.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +45,7 @@
 static struct {
 	CURLcode	(*global_init)(long);
 	CURL		*(*easy_init)(void);
+	void		(*easy_reset)(CURL *);
 	CURLcode	(*easy_setopt)(CURL *, CURLoption, ...);
 	CURLcode	(*easy_perform)(CURL *);
 	CURLcode	(*easy_getinfo)(CURL *, CURLINFO, ...);
@@ -49,6 +62,7 @@ static char		global_dlerr[160];	/* why loading failed */
 /* calls go through the table (curl.h may define some as type-checking macros) */
 #undef curl_global_init
 #undef curl_easy_init
+#undef curl_easy_reset
 #undef curl_easy_setopt
 #undef curl_easy_perform
 #undef curl_easy_getinfo
@@ -58,6 +72,7 @@ static char		global_dlerr[160];	/* why loading failed */
 #undef curl_slist_free_all
 #define curl_global_init	cu.global_init
 #define curl_easy_init		cu.easy_init
+#define curl_easy_reset		cu.easy_reset
 #define curl_easy_setopt	cu.easy_setopt
 #define curl_easy_perform	cu.easy_perform
 #define curl_easy_getinfo	cu.easy_getinfo
@@ -70,9 +85,15 @@ static char		global_dlerr[160];	/* why loading failed */
 #define SYM(h, field, name) \
 	(*(void **)(&cu.field) = dlsym((h), (name))) != NULL
 
+struct ksm_http_session {
+	CURL		*h;		/* NULL until the first request */
+};
+
 struct sink {
 	struct ksmx_buf	*body;
 	int		 rc;		/* first ksmx_buf failure */
+	CURL		*h;
+	int		 sized;		/* body reserved from Content-Length */
 };
 
 static void
@@ -82,7 +103,7 @@ global_init(void)
 	void *h;
 
 	/* never unloaded: libcurl keeps global state */
-	if ((h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((h = dlopen(CURL_SONAME, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
 		e = dlerror();
 		(void)snprintf(global_dlerr, sizeof(global_dlerr), "%s",
 		    e != NULL ? e : "dlopen failed");
@@ -90,6 +111,7 @@ global_init(void)
 	}
 	if (!(SYM(h, global_init, "curl_global_init") &&
 	    SYM(h, easy_init, "curl_easy_init") &&
+	    SYM(h, easy_reset, "curl_easy_reset") &&
 	    SYM(h, easy_setopt, "curl_easy_setopt") &&
 	    SYM(h, easy_perform, "curl_easy_perform") &&
 	    SYM(h, easy_getinfo, "curl_easy_getinfo") &&
@@ -109,13 +131,49 @@ write_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct sink *s = arg;
 	size_t n = size * nmemb;
-	int r;
+	int r = 0;
+#if LIBCURL_VERSION_NUM >= 0x073700
+	curl_off_t cl = -1;
 
-	if ((r = ksmx_buf_put(s->body, p, n)) != 0) {
+	/*
+	 * Room for the whole announced body at once: growing a multi-megabyte
+	 * answer by doubling copied it a dozen times and held two copies at
+	 * the peak.  A length beyond the bound is left to the bound to refuse.
+	 */
+	if (!s->sized) {
+		s->sized = 1;
+		if (curl_easy_getinfo(s->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		    &cl) == CURLE_OK && cl > 0 &&
+		    (uint64_t)cl <= s->body->max - s->body->len)
+			r = ksmx_buf_reserve(s->body, (size_t)cl);
+	}
+#endif
+	if (r != 0 || (r = ksmx_buf_put(s->body, p, n)) != 0) {
 		s->rc = r;
 		return 0;	/* makes libcurl fail with CURLE_WRITE_ERROR */
 	}
 	return n;
+}
+
+/*
+ * Sockets are close-on-exec: a session keeps its connection open between
+ * requests, and a program that forks and execs meanwhile must not hand it
+ * to the child.
+ */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	int fd;
+
+	(void)arg;
+	(void)purpose;
+#ifdef SOCK_CLOEXEC
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+#else
+	if ((fd = socket(a->family, a->socktype, a->protocol)) >= 0)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+	return fd >= 0 ? (curl_socket_t)fd : CURL_SOCKET_BAD;
 }
 
 /* "host[:port]" of an absolute URL, for messages (never a path/query). */
@@ -308,24 +366,10 @@ map_error(CURLcode rc, CURL *h, const struct ksm_http_req *req,
 	}
 }
 
-int
-ksm_http__perform(const struct ksm_http_req *req, long *status,
-    struct ksmx_buf *body)
+/* Load libcurl once (first request); 0 or a ksm code with a message. */
+static int
+load_curl(void)
 {
-	char ebuf[CURL_ERROR_SIZE];
-	char host[256];
-	struct curl_slist *hdrs = NULL, *tmp;
-	struct sink sink;
-	CURL *h = NULL;
-	CURLcode rc;
-	size_t i;
-	int r;
-
-	*status = 0;
-	ebuf[0] = '\0';
-	url_host(host, sizeof(host), req->url);
-	sink.body = body;
-	sink.rc = 0;
 	(void)pthread_once(&global_once, global_init);
 	if (global_dlerr[0] != '\0') {
 		(void)ksm__err(KSM_ERROR, "cannot load libcurl: %s",
@@ -337,8 +381,33 @@ ksm_http__perform(const struct ksm_http_req *req, long *status,
 	if (global_rc != CURLE_OK)
 		return ksm__err(KSM_ERROR, "cannot initialise libcurl: %s",
 		    curl_easy_strerror(global_rc));
-	if ((h = curl_easy_init()) == NULL)
-		return ksm__err(KSM_ENOMEM, "cannot create a libcurl handle");
+	return 0;
+}
+
+/*
+ * One request on h, which holds no options on entry (new or reset) and
+ * none on return: it is reset before returning, keeping only libcurl's
+ * caches (live connections, TLS sessions, DNS).
+ */
+static int
+perform_on(CURL *h, const struct ksm_http_req *req, long *status,
+    struct ksmx_buf *body)
+{
+	char ebuf[CURL_ERROR_SIZE];
+	char host[256];
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct sink sink;
+	CURLcode rc;
+	size_t i;
+	int r;
+
+	*status = 0;
+	ebuf[0] = '\0';
+	url_host(host, sizeof(host), req->url);
+	sink.body = body;
+	sink.rc = 0;
+	sink.h = h;
+	sink.sized = 0;
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
 		if ((tmp = curl_slist_append(hdrs, req->headers[i])) == NULL) {
 			r = ksm__err(KSM_ENOMEM, "out of memory");
@@ -360,6 +429,7 @@ ksm_http__perform(const struct ksm_http_req *req, long *status,
 	SETOPT(CURLOPT_URL, req->url);
 	SETOPT(CURLOPT_ERRORBUFFER, ebuf);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (req->ca_file != NULL) {
@@ -405,8 +475,58 @@ ksm_http__perform(const struct ksm_http_req *req, long *status,
 	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	r = 0;
 out:
+	/* drop every pointer into this frame and the caller's memory */
+	curl_easy_reset(h);
 	curl_slist_free_all(hdrs);
-	if (h != NULL)
-		curl_easy_cleanup(h);
+	return r;
+}
+
+int
+ksm_http__session_new(struct ksm_http_session **out)
+{
+	/* libcurl itself is loaded only by the first request */
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return ksm__err(KSM_ENOMEM, "out of memory");
+	return 0;
+}
+
+void
+ksm_http__session_free(struct ksm_http_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->h != NULL)	/* then libcurl is loaded */
+		curl_easy_cleanup(s->h);	/* closes the connections */
+	free(s);
+}
+
+int
+ksm_http__perform_in(struct ksm_http_session *s,
+    const struct ksm_http_req *req, long *status, struct ksmx_buf *body)
+{
+	int r;
+
+	*status = 0;
+	if ((r = load_curl()) != 0)
+		return r;
+	if (s->h == NULL && (s->h = curl_easy_init()) == NULL)
+		return ksm__err(KSM_ENOMEM, "cannot create a libcurl handle");
+	return perform_on(s->h, req, status, body);
+}
+
+int
+ksm_http__perform(const struct ksm_http_req *req, long *status,
+    struct ksmx_buf *body)
+{
+	CURL *h;
+	int r;
+
+	*status = 0;
+	if ((r = load_curl()) != 0)
+		return r;
+	if ((h = curl_easy_init()) == NULL)
+		return ksm__err(KSM_ENOMEM, "cannot create a libcurl handle");
+	r = perform_on(h, req, status, body);
+	curl_easy_cleanup(h);
 	return r;
 }

@@ -6,36 +6,32 @@
 #include "ksm-int.h"
 #include "json.h"
 
+/*
+ * Parsed in place with an explicit length: no NUL-terminated copy (of a
+ * decrypted answer that can be megabytes) to make and wipe.
+ */
 cJSON *
 ksmx_json_parse(const void *p, size_t len)
 {
-	const char *end = NULL;
-	char *copy;
+	const char *text = p, *end = NULL;
 	cJSON *root;
 	size_t i;
 
 	if (p == NULL || len > KSM_MAX_HTTP_BODY)
 		return NULL;
-	if ((copy = malloc(len + 1)) == NULL)
+	if (memchr(text, '\0', len) != NULL)	/* embedded NUL */
 		return NULL;
-	memcpy(copy, p, len);
-	copy[len] = '\0';
-	if (strlen(copy) != len) {	/* embedded NUL */
-		ksmx_freezero(copy, len + 1);
-		return NULL;
-	}
-	root = cJSON_ParseWithOpts(copy, &end, 0);
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (root != NULL && end != NULL) {
-		for (i = (size_t)(end - copy); i < len; i++) {
-			if (copy[i] != ' ' && copy[i] != '\t' &&
-			    copy[i] != '\r' && copy[i] != '\n') {
+		for (i = (size_t)(end - text); i < len; i++) {
+			if (text[i] != ' ' && text[i] != '\t' &&
+			    text[i] != '\r' && text[i] != '\n') {
 				ksmx_json_free(root);
 				root = NULL;
 				break;
 			}
 		}
 	}
-	ksmx_freezero(copy, len + 1);
 	return root;
 }
 
@@ -82,11 +78,26 @@ ksmx_json_str(const cJSON *obj, const char *key)
 char *
 ksmx_json_print(const cJSON *item)
 {
+	return ksmx_json_print_sized(item, 0);
+}
+
+/*
+ * A failed attempt costs a whole print, so a caller that knows about how
+ * long the text will be (the length it was parsed from) says so: one
+ * attempt instead of a dozen for a megabyte answer.
+ */
+char *
+ksmx_json_print_sized(const cJSON *item, size_t hint)
+{
 	size_t size = 256;
 	char *buf;
 
 	if (item == NULL)
 		return NULL;
+	if (hint > KSM_MAX_HTTP_BODY)
+		hint = KSM_MAX_HTTP_BODY;
+	if (size < hint + 64)
+		size = hint + 64;
 	for (;;) {
 		if ((buf = malloc(size)) == NULL)
 			return NULL;

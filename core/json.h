@@ -8,7 +8,7 @@
 /*
  * Parse len bytes that need not be NUL-terminated and may carry trailing
  * whitespace (decrypted Keeper JSON is space-padded).  NULL on bad JSON,
- * trailing garbage, or ENOMEM.  The temporary copy is wiped.
+ * trailing garbage, or ENOMEM.
  */
 cJSON	*ksmx_json_parse(const void *p, size_t len);
 /* Wipe every string in the tree, then free it.  NULL ok. */
@@ -17,5 +17,27 @@ void	 ksmx_json_free(cJSON *item);
 const char *ksmx_json_str(const cJSON *obj, const char *key);
 /* Compact text of item (malloc'd; free with ksmx_strfree). */
 char	*ksmx_json_print(const cJSON *item);
+/* The same, first trying a buffer of about hint bytes (0: no idea). */
+char	*ksmx_json_print_sized(const cJSON *item, size_t hint);
+
+/*
+ * Walking a JSON text without a tree (json-scan.c).  Structural checks
+ * only: what a caller uses it parses with ksmx_json_parse().
+ *
+ * ksmx_json_skip: past the one value at p (after whitespace); NULL when
+ * it is unterminated or unbalanced.
+ * ksmx_json_object_check: 0 when [p, p+len) is one object (and spaces).
+ * ksmx_json_member: the span of the top-level object's member key (a key
+ * without escapes); 0 found, -1 absent or malformed.
+ * ksmx_json_array_next: *cursor starts at an array's '['; each call
+ * yields the next element's span and returns 1, 0 at the end (*cursor
+ * then at ']'), -1 when malformed.
+ */
+const char *ksmx_json_skip(const char *p, const char *end);
+int	ksmx_json_object_check(const char *p, size_t len);
+int	ksmx_json_member(const char *p, size_t len, const char *key,
+	    const char **value, size_t *value_len);
+int	ksmx_json_array_next(const char **cursor, const char *end,
+	    const char **elem, size_t *elem_len);
 
 #endif /* KSM_JSON_H */

@@ -11,7 +11,7 @@ core_libksmcore_la_SOURCES = \
 	core/util/buf.c core/util/buf.h \
 	core/util/b64.c core/util/b64.h \
 	core/error.c \
-	core/json.c core/json.h \
+	core/json.c core/json-scan.c core/json.h \
 	core/crypto.c core/crypto.h \
 	core/config.c core/config-file.c core/token.c core/ksm-config.h \
 	core/config-keyring.c core/keyring-module.h \

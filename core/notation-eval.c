@@ -20,6 +20,8 @@
 static const char *
 rec_title(const struct ksm_nrec *r)
 {
+	if (r->title != NULL)
+		return r->title;
 	return r->data != NULL ? ksmx_json_str(r->data, "title") : NULL;
 }
 

@@ -49,6 +49,7 @@ struct ksm_nfile {
 
 struct ksm_nrec {
 	const char		*uid;
+	const char		*title;	/* NULL: data's title */
 	const struct cJSON	*data;	/* decrypted record JSON; NULL = {} */
 	int			 legacy;	/* V2 record: KSM_ELEGACY */
 	const struct ksm_nfile	*files;

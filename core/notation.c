@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client-int.h"
+#include "json.h"
 #include "notation-int.h"
 #include "util/b64.h"
 
@@ -19,11 +20,13 @@ struct cands {
 	struct ksm_nrec		*recs;
 	size_t			 n;
 	struct ksm_nfile	*files;		/* of the picked record */
+	struct cJSON		*data;		/* of the picked record */
 };
 
 static void
 cands_clear(struct cands *c)
 {
+	ksmx_json_free(c->data);
 	ksm_records_free(c->set);
 	free(c->recs);
 	free(c->files);
@@ -48,7 +51,7 @@ fetch(struct cands *c, ksm_client *client, const char *uid)
 	for (i = 0; i < c->n; i++) {
 		r = ksm_records_at(c->set, i);
 		c->recs[i].uid = ksm_record_uid(r);
-		c->recs[i].data = ksm_record__data(r);
+		c->recs[i].title = ksm_record_title(r);
 		c->recs[i].legacy = ksm_record_is_legacy(r);
 	}
 	return 0;
@@ -111,6 +114,11 @@ resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
 	}
 	if ((r = fill_files(c, *picked)) != 0)
 		return r;
+	/* only the picked record's JSON is parsed into a tree */
+	if ((c->data = ksm_record__parse(ksm_records_at(c->set, *picked))) ==
+	    NULL)
+		return ksm__err(KSM_ENOMEM, "out of memory resolving notation");
+	c->recs[*picked].data = c->data;
 	return ksm_notation__eval(v, nt, &c->recs[*picked], style);
 }
 

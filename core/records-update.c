@@ -144,15 +144,13 @@ int
 ksm_client_update_field(ksm_client *c, const ksm_record *rec,
     const char *field, const char *value)
 {
-	const cJSON *orig;
 	cJSON *data = NULL, *f, *values, *s;
 	char *json = NULL;
 	int r;
 
 	KSM_ASSERT_ARG(c != NULL && rec != NULL && field != NULL);
 	KSM_ASSERT_ARG(value != NULL);
-	if ((orig = ksm_record__data(rec)) == NULL ||
-	    (data = cJSON_Duplicate(orig, 1)) == NULL)
+	if ((data = ksm_record__parse(rec)) == NULL)
 		return ksm__err(KSM_ENOMEM, "out of memory");
 	if ((f = find_field(data, field)) == NULL) {
 		r = ksm__err(KSM_ENOTFOUND, "record '%.64s' has no field "

@@ -29,11 +29,15 @@ struct ksm_file {
 struct ksm_record {
 	char		*uid;
 	char		*folder_uid;	/* NULL: shared directly */
-	cJSON		*data;		/* decrypted record JSON */
-	char		*json;		/* compact text of data */
-	const char	*type;		/* borrowed from data; "" if legacy */
-	const char	*title;
-	const char	*notes;
+	/*
+	 * The decrypted record JSON is kept as compact text only and parsed
+	 * again where a tree is needed (ksm_record__parse): 10,000 parsed
+	 * trees would triple `keeper-secret list`'s peak memory.
+	 */
+	char		*json;
+	char		*type;		/* "" if legacy */
+	char		*title;		/* "" if none */
+	char		*notes;		/* NULL if none */
 	int		 revision;
 	int		 legacy;
 	int		 editable;	/* isEditable */
@@ -109,9 +113,13 @@ ksm_records__unwrap_key(unsigned char out[KSM_AES_KEY_LEN], const unsigned char 
 	return r;
 }
 
-/* Decrypt base64 b64 under key and parse the (space-padded) JSON object. */
+/*
+ * Decrypt base64 b64 under key and parse the (space-padded) JSON object;
+ * *text_len (when not NULL) is the length of its text.
+ */
 static int
-decrypt_json(cJSON **out, const unsigned char *key, const char *b64)
+decrypt_json(cJSON **out, size_t *text_len, const unsigned char *key,
+    const char *b64)
 {
 	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	int r;
@@ -119,6 +127,8 @@ decrypt_json(cJSON **out, const unsigned char *key, const char *b64)
 	*out = NULL;
 	if ((r = ksm_records__decrypt_b64(&pt, key, b64, 0)) == 0) {
 		*out = ksmx_json_parse(pt.d, pt.len);
+		if (text_len != NULL)
+			*text_len = pt.len;
 		if (*out != NULL && !cJSON_IsObject(*out)) {
 			ksmx_json_free(*out);
 			*out = NULL;
@@ -148,8 +158,10 @@ record_clear(ksm_record *r)
 
 	ksmx_strfree(r->uid);
 	ksmx_strfree(r->folder_uid);
-	ksmx_json_free(r->data);
 	ksmx_strfree(r->json);
+	ksmx_strfree(r->type);
+	ksmx_strfree(r->title);
+	ksmx_strfree(r->notes);
 	for (i = 0; i < r->n_files; i++)
 		file_clear(&r->files[i]);
 	free(r->files);
@@ -193,7 +205,8 @@ file_load(ksm_file *f, const cJSON *jf, const unsigned char *record_key)
 		return KSM_EPROTO;
 	if ((r = ksm_records__unwrap_key(f->key, record_key,
 	    ksmx_json_str(jf, "fileKey"))) != 0 ||
-	    (r = decrypt_json(&meta, f->key, ksmx_json_str(jf, "data"))) != 0)
+	    (r = decrypt_json(&meta, NULL, f->key,
+	    ksmx_json_str(jf, "data"))) != 0)
 		goto out;
 	size = cJSON_GetObjectItemCaseSensitive(meta, "size");
 	if (cJSON_IsNumber(size) && size->valuedouble > 0)
@@ -288,6 +301,35 @@ remember_bad(ksm_records *set, const char *uid)
 	return 0;
 }
 
+static char *
+dup_or(const char *s, const char *dflt)
+{
+	s = s != NULL ? s : dflt;
+	return s != NULL ? ksmx_strdup(s) : NULL;
+}
+
+/*
+ * rec's owned strings, from its decrypted data (text_len: the length of
+ * the text it was parsed from); 0 or KSM_ENOMEM.
+ */
+static int
+record_strings(ksm_record *rec, const cJSON *data, size_t text_len,
+    const char *uid, const char *folder_uid)
+{
+	const char *notes = ksmx_json_str(data, "notes");
+
+	if ((rec->uid = ksmx_strdup(uid)) == NULL ||
+	    (folder_uid != NULL &&
+	    (rec->folder_uid = ksmx_strdup(folder_uid)) == NULL) ||
+	    (rec->json = ksmx_json_print_sized(data, text_len)) == NULL ||
+	    (rec->type = dup_or(rec->legacy ? "" :
+	    ksmx_json_str(data, "type"), "")) == NULL ||
+	    (rec->title = dup_or(ksmx_json_str(data, "title"), "")) == NULL ||
+	    (notes != NULL && (rec->notes = ksmx_strdup(notes)) == NULL))
+		return KSM_ENOMEM;
+	return 0;
+}
+
 /*
  * One record.  keks[] are the candidate keys for its recordKey, tried in
  * order (GCM's tag tells which is right); with no recordKey the last
@@ -300,6 +342,8 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 {
 	ksm_record *rec;
 	const cJSON *files, *jf, *rev;
+	cJSON *data = NULL;
+	size_t text_len = 0;
 	const char *uid = ksmx_json_str(jr, "recordUid");
 	const char *rkey = ksmx_json_str(jr, "recordKey");
 	size_t i, nf;
@@ -319,25 +363,19 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 			r = ksm_records__unwrap_key(rec->key, keks[i], rkey);
 	}
 	if (r == 0)
-		r = decrypt_json(&rec->data, rec->key,
+		r = decrypt_json(&data, &text_len, rec->key,
 		    ksmx_json_str(jr, "data"));
 	if (r != 0) {
 		ksmx_wipe(rec, sizeof(*rec));
 		return r == KSM_ENOMEM ? r : remember_bad(set, uid);
 	}
-	if ((rec->uid = ksmx_strdup(uid)) == NULL ||
-	    (folder_uid != NULL &&
-	    (rec->folder_uid = ksmx_strdup(folder_uid)) == NULL) ||
-	    (rec->json = ksmx_json_print(rec->data)) == NULL) {
+	rec->legacy = is_legacy(data);
+	r = record_strings(rec, data, text_len, uid, folder_uid);
+	ksmx_json_free(data);
+	if (r != 0) {
 		record_clear(rec);
-		return KSM_ENOMEM;
+		return r;
 	}
-	rec->legacy = is_legacy(rec->data);
-	rec->type = rec->legacy ? "" : ksmx_json_str(rec->data, "type");
-	rec->title = ksmx_json_str(rec->data, "title");
-	if (rec->title == NULL)
-		rec->title = "";
-	rec->notes = ksmx_json_str(rec->data, "notes");
 	rev = cJSON_GetObjectItemCaseSensitive(jr, "revision");
 	rec->revision = cJSON_IsNumber(rev) ? rev->valueint : 0;
 	rec->editable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(jr,
@@ -363,34 +401,78 @@ record_load(ksm_records *set, const cJSON *jr, const unsigned char *const *keks,
 	return 0;
 }
 
+/*
+ * The keys a direct record's recordKey may be under: its inner folder's
+ * key (when it has one we could decrypt), then the app key.
+ */
+static size_t
+direct_keks(const unsigned char *keks[2], const cJSON *jr,
+    const struct folder_key *fk, size_t n_folders,
+    const unsigned char *app_key)
+{
+	const char *inner = ksmx_json_str(jr, "innerFolderUid");
+	size_t k, n = 0;
+
+	for (k = 0; inner != NULL && k < n_folders; k++)
+		if (fk[k].ok && fk[k].uid != NULL &&
+		    strcmp(fk[k].uid, inner) == 0) {
+			keks[n++] = fk[k].key;
+			break;
+		}
+	keks[n++] = app_key;
+	return n;
+}
+
+/* Elements of the JSON array at [p, p+len) (0 when not an array). */
+static int
+count_elements(size_t *n, const char *p, size_t len)
+{
+	const char *cur = p, *elem;
+	size_t elen;
+	int k;
+
+	*n = 0;
+	if (p == NULL || *p != '[')
+		return 0;
+	while ((k = ksmx_json_array_next(&cur, p + len, &elem, &elen)) == 1)
+		(*n)++;
+	return k;
+}
+
+/*
+ * The answer is walked, not parsed whole: each directly shared record is
+ * parsed, loaded and freed in turn (json-scan.c), so 10,000 records never
+ * exist as one tree next to their text.  Folders (with their records) are
+ * parsed whole: their keys are needed before any record.
+ */
 int
 ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
-    const void *plain, size_t plain_len)
+    struct ksmx_buf *plain)
 {
 	const unsigned char *keks[2];
 	struct folder_key *fk = NULL;
-	const cJSON *records, *folders, *jf, *jr, *next;
+	const cJSON *folders, *jf, *jr, *next;
 	ksm_records *set = NULL;
-	cJSON *root = NULL;
-	const char *inner;
-	size_t n_total, n_folders, i, k;
+	cJSON *froot = NULL, *one = NULL;
+	const char *text, *rtext = NULL, *ftext = NULL, *cur, *elem;
+	size_t n_total = 0, n_folders = 0, i, k, rlen = 0, flen = 0, elen;
 	int r;
 
-	KSM_ASSERT_ARG(out != NULL && app_key != NULL);
+	KSM_ASSERT_ARG(out != NULL && app_key != NULL && plain != NULL);
 	*out = NULL;
-	if (plain_len == 0)
-		root = cJSON_CreateObject();
-	else
-		root = ksmx_json_parse(plain, plain_len);
-	if (root == NULL || !cJSON_IsObject(root)) {
+	text = (const char *)plain->d;
+	if (plain->len > 0 &&
+	    (ksmx_json_object_check(text, plain->len) != 0 ||
+	    (ksmx_json_member(text, plain->len, "folders", &ftext,
+	    &flen) == 0 && (froot = ksmx_json_parse(ftext, flen)) == NULL) ||
+	    (ksmx_json_member(text, plain->len, "records", &rtext,
+	    &rlen) == 0 && count_elements(&n_total, rtext, rlen) != 0))) {
 		r = ksm__err(KSM_EPROTO, "the server's answer is not a JSON "
 		    "object");
 		goto out;
 	}
-	records = cJSON_GetObjectItemCaseSensitive(root, "records");
-	folders = cJSON_GetObjectItemCaseSensitive(root, "folders");
+	folders = froot;
 	n_folders = ksm_records__array_size(folders);
-	n_total = ksm_records__array_size(records);
 	cJSON_ArrayForEach(jf, ksm_records__array_of(folders))
 		n_total += ksm_records__array_size(cJSON_GetObjectItemCaseSensitive(jf,
 		    "records"));
@@ -419,30 +501,21 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 		i++;
 	}
 
-	/*
-	 * Directly shared records first (server order), then folders'.  Each
-	 * record's part of the answer is freed once loaded: with 10,000
-	 * records the ciphertext tree no longer adds to the peak memory.
-	 */
-	for (jr = ksm_records__array_of(records) != NULL ? records->child :
-	    NULL; jr != NULL; jr = next) {
-		size_t n_keks = 0;
-
-		next = jr->next;
-
-		inner = ksmx_json_str(jr, "innerFolderUid");
-		for (k = 0; inner != NULL && k < n_folders; k++)
-			if (fk[k].ok && fk[k].uid != NULL &&
-			    strcmp(fk[k].uid, inner) == 0) {
-				keks[n_keks++] = fk[k].key;
-				break;
-			}
-		keks[n_keks++] = app_key;
-		if ((r = record_load(set, jr, keks, n_keks, NULL)) != 0)
+	/* directly shared records first (server order), then folders' */
+	cur = rtext;
+	while (rtext != NULL && *rtext == '[' &&
+	    ksmx_json_array_next(&cur, rtext + rlen, &elem, &elen) == 1) {
+		if ((one = ksmx_json_parse(elem, elen)) == NULL) {
+			r = ksm__err(KSM_EPROTO, "the server's answer has a "
+			    "record that is not JSON");
+			goto out;
+		}
+		r = record_load(set, one, keks, direct_keks(keks, one, fk,
+		    n_folders, app_key), NULL);
+		ksmx_json_free(one);
+		one = NULL;
+		if (r != 0)
 			goto nomem;
-		ksmx_json_free(cJSON_DetachItemViaPointer(
-		    cJSON_GetObjectItemCaseSensitive(root, "records"),
-		    (cJSON *)jr));
 	}
 	i = 0;
 	cJSON_ArrayForEach(jf, ksm_records__array_of(folders)) {
@@ -483,7 +556,8 @@ out:
 		free(fk);
 	}
 	ksm_records_free(set);
-	ksmx_json_free(root);
+	ksmx_json_free(froot);
+	ksmx_buf_clear(plain);
 	return r;
 }
 
@@ -617,10 +691,12 @@ ksm_file_size(const ksm_file *f)
 	return f != NULL ? f->size : 0;
 }
 
-const cJSON *
-ksm_record__data(const ksm_record *r)
+cJSON *
+ksm_record__parse(const ksm_record *r)
 {
-	return r != NULL ? r->data : NULL;
+	if (r == NULL || r->json == NULL)
+		return NULL;
+	return ksmx_json_parse(r->json, strlen(r->json));
 }
 
 const unsigned char *

@@ -154,8 +154,16 @@ attempt(struct ksm_client *c, const char *endpoint, const char *payload,
 	}
 	if ((r = ksm_crypto__ecdsa_sign(&sig, c->key, signed_.d,
 	    signed_.len)) != 0) {
-		r = ksm__err(r, "cannot sign the request to '%s'",
-		    c->hostname);
+		if (r == KSM_ECRYPTO) {
+			/* the key is checked fully on its first use */
+			r = ksm__err(KSM_ECONFIG, "cannot sign the request to "
+			    "'%s': the privateKey in the config is damaged",
+			    c->hostname);
+			ksm__err_hint("the config is corrupt; bind again with "
+			    "a one-time token (keeper-secret init)");
+		} else
+			r = ksm__err(r, "cannot sign the request to '%s'",
+			    c->hostname);
 		goto out;
 	}
 	etk_b64 = ksmx_b64_encode_str(etk.d, etk.len, KSMX_B64_STD);
@@ -362,7 +370,10 @@ ksm_transport__call(struct ksm_client *c, const char *endpoint,
 				r = 0;
 				goto out;
 			}
-			r = ksm_crypto__gcm_decrypt(plain, tk, resp.d, resp.len);
+			/* in place: an answer can be megabytes */
+			if ((r = ksm_crypto__gcm_decrypt_inplace(&resp,
+			    tk)) == 0)
+				r = ksmx_buf_move(plain, &resp);
 			if (r == KSM_ETOOBIG || r == KSM_ENOMEM)
 				r = ksm__err(r, "response from '%s' is too large",
 				    c->hostname);

@@ -207,12 +207,32 @@ verify(const uint8_t point[KSM_EC_POINT_LEN], const struct ksmx_buf *msg,
 	return r;
 }
 
+/*
+ * About how long the printed tree is (a little more), so a megabyte
+ * answer is printed once rather than into a dozen growing buffers.
+ */
+static size_t
+text_size(const cJSON *item)
+{
+	size_t n = 0;
+
+	for (; item != NULL; item = item->next) {
+		n += 32;	/* quotes, punctuation, a number */
+		if (item->string != NULL)
+			n += strlen(item->string);
+		if (item->valuestring != NULL)
+			n += strlen(item->valuestring);
+		n += text_size(item->child);
+	}
+	return n;
+}
+
 /* The 200 answer: GCM(TK, JSON). */
 static void
 encrypt_answer(struct sb_response *resp, const struct sb_server *srv,
     const struct sb_request *rq, const uint8_t tk[32], const cJSON *root)
 {
-	char *text = ksmx_json_print(root);
+	char *text = ksmx_json_print_sized(root, text_size(root) + 1024);
 
 	if (text == NULL || ksm_crypto__gcm_encrypt(&resp->body, tk, text,
 	    strlen(text)) != 0) {

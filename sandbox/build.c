@@ -28,6 +28,8 @@ add_enc(cJSON *obj, const char *name, const uint8_t key[32], const void *pt,
 
 	r = how == WRAP_GCM ? ksm_crypto__gcm_encrypt(&ct, key, pt, n) :
 	    ksm_crypto__cbc_encrypt(&ct, key, pt, n);
+	if (r == 0)	/* room for all of it: one allocation */
+		r = ksmx_buf_reserve(&b64, (ct.len + 2) / 3 * 4 + 1);
 	if (r == 0)
 		r = ksmx_b64_encode(&b64, ct.d, ct.len, style);
 	if (r == 0 && cJSON_AddStringToObject(obj, name,
@@ -44,7 +46,7 @@ add_enc_json(cJSON *obj, const char *name, const uint8_t key[32],
     const cJSON *item, enum wrap how, enum ksmx_b64_style style)
 {
 	struct ksmx_buf pt = KSMX_BUF_INIT(SB_MAX_VAULT);
-	char *text = ksmx_json_print(item);
+	char *text = ksmx_json_print_sized(item, 1024);
 	int r = KSM_ENOMEM;
 
 	if (text == NULL)
@@ -180,30 +182,85 @@ out:
 }
 
 /*
- * One Record object: recordKey wrapped (GCM) under wrap_key, data under the
- * record key, files under the record key.
+ * list gets text (a cached Record object) printed as is: a raw reference,
+ * so freeing the answer leaves the cache's text alone.
  */
 static int
-build_record(cJSON *list, const struct sb_server *srv, const cJSON *rec,
+add_printed(cJSON *list, const char *text)
+{
+	cJSON *it = cJSON_CreateNull();
+
+	if (it == NULL)
+		return KSM_ENOMEM;
+	it->type = cJSON_Raw | cJSON_IsReference;
+	it->valuestring = (char *)text;
+	if (!cJSON_AddItemToArray(list, it)) {
+		cJSON_Delete(it);
+		return KSM_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Print Record object o into the vault's cache (rcache.c) and add it to
+ * list from there.  1 when the cache did not take it: the caller adds o.
+ */
+static int
+add_cached(cJSON *list, struct sb_server *srv, const char *uid,
+    const uint8_t wrap_key[32], const char *inner, int editable,
+    const cJSON *o)
+{
+	const char *d = ksmx_json_str(o, "data");
+	char *text;
+
+	text = ksmx_json_print_sized(o, (d != NULL ? strlen(d) : 0) + 512);
+	if (text == NULL)
+		return 1;
+	if (sb_rcache_put(&srv->vault.rcache, uid, wrap_key, inner, editable,
+	    text, strlen(text)) != 0) {
+		free(text);
+		return 1;
+	}
+	return add_printed(list, text);
+}
+
+/*
+ * One Record object: recordKey wrapped (GCM) under wrap_key, data under the
+ * record key, files under the record key.  A record without files is built
+ * once per vault tree and then served from the cache like Keeper serves
+ * its stored ciphertext (files are not: their URLs carry tokens that
+ * expire).
+ */
+static int
+build_record(cJSON *list, struct sb_server *srv, const cJSON *rec,
     const uint8_t wrap_key[32], const char *inner, int editable)
 {
 	const char *uid = ksmx_json_str(rec, "uid");
 	const cJSON *vfiles = cJSON_GetObjectItem(rec, "files");
 	const cJSON *rev = cJSON_GetObjectItem(rec, "revision");
 	const cJSON *file, *f;
+	const cJSON *pdata;	/* the data printed: data, or the vault's */
+	const char *cached;
 	uint8_t key[32];
 	cJSON *o = NULL, *data = NULL, *files, *fields, *ref, *refs;
 	char fuid[23];
 	int r = KSM_ENOMEM, has_ref = 0;
+	int cacheable = cJSON_GetArraySize(vfiles) == 0;
 
+	if (cacheable && (cached = sb_rcache_get(srv->vault.rcache, uid,
+	    wrap_key, inner, editable, NULL)) != NULL)
+		return add_printed(list, cached);
 	if ((r = sb_state_derive(&srv->st, key, "record", uid, NULL)) != 0)
 		return r;
 	r = KSM_ENOMEM;
 	if (cJSON_IsTrue(cJSON_GetObjectItem(rec, "legacy")))
-		data = legacy_data(cJSON_GetObjectItem(rec, "data"));
+		pdata = data = legacy_data(cJSON_GetObjectItem(rec, "data"));
+	else if (!cacheable)	/* may get a fileRef field below */
+		pdata = data = cJSON_Duplicate(cJSON_GetObjectItem(rec,
+		    "data"), 1);
 	else
-		data = cJSON_Duplicate(cJSON_GetObjectItem(rec, "data"), 1);
-	if (data == NULL || (o = cJSON_CreateObject()) == NULL)
+		pdata = cJSON_GetObjectItem(rec, "data");
+	if (pdata == NULL || (o = cJSON_CreateObject()) == NULL)
 		goto out;
 	/* a typed record lists its attachments in a fileRef field */
 	fields = cJSON_GetObjectItem(data, "fields");
@@ -231,7 +288,7 @@ build_record(cJSON *list, const struct sb_server *srv, const cJSON *rec,
 	cJSON_AddStringToObject(o, "recordUid", uid);
 	if ((r = add_enc(o, "recordKey", wrap_key, key, sizeof key, WRAP_GCM,
 	    KSMX_B64_STD)) != 0 ||
-	    (r = add_enc_json(o, "data", key, data, WRAP_GCM,
+	    (r = add_enc_json(o, "data", key, pdata, WRAP_GCM,
 	    KSMX_B64_STD)) != 0)
 		goto out;
 	cJSON_AddNumberToObject(o, "revision",
@@ -251,6 +308,9 @@ build_record(cJSON *list, const struct sb_server *srv, const cJSON *rec,
 		cJSON_AddStringToObject(o, "innerFolderUid", inner);
 	else
 		cJSON_AddNullToObject(o, "innerFolderUid");
+	if (cacheable && (r = add_cached(list, srv, uid, wrap_key, inner,
+	    editable, o)) != 1)
+		goto out;
 	cJSON_AddItemToArray(list, o);
 	o = NULL;
 	r = 0;
@@ -263,7 +323,7 @@ out:
 
 /* The records of shared folder sf and of every folder below it. */
 static int
-build_folder_records(cJSON *list, const struct sb_server *srv,
+build_folder_records(cJSON *list, struct sb_server *srv,
     const cJSON *sf, const uint8_t sf_key[32], const struct sb_query *q,
     int editable)
 {
@@ -311,7 +371,7 @@ add_app_data(cJSON *root, const cJSON *app, const uint8_t app_key[32])
 }
 
 int
-sb_build_secrets(cJSON **out, const struct sb_server *srv, const cJSON *app,
+sb_build_secrets(cJSON **out, struct sb_server *srv, const cJSON *app,
     const uint8_t app_key[32], const struct sb_query *q)
 {
 	const cJSON *it;

@@ -10,6 +10,7 @@ sandbox_keeper_sandbox_SOURCES = \
 	sandbox/registry.c \
 	sandbox/vault.c \
 	sandbox/vindex.c \
+	sandbox/rcache.c \
 	sandbox/build.c \
 	sandbox/files.c \
 	sandbox/api.c \

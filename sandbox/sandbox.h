@@ -83,6 +83,7 @@ char	*sb_client_id(const uint8_t *token, size_t len);
 /* ---- vault.c: the plaintext vault file ---- */
 
 struct sb_index;
+struct sb_rcache;
 
 struct sb_vault {
 	char	*path;
@@ -92,7 +93,24 @@ struct sb_vault {
 	long	 mtime_ns;
 	struct sb_index *records_ix;	/* UID -> records[] item (vindex.c) */
 	struct sb_index *folders_ix;	/* UID -> folders[] item */
+	struct sb_rcache *rcache;	/* built Record objects (rcache.c) */
 };
+
+/*
+ * rcache.c: the printed Record object of record uid as built for (wrap
+ * key, innerFolderUid, isEditable), valid for the life of one vault tree
+ * (whoever replaces the tree frees the cache).
+ * get: NULL when not cached.  put: stores text (malloc'd, taken on
+ * success only) and creates *c when NULL; 0, KSM_ENOMEM or
+ * KSM_ETOOBIG (the cache is full).
+ */
+const char *sb_rcache_get(const struct sb_rcache *c, const char *uid,
+	    const uint8_t wrap_key[32], const char *inner, int editable,
+	    size_t *len);
+int	sb_rcache_put(struct sb_rcache **c, const char *uid,
+	    const uint8_t wrap_key[32], const char *inner, int editable,
+	    char *text, size_t len);
+void	sb_rcache_free(struct sb_rcache *c);
 
 /* vindex.c: UID (the string member field) -> item of a JSON array. */
 int	sb_index_build(struct sb_index **out, const cJSON *arr,
@@ -177,7 +195,7 @@ struct sb_query {
 	const cJSON	*folders;	/* requestedFolders or NULL */
 };
 
-int	sb_build_secrets(cJSON **out, const struct sb_server *srv,
+int	sb_build_secrets(cJSON **out, struct sb_server *srv,
 	    const cJSON *app, const uint8_t app_key[32],
 	    const struct sb_query *q);
 int	sb_build_folders(cJSON **out, const struct sb_server *srv,

@@ -373,6 +373,8 @@ vault_read(struct sb_vault *v, const char *path, char *err, size_t errlen)
 	ksmx_json_free(v->root);
 	sb_index_free(v->records_ix);
 	sb_index_free(v->folders_ix);
+	sb_rcache_free(v->rcache);	/* built from the old tree */
+	v->rcache = NULL;
 	v->root = nv.root;
 	v->records_ix = nv.records_ix;
 	v->folders_ix = nv.folders_ix;
@@ -415,6 +417,7 @@ sb_vault_clear(struct sb_vault *v)
 	ksmx_json_free(v->root);
 	sb_index_free(v->records_ix);
 	sb_index_free(v->folders_ix);
+	sb_rcache_free(v->rcache);
 	free(v->path);
 	memset(v, 0, sizeof *v);
 }

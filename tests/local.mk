@@ -84,6 +84,14 @@ tests_fuzz_replay_notation_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 tests_fuzz_replay_notation_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_fuzz_replay_notation_LDADD = $(KSM_TEST_LDADD)
 EXTRA_DIST += tests/fuzz/corpus
+# the get_secret answer walker and record loader
+FUZZ_REPLAYS += tests/fuzz/replay-response
+tests_fuzz_replay_response_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-response.c
+tests_fuzz_replay_response_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-DFUZZ_TARGET='"response"'
+tests_fuzz_replay_response_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_response_LDADD = $(KSM_TEST_LDADD)
 
 if ENABLE_FUZZING
 KSM_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
@@ -95,6 +103,13 @@ tests_fuzz_fuzz_notation_CPPFLAGS = $(AM_CPPFLAGS)
 tests_fuzz_fuzz_notation_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_notation_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_notation_LDADD = core/libksmcore.la $(CJSON_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz-response
+tests_fuzz_fuzz_response_SOURCES = tests/fuzz/fuzz-response.c \
+	core/json-scan.c core/records.c
+tests_fuzz_fuzz_response_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_fuzz_response_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_response_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_response_LDADD = core/libksmcore.la $(CJSON_LIBS)
 endif
 EXTRA_DIST += tests/integration/aws-vault.json tests/integration/notation-vault.json
 
@@ -279,4 +294,11 @@ tests_bench_agent_bench_SOURCES = tests/bench/agent-bench.c \
 tests_bench_agent_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
 tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS)
-EXTRA_DIST += tests/bench/bench-agent.sh
+EXTRA_DIST += tests/bench/bench-agent.sh tests/bench/bench-clock.h
+# one HTTPS connection per client, also after the server closed it (helper "connreuse")
+TESTS += tests/integration/connreuse.sh
+EXTRA_DIST += tests/integration/connreuse.sh
+# in-process get timings for make bench (tests/bench/bench.sh; not a test)
+noinst_PROGRAMS += tests/bench/get-bench
+tests_bench_get_bench_SOURCES = tests/bench/get-bench.c
+tests_bench_get_bench_LDADD = core/libksm.la

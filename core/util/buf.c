@@ -94,3 +94,22 @@ ksmx_buf_take(struct ksmx_buf *b, size_t *len_out)
 	b->len = b->alloc = 0;
 	return d;
 }
+
+int
+ksmx_buf_move(struct ksmx_buf *dst, struct ksmx_buf *src)
+{
+	int r;
+
+	if (dst->len != 0 || src->len > dst->max) {
+		r = ksmx_buf_put(dst, src->d, src->len);
+		ksmx_buf_clear(src);
+		return r;
+	}
+	ksmx_buf_clear(dst);
+	dst->d = src->d;
+	dst->len = src->len;
+	dst->alloc = src->alloc;
+	src->d = NULL;
+	src->len = src->alloc = 0;
+	return 0;
+}

@@ -22,6 +22,11 @@ int	ksmx_buf_puts(struct ksmx_buf *b, const char *s);
 int	ksmx_buf_cstr(struct ksmx_buf *b);
 /* Wipe and free the contents; b stays usable with the same limit. */
 void	ksmx_buf_clear(struct ksmx_buf *b);
+/*
+ * src's bytes into dst: handed over without a copy when dst is empty and
+ * they fit dst's limit, else appended.  src ends empty either way.
+ */
+int	ksmx_buf_move(struct ksmx_buf *dst, struct ksmx_buf *src);
 /* Hand the bytes to the caller, who frees them with ksmx_freezero(p, len). */
 uint8_t	*ksmx_buf_take(struct ksmx_buf *b, size_t *len_out);
 

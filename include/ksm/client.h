@@ -7,7 +7,14 @@
 
 KSM_BEGIN_DECL
 
-/** A configured connection to Keeper Secrets Manager.  Opaque. */
+/**
+ * A configured connection to Keeper Secrets Manager.  Opaque.
+ *
+ * A client keeps one HTTPS connection open between its requests (from its
+ * first request until ksm_client_free()), so many calls cost one TCP and
+ * TLS handshake.  A client may be used by one thread at a time (it is not
+ * locked); different clients may be used on different threads at once.
+ */
 typedef struct ksm_client ksm_client;
 
 #define KSM_CLIENT_OPTIONS_VERSION	1

@@ -23,27 +23,11 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "bench-clock.h"
 #include "agent-proto.h"
 #include "agent-wire.h"
 
 #define MAX_KEYS	64
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int
 connect_to(const char *path)
@@ -141,25 +125,23 @@ main(int argc, char **argv)
 	}
 	ksmx_buf_putc(&list, SSH2_AGENTC_REQUEST_IDENTITIES);
 	for (i = 0; i < runs; i++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		if (request(fd, &list, &rep) != 0 || rep.d[0] != 12)
 			return fprintf(stderr, "agent-bench: list failed\n"), 1;
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
-	qsort(t, runs, sizeof(*t), cmp_d);
-	printf("list\t%.1f\n", t[runs / 2]);
+	printf("list\t%.1f\n", bench_median(t, runs));
 	for (i = 0; i < runs; i++) {
 		int f2;
 
-		t0 = now_us();
+		t0 = bench_now_us();
 		if ((f2 = connect_to(argv[1])) < 0 ||
 		    request(f2, &list, &rep) != 0 || rep.d[0] != 12)
 			return fprintf(stderr, "agent-bench: list failed\n"), 1;
 		close(f2);
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
-	qsort(t, runs, sizeof(*t), cmp_d);
-	printf("connlist\t%.1f\n", t[runs / 2]);
+	printf("connlist\t%.1f\n", bench_median(t, runs));
 
 	rd.p = rep.d + 1;
 	rd.len = rep.len - 1;
@@ -194,15 +176,15 @@ main(int argc, char **argv)
 		agent_put_u32(&sreq, strcmp(types[i], "ssh-rsa") == 0 ?
 		    SSH_AGENT_RSA_SHA2_512 : 0);
 		count = 0;
-		t0 = now_us();
+		t0 = bench_now_us();
 		do {
 			if (request(fd, &sreq, &rep) != 0 || rep.d[0] != 14)
 				return fprintf(stderr, "agent-bench: sign with "
 				    "%s failed\n", comments[i]), 1;
 			count++;
-		} while (now_us() - t0 < secs * 1e6);
+		} while (bench_now_us() - t0 < secs * 1e6);
 		printf("sign\t%s\t%s\t%.0f\n", comments[i], types[i],
-		    (double)count * 1e6 / (now_us() - t0));
+		    (double)count * 1e6 / (bench_now_us() - t0));
 		free(blobs[i]);
 	}
 	close(fd);

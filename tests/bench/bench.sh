@@ -167,6 +167,24 @@ if want cache; then
 	else
 		row "cached \`get\`" "n/a (no KSM_CACHE_TTL in this build)" "n/a" "-"
 	fi
+	# what no process can go below on this machine, and the same gets
+	# inside one process (tests/bench/get-bench.c, libksm's public API)
+	med floor-true "$RUNS" "/bin/echo ."
+	med floor-version "$RUNS" "$(q "$KS") --version"
+	row "(floor: \`/bin/echo\`, a process start on this machine)" "$(ms "$(v med-floor-true)")" "" ""
+	row "(floor: \`keeper-secret --version\`: start + libcrypto)" "$(ms "$(v med-floor-version)")" "" ""
+	GB=$top_builddir/tests/bench/get-bench
+	if [ -x "$GB" ]; then
+		KSM_CACHE_TTL=3600 "$GB" "$CFG" "keeper://$UID1/field/password" 1000 >"$TMP/gb-cached" ||
+		    bail "get-bench (cached) failed"
+		"$GB" "$CFG" "keeper://$UID1/field/password" "$RUNS" >"$TMP/gb-cold" ||
+		    bail "get-bench (cold) failed"
+		gb() { awk -F '\t' -v k="$2" '$1 == k { printf "%.3f ms", $2 / 1000 }' "$TMP/gb-$1"; }
+		row "in-process cached get: open client + get + free (libksm API, median of 1000)" "$(gb cached open-get)" "" ""
+		row "in-process cached get on an open client" "$(gb cached get)" "" ""
+		row "in-process get, no cache: open client + get + free (TLS handshake each)" "$(gb cold open-get)" "" ""
+		row "in-process get, no cache, open client (connection reused)" "$(gb cold get)" "" ""
+	fi
 fi
 
 if want aws; then

@@ -67,6 +67,21 @@ run_ks --config "$TMP/swapped.json" list
 expect_fail "config with another device's key: EACCESS" 18 \
     "[Ss]ignature is invalid"
 
+# our private scalar with the other key's public point embedded: the key
+# is checked fully on its first use, and that fails before any request
+jq -r .privateKey "$CFG" | base64 -d >"$TMP/ours.der"
+jq -r .privateKey "$cfg2" | base64 -d >"$TMP/theirs.der"
+n=$(stat -c %s "$TMP/ours.der")
+{ head -c $((n - 65)) "$TMP/ours.der"; tail -c 65 "$TMP/theirs.der"; } |
+    base64 -w 0 >"$TMP/mixed.b64"
+jq --rawfile k "$TMP/mixed.b64" '.privateKey = $k' "$CFG" >"$TMP/mixed.json"
+chmod 0600 "$TMP/mixed.json"
+cmp -s "$TMP/ours.der" "$TMP/theirs.der" && bail "two bindings gave one key"
+run_ks --config "$TMP/mixed.json" list
+expect_fail "config whose privateKey embeds another public key: ECONFIG" 26 \
+    "privateKey in the config is damaged"
+expect_hint "bind again"
+
 # a CA that did not sign the sandbox's certificate
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$TMP/other-ca.key" -out "$TMP/other-ca.pem" -days 2 \

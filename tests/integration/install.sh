@@ -70,6 +70,8 @@ if [ -z "${KSM_ENABLE_PAM-}" ]; then
 	so=$D$KSM_INST_pamdir/pam_keeper.so
 	[ -f "$so" ] && nm -D --defined-only "$so" | grep -q ' pam_sm_authenticate$'
 	verdict $? "pam_keeper.so installed in the PAM directory ($KSM_INST_pamdir)"
+	[ ! -e "$D$KSM_INST_pamdir/pam_keeper.la" ]
+	verdict $? "no libtool archive beside pam_keeper.so"
 	page=$D$KSM_INST_mandir/man8/pam_keeper.8
 	if [ $have_man = 1 ]; then
 		man_ok "$page" pam_keeper
@@ -86,6 +88,8 @@ fi
 if [ -z "${KSM_ENABLE_KEYRING-}" ]; then
 	[ -f "$D$KSM_INST_pkglibdir/ksm-keyring.so" ]
 	verdict $? "ksm-keyring.so installed in $KSM_INST_pkglibdir"
+	[ ! -e "$D$KSM_INST_pkglibdir/ksm-keyring.la" ]
+	verdict $? "no libtool archive beside ksm-keyring.so"
 fi
 
 # ---- systemd user units for keeper-agent ----

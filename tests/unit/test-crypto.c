@@ -165,6 +165,44 @@ test_hmac_rfc(void)
 
 /* --------------------------------------------------------------- PKCS#8 */
 
+/*
+ * A PKCS#8 whose embedded public key is not the scalar's: the fast parser
+ * loads it lazily (structure and scalar range only), and the first use
+ * that needs the key pair -- any of them, and every one after -- fails
+ * with KSM_ECRYPTO and writes nothing.
+ */
+static void
+unusable_at_first_use(const void *der, size_t len, int i, const char *what)
+{
+	struct ksmx_buf out = KSMX_BUF_INIT(BUF_MAX);
+	ksm_eckey *k = NULL;
+	uint8_t pt[65], ct[KSM_ECIES_OVERHEAD];
+	int r;
+
+	r = ksm_eckey__from_pkcs8(&k, der, len);
+	T_OK(r == 0 && k != NULL, "pkcs8::[%d] %s: loads (checked on use)",
+	    i, what);
+	if (r != 0)
+		return;
+	T_OK(ksm_crypto__ecdsa_sign(&out, k, "m", 1) == KSM_ECRYPTO &&
+	    out.len == 0, "pkcs8::[%d] %s: sign refused", i, what);
+	T_OK(ksm_crypto__ecdsa_sign(&out, k, "m", 1) == KSM_ECRYPTO &&
+	    out.len == 0, "pkcs8::[%d] %s: sign refused again", i, what);
+	memset(pt, 0xaa, sizeof(pt));
+	T_OK(ksm_eckey__public_point(pt, k) == KSM_ECRYPTO,
+	    "pkcs8::[%d] %s: no public point", i, what);
+	T_OK(ksm_eckey__to_pkcs8(&out, k) == KSM_ECRYPTO && out.len == 0,
+	    "pkcs8::[%d] %s: not re-encoded", i, what);
+	memset(ct, 0, sizeof(ct));
+	T_OK(ksm_crypto__ecies_decrypt(&out, k, ct, sizeof(ct)) ==
+	    KSM_ECRYPTO && out.len == 0,
+	    "pkcs8::[%d] %s: no ECIES decryption", i, what);
+	T_OK(ksm_crypto__ecdsa_verify(k, "m", 1, "\x30\x00", 2) ==
+	    KSM_ECRYPTO, "pkcs8::[%d] %s: verify refused", i, what);
+	ksm_eckey__free(k);
+	ksmx_buf_clear(&out);
+}
+
 static void
 test_pkcs8(const cJSON *v)
 {
@@ -246,17 +284,15 @@ test_pkcs8(const cJSON *v)
 			    i);
 		der.len--;
 		der.d[der.len - 1] ^= 0x01;	/* Y: off the curve */
-		T_OK(ksm_eckey__from_pkcs8(&k2, der.d, der.len) ==
-		    KSM_ECRYPTO && k2 == NULL,
-		    "pkcs8::[%d] damaged embedded public key refused", i);
+		unusable_at_first_use(der.d, der.len, i,
+		    "damaged embedded public key");
 		/* a valid point, but another key's */
 		if (der.len >= 65 && ksm_eckey__generate(&k2) == 0 &&
 		    ksm_eckey__public_point(der.d + der.len - 65, k2) == 0) {
 			ksm_eckey__free(k2);
 			k2 = NULL;
-			T_OK(ksm_eckey__from_pkcs8(&k2, der.d, der.len) ==
-			    KSM_ECRYPTO && k2 == NULL,
-			    "pkcs8::[%d] another key's public key refused", i);
+			unusable_at_first_use(der.d, der.len, i,
+			    "another key's public key");
 		}
 		ksm_eckey__free(k2);
 		k2 = NULL;
@@ -271,6 +307,199 @@ test_pkcs8(const cJSON *v)
 	ksmx_buf_clear(&sc);
 	ksmx_buf_clear(&enc);
 	ksmx_buf_clear(&enc2);
+}
+
+/* ----------------------------------------------- lazily loaded keys */
+
+/* P-256: the order n and the generator G (SEC 2). */
+static const char p256_n[] =
+    "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+static const char p256_g[] = "04"
+    "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+    "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
+
+/* A 67-byte PKCS#8 (P-256, no embedded public key) around scalar. */
+static size_t
+pkcs8_bare(uint8_t der[67], const uint8_t scalar[32])
+{
+	static const uint8_t head[35] = {
+		0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a,
+		0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+		0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x27, 0x30, 0x25,
+		0x02, 0x01, 0x01, 0x04, 0x20
+	};
+
+	memcpy(der, head, sizeof(head));
+	memcpy(der + sizeof(head), scalar, 32);
+	return sizeof(head) + 32;
+}
+
+/* Does key sign msg so that both it and the public key of point verify? */
+static int
+signs_and_verifies(const ksm_eckey *key, const uint8_t point[65])
+{
+	struct ksmx_buf sig = KSMX_BUF_INIT(BUF_MAX);
+	ksm_eckey *pub = NULL;
+	static const char msg[] = "lazily loaded";
+	int ok;
+
+	ok = ksm_crypto__ecdsa_sign(&sig, key, msg, sizeof(msg) - 1) == 0 &&
+	    ksm_eckey__from_public(&pub, point) == 0 &&
+	    ksm_crypto__ecdsa_verify(pub, msg, sizeof(msg) - 1, sig.d,
+	    sig.len) == 0 &&
+	    ksm_crypto__ecdsa_verify(key, msg, sizeof(msg) - 1, sig.d,
+	    sig.len) == 0 &&
+	    ksm_crypto__ecdsa_verify(pub, msg, sizeof(msg) - 2, sig.d,
+	    sig.len) == KSM_ECRYPTO;
+	ksm_eckey__free(pub);
+	ksmx_buf_clear(&sig);
+	return ok;
+}
+
+/* scalar (hex) in a bare PKCS#8: ksm_eckey__from_pkcs8's result. */
+static int
+load_scalar_hex(ksm_eckey **k, const char *hex)
+{
+	uint8_t sc[32], der[67];
+
+	if (ksm_test_unhex(sc, sizeof(sc), hex) != 32)
+		return -1000;
+	return ksm_eckey__from_pkcs8(k, der, pkcs8_bare(der, sc));
+}
+
+static void
+test_lazy(void)
+{
+	struct ksmx_buf der = KSMX_BUF_INIT(BUF_MAX);
+	struct ksmx_buf der2 = KSMX_BUF_INIT(BUF_MAX);
+	ksm_eckey *gen = NULL, *k = NULL;
+	uint8_t point[65], pt[65], g[65], n[32];
+	/* scalar hex, loads? */
+	static const struct {
+		const char *hex, *what;
+		int ok;
+	} range[] = {
+		{ "0000000000000000000000000000000000000000000000000000000000000000",
+		    "zero", 0 },
+		{ p256_n, "n", 0 },
+		{ "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632552",
+		    "n + 1", 0 },
+		{ "ffffffff01000000000000000000000000000000000000000000000000000000",
+		    "above n at byte 4", 0 },
+		{ "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		    "2^256 - 1", 0 },
+		{ "0000000000000000000000000000000000000000000000000000000000000001",
+		    "1", 1 },
+		{ "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550",
+		    "n - 1", 1 },
+		{ "fffffffeffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+		    "below n at byte 3", 1 },
+	};
+	size_t i;
+	int r;
+
+	/* a generated key, through PKCS#8: the lazy key signs first */
+	r = ksm_eckey__generate(&gen);
+	T_OK(r == 0 && ksm_eckey__public_point(point, gen) == 0 &&
+	    ksm_eckey__to_pkcs8(&der, gen) == 0 && der.len == 138,
+	    "lazy::generated key encoded");
+	r = ksm_eckey__from_pkcs8(&k, der.d, der.len);
+	T_OK(r == 0 && signs_and_verifies(k, point),
+	    "lazy::loaded key signs first, the public key verifies");
+	T_OK(r == 0 && ksm_eckey__public_point(pt, k) == 0 &&
+	    memcmp(pt, point, 65) == 0, "lazy::then gives its public point");
+	T_OK(r == 0 && ksm_eckey__to_pkcs8(&der2, k) == 0 &&
+	    der2.len == der.len && memcmp(der2.d, der.d, der.len) == 0,
+	    "lazy::then re-encodes to the same DER");
+	ksm_eckey__free(k);
+	k = NULL;
+	/* freed before first use: nothing built, nothing leaked */
+	T_OK(ksm_eckey__from_pkcs8(&k, der.d, der.len) == 0 && k != NULL,
+	    "lazy::loaded and freed unused");
+	ksm_eckey__free(k);
+	k = NULL;
+	/* public point first, then sign */
+	r = ksm_eckey__from_pkcs8(&k, der.d, der.len);
+	T_OK(r == 0 && ksm_eckey__public_point(pt, k) == 0 &&
+	    memcmp(pt, point, 65) == 0 && signs_and_verifies(k, point),
+	    "lazy::public point first, then signs");
+	ksm_eckey__free(k);
+	k = NULL;
+
+	/* out of range: refused at load, whatever public key is embedded */
+	T_OK(ksm_test_unhex(n, sizeof(n), p256_n) == 32 && der.len == 138,
+	    "lazy::order decodes");
+	memcpy(der.d + 36, n, 32);
+	T_OK(ksm_eckey__from_pkcs8(&k, der.d, der.len) == KSM_ECRYPTO &&
+	    k == NULL, "lazy::scalar n with a public key refused at load");
+	for (i = 0; i < sizeof(range) / sizeof(range[0]); i++) {
+		r = load_scalar_hex(&k, range[i].hex);
+		if (range[i].ok)
+			T_OK(r == 0 && k != NULL &&
+			    ksm_eckey__public_point(pt, k) == 0 &&
+			    signs_and_verifies(k, pt),
+			    "lazy::scalar %s loads and signs", range[i].what);
+		else
+			T_OK(r == KSM_ECRYPTO && k == NULL,
+			    "lazy::scalar %s refused at load", range[i].what);
+		ksm_eckey__free(k);
+		k = NULL;
+	}
+	/* 1 * G = G; (n - 1) * G = -G: same X, other Y */
+	T_OK(ksm_test_unhex(g, sizeof(g), p256_g) == 65 &&
+	    load_scalar_hex(&k, range[5].hex) == 0 &&
+	    ksm_eckey__public_point(pt, k) == 0 && memcmp(pt, g, 65) == 0,
+	    "lazy::scalar 1 gives G");
+	ksm_eckey__free(k);
+	k = NULL;
+	T_OK(load_scalar_hex(&k, range[6].hex) == 0 &&
+	    ksm_eckey__public_point(pt, k) == 0 &&
+	    memcmp(pt, g, 33) == 0 && memcmp(pt + 33, g + 33, 32) != 0,
+	    "lazy::scalar n - 1 gives -G");
+	ksm_eckey__free(k);
+	k = NULL;
+
+	/* ECIES to a lazily loaded key: its first use is the decryption */
+	ksmx_buf_clear(&der2);
+	ksmx_buf_clear(&der);
+	T_OK(load_scalar_hex(&k, range[7].hex) == 0 && k != NULL,
+	    "lazy::ECIES key loaded");
+	if (k != NULL) {
+		ksm_eckey *k2 = NULL;
+
+		T_OK(load_scalar_hex(&k2, range[7].hex) == 0 &&
+		    ksm_eckey__public_point(pt, k2) == 0 &&
+		    ksm_crypto__ecies_encrypt(&der, pt, "lazy", 4) == 0 &&
+		    ksm_crypto__ecies_decrypt(&der2, k, der.d, der.len) ==
+		    0 && der2.len == 4 && memcmp(der2.d, "lazy", 4) == 0,
+		    "lazy::first use is an ECIES decryption");
+		ksm_eckey__free(k2);
+	}
+	ksm_eckey__free(k);
+	k = NULL;
+
+	/* public keys: checked at load (cheaply), built on first use */
+	T_OK(ksm_eckey__from_public(&k, g) == 0 &&
+	    ksm_eckey__public_point(pt, k) == 0 && memcmp(pt, g, 65) == 0,
+	    "lazy::public key G loads and gives its point");
+	ksm_eckey__free(k);
+	k = NULL;
+	/* X = p: a coordinate out of the field */
+	T_OK(ksm_test_unhex(pt + 1, 32, "ffffffff00000001000000000000000000000000"
+	    "ffffffffffffffffffffffff") == 32,
+	    "lazy::field prime decodes");
+	memcpy(pt + 33, g + 33, 32);
+	pt[0] = 0x04;
+	T_OK(ksm_eckey__from_public(&k, pt) == KSM_ECRYPTO && k == NULL,
+	    "lazy::public key with X = p refused at load");
+	/* X = Gx + 1: off the curve (Y kept) */
+	memcpy(pt, g, 65);
+	pt[32] ^= 0x01;
+	T_OK(ksm_eckey__from_public(&k, pt) == KSM_ECRYPTO && k == NULL,
+	    "lazy::public key with X off by one refused at load");
+	ksm_eckey__free(gen);
+	ksmx_buf_clear(&der);
+	ksmx_buf_clear(&der2);
 }
 
 static void
@@ -954,6 +1183,40 @@ test_args(void)
 	ksmx_buf_clear(&b);
 }
 
+/* GCM decrypted in the buffer itself, then handed over without a copy */
+static void
+test_gcm_inplace(void)
+{
+	static const char msg[] = "an answer, decrypted where it lies";
+	uint8_t key[32];
+	struct ksmx_buf b = KSMX_BUF_INIT(4096), dst = KSMX_BUF_INIT(4096);
+	struct ksmx_buf small = KSMX_BUF_INIT(8);
+	uint8_t *d;
+
+	memset(key, 7, sizeof(key));
+	T_OK(ksm_crypto__gcm_encrypt(&b, key, msg, sizeof(msg) - 1) == 0 &&
+	    ksm_crypto__gcm_decrypt_inplace(&b, key) == 0 &&
+	    b.len == sizeof(msg) - 1 && memcmp(b.d, msg, b.len) == 0,
+	    "gcm::in-place decryption");
+	d = b.d;
+	T_OK(ksmx_buf_move(&dst, &b) == 0 && dst.d == d && b.d == NULL &&
+	    b.len == 0 && dst.len == sizeof(msg) - 1,
+	    "buf::move hands the bytes over without a copy");
+	T_OK(ksmx_buf_move(&small, &dst) == KSM_ETOOBIG && dst.len == 0,
+	    "buf::move into a smaller limit fails, the source emptied");
+	ksmx_buf_clear(&dst);
+	T_OK(ksm_crypto__gcm_encrypt(&b, key, msg, sizeof(msg) - 1) == 0,
+	    "gcm::encrypt");
+	b.d[b.len - 1] ^= 1;
+	T_OK(ksm_crypto__gcm_decrypt_inplace(&b, key) == KSM_ECRYPTO &&
+	    b.len == 0, "gcm::in place, bad tag: KSM_ECRYPTO, emptied");
+	b.len = 27;
+	T_OK(ksm_crypto__gcm_decrypt_inplace(&b, key) == KSM_ECRYPTO,
+	    "gcm::in place, too short for IV and tag");
+	ksmx_buf_clear(&b);
+	ksmx_buf_clear(&small);
+}
+
 int
 main(void)
 {
@@ -972,6 +1235,8 @@ main(void)
 	}
 	test_hmac_rfc();
 	test_generate();
+	test_lazy();
+	test_gcm_inplace();
 	test_args();
 	cJSON_Delete(v);
 	return ksm_test_done();

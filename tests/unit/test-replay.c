@@ -293,14 +293,16 @@ test_replay_records(const cJSON *e2e)
 	    "replay::password of Ue8h6JyWUs7Iu6eY_mha-w");
 	rec = ksm_records_at(recs, 1);
 	{
+		cJSON *parsed = ksm_record__parse(rec);
 		const cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItem(
-		    ksm_record__data(rec), "fields"), 2);
+		    parsed, "fields"), 2);
 		const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(f,
 		    "value"), 0);
 
 		T_STREQ(cJSON_IsString(v) ? v->valuestring : NULL,
 		    jstr(expect, "records[1].data.fields[2].value[0]"),
 		    "replay::records[1] password");
+		cJSON_Delete(parsed);
 	}
 	T_STREQ(ksm_record_type(rec), "login", "replay::record type");
 	T_STREQ(ksm_record_title(ksm_records_find(recs,

@@ -126,6 +126,7 @@ main(void)
 	struct ksm_client_hooks hooks;
 	ksm_client_options opts = KSM_CLIENT_OPTIONS_INIT;
 	struct ksmx_buf der = KSMX_BUF_INIT(4096);
+	struct ksmx_buf plain = KSMX_BUF_INIT(1 << 20);
 	unsigned char app_key[32], rk1[32], rk2[32], rk3[32], point[65];
 	char cfg[2048], *pk, *ak, *sp, *resp;
 	const ksm_record *ed, *ro, *leg;
@@ -169,8 +170,9 @@ main(void)
 	add_record(arr, "ReadOnlyRecord00000002", app_key, rk2, login_json, 0);
 	add_record(arr, "LegacyRecord0000000003", app_key, rk3, legacy_json, 1);
 	resp = cJSON_PrintUnformatted(root);
-	T_OK(ksm_records__from_response(&recs, app_key, resp,
-	    strlen(resp)) == 0, "records from a get_secret answer");
+	T_OK(ksmx_buf_put(&plain, resp, strlen(resp)) == 0 &&
+	    ksm_records__from_response(&recs, app_key, &plain) == 0 &&
+	    plain.len == 0, "records from a get_secret answer");
 	ed = ksm_records_find(recs, "EditableRecord00000001");
 	ro = ksm_records_find(recs, "ReadOnlyRecord00000002");
 	leg = ksm_records_find(recs, "LegacyRecord0000000003");
@@ -265,5 +267,6 @@ main(void)
 	ksmx_strfree(ak);
 	free(sp);
 	ksmx_buf_clear(&der);
+	ksmx_buf_clear(&plain);
 	return ksm_test_done();
 }

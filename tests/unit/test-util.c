@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -99,6 +100,47 @@ test_json(void)
 	T_OK(ksmx_json_parse("{", 1) == NULL, "json::truncated");
 }
 
+static void
+test_json_scan(void)
+{
+	static const char ans[] =
+	    " {\"a\":\"x]}\\\"\", \"records\" : [ {\"u\":[1,{\"v\":\"]\"}]},"
+	    "2 , \"s\"], \"n\":null}  ";
+	const char *end = ans + sizeof(ans) - 1, *v, *cur, *elem;
+	size_t vlen, elen;
+	char got[64];
+	int n = 0, k;
+
+	T_OK(ksmx_json_object_check(ans, sizeof(ans) - 1) == 0,
+	    "json-scan::object with strings holding brackets and escapes");
+	T_OK(ksmx_json_member(ans, sizeof(ans) - 1, "records", &v, &vlen) ==
+	    0 && vlen == 30 && v[0] == '[' && v[vlen - 1] == ']',
+	    "json-scan::member span");
+	T_OK(ksmx_json_member(ans, sizeof(ans) - 1, "record", &v, &vlen) ==
+	    -1, "json-scan::a key's prefix is not the key");
+	T_OK(ksmx_json_member(ans, sizeof(ans) - 1, "n", &v, &vlen) == 0 &&
+	    vlen == 4 && memcmp(v, "null", 4) == 0, "json-scan::scalar member");
+	(void)ksmx_json_member(ans, sizeof(ans) - 1, "records", &v, &vlen);
+	cur = v;
+	got[0] = '\0';
+	while ((k = ksmx_json_array_next(&cur, v + vlen, &elem, &elen)) == 1) {
+		n++;
+		if (n == 3)
+			(void)snprintf(got, sizeof(got), "%.*s", (int)elen,
+			    elem);
+	}
+	T_OK(k == 0 && n == 3, "json-scan::three elements (%d, %d)", k, n);
+	T_STREQ(got, "\"s\"", "json-scan::third element's span");
+	T_OK(ksmx_json_object_check("{\"a\":[}", 8) == -1,
+	    "json-scan::unbalanced");
+	T_OK(ksmx_json_object_check("{\"a\":\"}", 8) == -1,
+	    "json-scan::unterminated string");
+	T_OK(ksmx_json_object_check("[]", 2) == -1, "json-scan::not an object");
+	T_OK(ksmx_json_object_check("{} {}", 5) == -1,
+	    "json-scan::trailing value");
+	T_OK(ksmx_json_skip(end, end) == NULL, "json-scan::nothing to skip");
+}
+
 int
 main(void)
 {
@@ -106,5 +148,6 @@ main(void)
 	test_b64_lenient();
 	test_buf_limits();
 	test_json();
+	test_json_scan();
 	return ksm_test_done();
 }

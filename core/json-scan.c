@@ -1,0 +1,164 @@
+#include "config.h"
+
+/*
+ * Walking a large JSON text without building its tree: a get_secret
+ * answer for 10,000 records is megabytes of text, and a cJSON tree of it
+ * several times that.  These functions only find where values start and
+ * end; whatever is used is then parsed by cJSON, piece by piece, so the
+ * checks here are structural (brackets, strings, escapes) and lax about
+ * the rest.
+ */
+
+#include <string.h>
+
+#include "json.h"
+
+/* cJSON skips every byte up to and including space as whitespace */
+static int
+is_ws(char c)
+{
+	return (unsigned char)c <= ' ';
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && is_ws(*p))
+		p++;
+	return p;
+}
+
+/* Past the string starting at p (at its '"'), or NULL if unterminated. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\') {
+			if (++p == end)
+				return NULL;
+		} else if (*p == '"')
+			return p + 1;
+		/* raw control characters pass, as they do in cJSON */
+	}
+	return NULL;
+}
+
+#define MAX_DEPTH	256	/* cJSON's own nesting limit is 1000 */
+
+const char *
+ksmx_json_skip(const char *p, const char *end)
+{
+	const char *start;
+	char stack[MAX_DEPTH];
+	int depth = 0;
+
+	p = skip_ws(p, end);
+	if (p == end)
+		return NULL;
+	start = p;
+	do {
+		if (p == end)
+			return NULL;
+		switch (*p) {
+		case '"':
+			if ((p = skip_string(p, end)) == NULL)
+				return NULL;
+			break;
+		case '{':
+		case '[':
+			if (depth == MAX_DEPTH)
+				return NULL;
+			stack[depth++] = *p == '{' ? '}' : ']';
+			p++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0 || stack[depth - 1] != *p)
+				return NULL;
+			depth--;
+			p++;
+			break;
+		default:
+			/* a scalar, ',' or ':': structure only */
+			if (depth == 0) {
+				while (p < end && !is_ws(*p) &&
+				    strchr(",:]}", *p) == NULL)
+					p++;
+				return p > start ? p : NULL;
+			}
+			p++;
+			break;
+		}
+	} while (depth > 0);
+	return p;
+}
+
+int
+ksmx_json_object_check(const char *p, size_t len)
+{
+	const char *end = p + len, *q;
+
+	q = skip_ws(p, end);
+	if (q == end || *q != '{' || (q = ksmx_json_skip(q, end)) == NULL)
+		return -1;
+	return skip_ws(q, end) == end ? 0 : -1;
+}
+
+int
+ksmx_json_member(const char *p, size_t len, const char *key,
+    const char **value, size_t *value_len)
+{
+	const char *end = p + len, *k, *v;
+	size_t klen = strlen(key), kl;
+
+	*value = NULL;
+	*value_len = 0;
+	p = skip_ws(p, end);
+	if (p == end || *p != '{')
+		return -1;
+	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
+		k = p + 1;
+		if ((p = skip_string(p, end)) == NULL)
+			return -1;
+		kl = (size_t)(p - 1 - k);
+		p = skip_ws(p, end);
+		if (p == end || *p != ':')
+			return -1;
+		v = skip_ws(p + 1, end);
+		if ((p = ksmx_json_skip(v, end)) == NULL)
+			return -1;
+		if (kl == klen && memcmp(k, key, klen) == 0) {
+			*value = v;
+			*value_len = (size_t)(p - v);
+			return 0;
+		}
+		p = skip_ws(p, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	return -1;
+}
+
+int
+ksmx_json_array_next(const char **cursor, const char *end,
+    const char **elem, size_t *elem_len)
+{
+	const char *p = skip_ws(*cursor, end), *q;
+
+	*elem = NULL;
+	*elem_len = 0;
+	if (p < end && (*p == '[' || *p == ','))
+		p = skip_ws(p + 1, end);
+	if (p == end)
+		return -1;
+	if (*p == ']') {
+		*cursor = p;
+		return 0;
+	}
+	if ((q = ksmx_json_skip(p, end)) == NULL)
+		return -1;
+	*elem = p;
+	*elem_len = (size_t)(q - p);
+	*cursor = skip_ws(q, end);
+	return 1;
+}
