@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "../plugins/common/report.h"
 
 static void vsay(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));
@@ -23,18 +24,9 @@ vsay(const char *fmt, va_list ap)
 int
 cli_ksm_fail(int r)
 {
-	const ksm_error *e = ksm_error_last();
-	const char *msg;
-
-	if (r >= 0)
+	if (r >= 0 || r < KSM_CODE_LAST)
 		r = KSM_ERROR;
-	if (r < KSM_CODE_LAST)
-		r = KSM_ERROR;
-	msg = e->code == r && e->message[0] != '\0' ?
-	    e->message : ksm_strerror(r);
-	fprintf(stderr, "%s: %s\n", PROGNAME, msg);
-	if (e->code == r && e->hint[0] != '\0')
-		fprintf(stderr, "hint: %s\n", e->hint);
+	plugin_report(PROGNAME, r, 1);
 	return CLI_EXIT_KSM_BASE - r;
 }
 

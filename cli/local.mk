@@ -17,7 +17,8 @@ cli_keeper_secret_SOURCES = \
 	cli/cmd-totp.c \
 	cli/cmd-download.c \
 	cli/cmd-exec.c \
-	cli/cmd-cache.c
+	cli/cmd-cache.c \
+	plugins/common/report.c plugins/common/report.h
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)
 dist_man_MANS += cli/keeper-secret.1

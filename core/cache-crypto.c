@@ -14,6 +14,7 @@
 #include "ksm-int.h"
 #include "crypto.h"
 #include "cache.h"
+#include "util/hex.h"
 
 #define HKDF_SALT	"keeper-c cache v1"
 
@@ -68,19 +69,6 @@ ksm_cache__derive(struct ksm_cache_keys *k, const void *ikm, size_t ikm_len)
 	return r;
 }
 
-static void
-hex(char *out, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* HMAC(name key, parts joined with NUL separators) into hex of n chars. */
 static int
 name_mac(char *out, size_t hex_len, const struct ksm_cache_keys *k,
@@ -101,7 +89,7 @@ name_mac(char *out, size_t hex_len, const struct ksm_cache_keys *k,
 		r = ksm_crypto__hmac(mac, &mac_len, "SHA256", k->name,
 		    sizeof(k->name), msg.d, msg.len);
 	if (r == 0)
-		hex(out, mac, hex_len / 2);
+		ksmx_hex(out, mac, hex_len / 2);
 	ksmx_buf_clear(&msg);
 	return r;
 }

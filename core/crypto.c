@@ -9,7 +9,6 @@
  */
 
 #include <limits.h>
-#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -97,54 +96,6 @@ ksm_crypto__random(void *out, size_t n)
 }
 
 /* ------------------------------------------------------ AES (GCM, CBC) */
-
-/*
- * Algorithms fetched once per process and shared (an EVP_CIPHER or EVP_MAC
- * is immutable once fetched): the implicit fetch behind EVP_aes_256_gcm()
- * on every init was most of a small encryption's cost, and the sandbox
- * seals two per record, 20,000 for a 10,000-record answer.  NULL (fetch
- * failed): the callers fall back to the implicit path.
- */
-static EVP_CIPHER *gcm_fetched, *cbc_fetched;
-static EVP_MAC *hmac_fetched;
-static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
-static pthread_once_t cbc_once = PTHREAD_ONCE_INIT;
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
-
-static void
-fetch_gcm(void)
-{
-	gcm_fetched = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-	ERR_clear_error();
-}
-
-static void
-fetch_cbc(void)
-{
-	cbc_fetched = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-	ERR_clear_error();
-}
-
-static void
-fetch_hmac(void)
-{
-	hmac_fetched = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	ERR_clear_error();
-}
-
-static const EVP_CIPHER *
-aes_gcm(void)
-{
-	(void)pthread_once(&gcm_once, fetch_gcm);
-	return gcm_fetched != NULL ? gcm_fetched : EVP_aes_256_gcm();
-}
-
-static const EVP_CIPHER *
-aes_cbc(void)
-{
-	(void)pthread_once(&cbc_once, fetch_cbc);
-	return cbc_fetched != NULL ? cbc_fetched : EVP_aes_256_cbc();
-}
 
 /*
  * One AES-256 pass for both modes, so the bounds, the wiping and the
@@ -282,7 +233,7 @@ int
 ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[12], const void *pt, size_t pt_len)
 {
-	return aes_seal(out, aes_gcm(), key, iv, KSM_GCM_IV_LEN,
+	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
 	    NULL, 0, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
 }
 
@@ -295,7 +246,7 @@ ksm_crypto__gcm_encrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
 
 	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0)
 		return r;
-	return aes_seal(out, aes_gcm(), key, iv, KSM_GCM_IV_LEN,
+	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
 	    aad, aad_len, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
 }
 
@@ -319,7 +270,7 @@ ksm_crypto__gcm_decrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
 	if (in_len < KSM_GCM_IV_LEN + KSM_GCM_TAG_LEN)
 		return KSM_ECRYPTO;
 	ct_len = in_len - KSM_GCM_IV_LEN - KSM_GCM_TAG_LEN;
-	return aes_open(out, aes_gcm(), key, iv, aad, aad_len,
+	return aes_open(out, EVP_aes_256_gcm(), key, iv, aad, aad_len,
 	    iv + KSM_GCM_IV_LEN, ct_len, iv + KSM_GCM_IV_LEN + ct_len);
 }
 
@@ -343,7 +294,7 @@ ksm_crypto__gcm_decrypt_inplace(struct ksmx_buf *b, const uint8_t key[32])
 		return KSM_ECRYPTO;
 	ct_len = b->len - KSM_GCM_IV_LEN - KSM_GCM_TAG_LEN;
 	memcpy(iv, b->d, sizeof(iv));
-	r = aes_open_at(b->d + KSM_GCM_IV_LEN, &n, aes_gcm(), key, iv, NULL,
+	r = aes_open_at(b->d + KSM_GCM_IV_LEN, &n, EVP_aes_256_gcm(), key, iv, NULL,
 	    0, b->d + KSM_GCM_IV_LEN, ct_len, b->d + KSM_GCM_IV_LEN + ct_len);
 	if (r == 0)
 		memmove(b->d, b->d + KSM_GCM_IV_LEN, n);
@@ -356,7 +307,7 @@ int
 ksm_crypto__cbc_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[16], const void *pt, size_t pt_len)
 {
-	return aes_seal(out, aes_cbc(), key, iv, KSM_CBC_IV_LEN,
+	return aes_seal(out, EVP_aes_256_cbc(), key, iv, KSM_CBC_IV_LEN,
 	    NULL, 0, pt, pt_len,
 	    (pt_len / KSM_CBC_IV_LEN + 1) * KSM_CBC_IV_LEN, 0);
 }
@@ -383,7 +334,7 @@ ksm_crypto__cbc_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 		return KSM_EINVAL;
 	if (in_len < 2 * KSM_CBC_IV_LEN || in_len % KSM_CBC_IV_LEN != 0)
 		return KSM_ECRYPTO;
-	return aes_open(out, aes_cbc(), key, iv, NULL, 0,
+	return aes_open(out, EVP_aes_256_cbc(), key, iv, NULL, 0,
 	    iv + KSM_CBC_IV_LEN, in_len - KSM_CBC_IV_LEN, NULL);
 }
 
@@ -1242,12 +1193,8 @@ ksm_crypto__hmac(uint8_t *out, size_t *out_len, const char *alg,
 		size = 64;
 	} else
 		return KSM_EINVAL;
-	(void)pthread_once(&hmac_once, fetch_hmac);
-	if ((mac = hmac_fetched) != NULL)
-		EVP_MAC_up_ref(mac);	/* freed below like a fresh fetch */
-	else
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (mac == NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL)
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (ctx = EVP_MAC_CTX_new(mac)) == NULL)
 		goto out;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    (char *)digest, 0);

@@ -10,6 +10,7 @@ core_libksmcore_la_SOURCES = \
 	core/util/wipe.c core/util/wipe.h \
 	core/util/buf.c core/util/buf.h \
 	core/util/b64.c core/util/b64.h \
+	core/util/hex.c core/util/hex.h \
 	core/error.c \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto.c core/crypto.h \

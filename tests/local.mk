@@ -124,7 +124,7 @@ bench: all $(check_PROGRAMS)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	    bash '$(abs_top_srcdir)/tests/bench/bench.sh'
 .PHONY: bench
-EXTRA_DIST += tests/bench/bench.sh tests/bench/gen-vault.mjs \
+EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-lib.sh tests/bench/gen-vault.mjs \
 	tests/bench/jssdk-bench.mjs
 
 # plugins/ssh-agent: the pure agent protocol handler, and its fuzz corpus

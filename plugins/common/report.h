@@ -1,4 +1,4 @@
-/* plugins/common: what the stand-alone helpers share. */
+/* plugins/common: what the stand-alone helpers (and keeper-secret) share. */
 #ifndef KSM_PLUGIN_REPORT_H
 #define KSM_PLUGIN_REPORT_H
 

@@ -28,24 +28,12 @@
 #include "util/wipe.h"
 #include "pam-cache.h"
 #include "pam-config.h"
+#include "util/hex.h"
 
 #define SALT_LEN	16
 #define HASH_LEN	32
 #define LINE_MAX_LEN	256
 #define FILE_PREFIX	"user-"
-
-static void
-hex(char *out, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int
 unhex(uint8_t *out, size_t n, const char *s)
@@ -79,7 +67,7 @@ entry_path(char *out, size_t n, const char *dir, const char *user)
 
 	if (ksm_crypto__sha256(d, user, strlen(user)) != 0)
 		return -1;
-	hex(h, d, 16);
+	ksmx_hex(h, d, 16);
 	len = snprintf(out, n, "%s/" FILE_PREFIX "%s", dir, h);
 	return len < 0 || (size_t)len >= n ? -1 : 0;
 }
@@ -121,8 +109,8 @@ pk_cache_store(const char *dir, uid_t owner, const char *user,
 		pk_why_set(why, n, "cannot hash for the cache");
 		goto out;
 	}
-	hex(salt_hex, salt, sizeof(salt));
-	hex(hash_hex, hash, sizeof(hash));
+	ksmx_hex(salt_hex, salt, sizeof(salt));
+	ksmx_hex(hash_hex, hash, sizeof(hash));
 	len = (size_t)snprintf(line, sizeof(line), "pkc1 %lld %u %s %s\n",
 	    (long long)now + ttl_s, log2n, salt_hex, hash_hex);
 	(void)unlink(tmp);

@@ -31,37 +31,16 @@ command -v node >/dev/null 2>&1 && [ -d "$KSM_JSSDK" ] && JS=$top_srcdir/tests/b
 
 say() { printf 'bench-git: %s\n' "$*" >&2; }
 
-# median of the numbers on stdin (one a line)
-median() {
-	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1;
-	    if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
+. "${top_srcdir:-.}/tests/bench/bench-lib.sh" || bail "cannot read bench-lib.sh"
 
-# med NAME CMD: median wall seconds of the shell command CMD over RUNS runs
-# after a warm-up that must print a password
-med() {
-	local name=$1 cmd=$2 i t0 t1
-	bash -c "$cmd" >"$TMP/out-$name" 2>"$TMP/err-$name" ||
-	    { cat "$TMP/err-$name" >&2; bail "$name failed: $cmd"; }
-	grep -q '^password=' "$TMP/out-$name" ||
-	    { cat "$TMP/err-$name" >&2; bail "$name answered no password"; }
-	if [ -n "$HF" ]; then
-		hyperfine --style none --warmup 1 --runs "$RUNS" \
-		    --export-json "$TMP/hf-$name.json" "$cmd" >/dev/null 2>"$TMP/hf.err" ||
-		    { cat "$TMP/hf.err" >&2; bail "hyperfine $name failed"; }
-		jq -r '.results[0].median' "$TMP/hf-$name.json" >"$TMP/med-$name"
-	else
-		for i in $(seq "$RUNS"); do
-			t0=$(date +%s%N)
-			bash -c "$cmd" >/dev/null 2>&1 || bail "$name failed in run $i"
-			t1=$(date +%s%N)
-			echo "$(( (t1 - t0) / 1000 ))e-6"
-		done | median >"$TMP/med-$name"
-	fi
+# fmed NAME CMD: med over RUNS runs of a fill that must answer a password
+fmed() {
+	med "$1" "$RUNS" "$2"
+	grep -q '^password=' "$TMP/out-$1" ||
+	    { cat "$TMP/err-$1" >&2; bail "$1 answered no password"; }
 }
 v() { cat "$TMP/med-$1"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }'; }
 ROWS=$TMP/rows
 : >"$ROWS"
 row() { printf 'ROW\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$ROWS"; }
@@ -87,14 +66,14 @@ printf 'protocol=http\nhost=127.0.0.1:8080\nusername=alice\n\n' >"$REQ"
 fill() { printf 'git -c credential.helper=%q credential fill <%q' "$1" "$REQ"; }
 
 say "cold: git-credential-keeper (KSM_CACHE_TTL=0) ..."
-med keeper-cold "KSM_CACHE_TTL=0 $(fill keeper)"
+fmed keeper-cold "KSM_CACHE_TTL=0 $(fill keeper)"
 say "cached: git-credential-keeper (KSM_CACHE_TTL=3600, warm) ..."
-med keeper-cached "KSM_CACHE_TTL=3600 $(fill keeper)"
+fmed keeper-cached "KSM_CACHE_TTL=3600 $(fill keeper)"
 say "git credential-store --file ..."
-med store "$(fill "store --file $TMP/store-file")"
+fmed store "$(fill "store --file $TMP/store-file")"
 if [ -n "$JS" ]; then
 	say "a helper on the JS SDK ..."
-	med jssdk "$(fill "!node $JS --config $CFG --ca-file $CA")"
+	fmed jssdk "$(fill "!node $JS --config $CFG --ca-file $CA")"
 fi
 
 if [ -n "$JS" ]; then

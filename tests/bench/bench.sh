@@ -74,35 +74,7 @@ export KSM_JSSDK=$SDKDIR/node_modules/@keeper-security/secrets-manager-core
 
 # ---- measuring ----
 
-# median of the numbers on stdin (one a line)
-median() {
-	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1;
-	    if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
-# med NAME RUNS CMD: median wall seconds of the shell command CMD (a
-# string) over RUNS runs after one warm-up; the warm-up must succeed and
-# print something; writes the median to $TMP/med-NAME (a bail in $(...)
-# would only end the subshell)
-med() {
-	local name=$1 runs=$2 cmd=$3 i t0 t1
-	bash -c "$cmd" >"$TMP/out-$name" 2>"$TMP/err-$name" ||
-	    { cat "$TMP/err-$name" >&2; bail "$name failed: $cmd"; }
-	[ -s "$TMP/out-$name" ] || { cat "$TMP/err-$name" >&2; bail "$name printed nothing"; }
-	if [ -n "$HF" ]; then
-		hyperfine --style none --warmup 1 --runs "$runs" \
-		    --export-json "$TMP/hf-$name.json" "$cmd" >/dev/null 2>"$TMP/hf.err" ||
-		    { cat "$TMP/hf.err" >&2; bail "hyperfine $name failed"; }
-		jq -r '.results[0].median' "$TMP/hf-$name.json" >"$TMP/med-$name"
-	else
-		for i in $(seq "$runs"); do
-			t0=$(date +%s%N)
-			bash -c "$cmd" >/dev/null 2>&1 || bail "$name failed in run $i"
-			t1=$(date +%s%N)
-			echo "$(( (t1 - t0) / 1000 ))e-6"
-		done | median >"$TMP/med-$name"
-	fi
-}
+. "${top_srcdir:-.}/tests/bench/bench-lib.sh" || bail "cannot read bench-lib.sh"
 
 # rss NAME CMD: peak RSS (KiB, to $TMP/rssv-NAME) and wall seconds (to
 # $TMP/med-NAME) of one run of the shell command CMD; its stdout in
@@ -118,7 +90,6 @@ rss() {
 v() { cat "$TMP/$1"; }
 ms() { awk -v s="$1" 'BEGIN { if (s < 0.1) printf "%.2f ms", s * 1000; else printf "%.0f ms", s * 1000 }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }'; }
 row() { printf 'ROW\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$ROWS"; }
 # trow FIGURE NAME-OURS NAME-PEER: a time row from two med results
 trow() { row "$1" "$(ms "$(v "med-$2")")" "$(ms "$(v "med-$3")")" "$(ratio "$(v "med-$2")" "$(v "med-$3")")"; }

@@ -1,0 +1,36 @@
+# Timing helpers shared by the tests/bench/*.sh scripts.  Sourced after
+# tests/integration/lib.sh (bail); the caller sets TMP and HF (hyperfine,
+# or empty for a date +%s%N loop).
+
+# median of the numbers on stdin (one a line)
+median() {
+	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1;
+	    if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# med NAME RUNS CMD: median wall seconds of the shell command CMD (a
+# string) over RUNS runs after one warm-up; the warm-up must succeed and
+# print something; writes the median to $TMP/med-NAME (a bail in $(...)
+# would only end the subshell)
+med() {
+	local name=$1 runs=$2 cmd=$3 i t0 t1
+	bash -c "$cmd" >"$TMP/out-$name" 2>"$TMP/err-$name" ||
+	    { cat "$TMP/err-$name" >&2; bail "$name failed: $cmd"; }
+	[ -s "$TMP/out-$name" ] || { cat "$TMP/err-$name" >&2; bail "$name printed nothing"; }
+	if [ -n "$HF" ]; then
+		hyperfine --style none --warmup 1 --runs "$runs" \
+		    --export-json "$TMP/hf-$name.json" "$cmd" >/dev/null 2>"$TMP/hf.err" ||
+		    { cat "$TMP/hf.err" >&2; bail "hyperfine $name failed"; }
+		jq -r '.results[0].median' "$TMP/hf-$name.json" >"$TMP/med-$name"
+	else
+		for i in $(seq "$runs"); do
+			t0=$(date +%s%N)
+			bash -c "$cmd" >/dev/null 2>&1 || bail "$name failed in run $i"
+			t1=$(date +%s%N)
+			echo "$(( (t1 - t0) / 1000 ))e-6"
+		done | median >"$TMP/med-$name"
+	fi
+}
+
+# ratio OURS PEER: peer / ours, as "2.5x" ("-" when ours is 0)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }'; }
