@@ -302,3 +302,7 @@ EXTRA_DIST += tests/integration/connreuse.sh
 noinst_PROGRAMS += tests/bench/get-bench
 tests_bench_get_bench_SOURCES = tests/bench/get-bench.c
 tests_bench_get_bench_LDADD = core/libksm.la
+noinst_PROGRAMS += tests/bench/curl-load-bench
+tests_bench_curl_load_bench_SOURCES = tests/bench/curl-load-bench.c
+tests_bench_curl_load_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS)
+tests_bench_curl_load_bench_LDADD = $(OPENSSL_LIBS)

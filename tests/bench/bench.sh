@@ -144,6 +144,13 @@ if want cache; then
 	med floor-version "$RUNS" "$(q "$KS") --version"
 	row "(floor: \`/bin/echo\`, a process start on this machine)" "$(ms "$(v med-floor-true)")" "" ""
 	row "(floor: \`keeper-secret --version\`: start + libcrypto)" "$(ms "$(v med-floor-version)")" "" ""
+	CLB=$top_builddir/tests/bench/curl-load-bench
+	if [ -x "$CLB" ]; then
+		for i in $(seq "$RUNS"); do "$CLB" || bail "curl-load-bench failed"; done |
+		    median >"$TMP/curl-load"
+		row "(of a cold get: loading + initialising libcurl, dlopen + curl_global_init)" \
+		    "$(awk -v u="$(cat "$TMP/curl-load")" 'BEGIN { printf "%.2f ms", u / 1000 }')" "" ""
+	fi
 	GB=$top_builddir/tests/bench/get-bench
 	if [ -x "$GB" ]; then
 		KSM_CACHE_TTL=3600 "$GB" "$CFG" "keeper://$UID1/field/password" 1000 >"$TMP/gb-cached" ||
