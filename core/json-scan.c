@@ -43,7 +43,8 @@ skip_string(const char *p, const char *end)
 	return NULL;
 }
 
-#define MAX_DEPTH	256	/* cJSON's own nesting limit is 1000 */
+/* as deep as cJSON itself parses, so the walker refuses nothing it reads */
+#define MAX_DEPTH	CJSON_NESTING_LIMIT
 
 const char *
 ksmx_json_skip(const char *p, const char *end)

@@ -138,7 +138,13 @@ entry=$(entry_files | head -n 1)
 [ -n "$entry" ] && [ "$(entry_files | wc -l)" -eq 1 ]
 verdict $? "one entry written"
 size=$(stat -c %s "$entry")
-printf 'X' | dd of="$entry" bs=1 seek=$((size / 2)) conv=notrunc status=none
+# flip one bit of the middle byte (writing a fixed byte would change
+# nothing one time in 256)
+old=$(od -An -tu1 -j $((size / 2)) -N 1 "$entry" | tr -d ' ')
+printf "\\$(printf %03o $((old ^ 1)))" |
+    dd of="$entry" bs=1 seek=$((size / 2)) conv=notrunc status=none
+[ "$(od -An -tu1 -j $((size / 2)) -N 1 "$entry" | tr -d ' ')" = $((old ^ 1)) ] ||
+    bail "could not alter the cache entry"
 KSM_CACHE_TTL=600 run_ks --config "$CFG" -v get "$REC/field/password"
 [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "$PW" ]
 verdict $? "tampered entry: the right password (exit $RC)"
