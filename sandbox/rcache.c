@@ -44,18 +44,6 @@ struct sb_rcache {
 	size_t		 bytes;		/* of text */
 };
 
-static size_t
-hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)h;
-}
-
 static int
 same_inner(const char *a, const char *b)
 {
@@ -73,7 +61,7 @@ sb_rcache_get(const struct sb_rcache *c, const char *uid,
 
 	if (c == NULL || c->slot == NULL || uid == NULL)
 		return NULL;
-	for (e = c->slot[hash(uid) & c->mask]; e != NULL; e = e->next) {
+	for (e = c->slot[sb_hash(uid) & c->mask]; e != NULL; e = e->next) {
 		if (strcmp(e->uid, uid) == 0 && e->editable == editable &&
 		    same_inner(e->inner, inner) &&
 		    CRYPTO_memcmp(e->wrap_key, wrap_key, 32) == 0) {
@@ -106,7 +94,7 @@ grow(struct sb_rcache *c)
 	for (j = 0; c->slot != NULL && j <= c->mask; j++) {
 		for (e = c->slot[j]; e != NULL; e = next) {
 			next = e->next;
-			i = hash(e->uid) & (n - 1);
+			i = sb_hash(e->uid) & (n - 1);
 			e->next = slot[i];
 			slot[i] = e;
 		}
@@ -149,7 +137,7 @@ sb_rcache_put(struct sb_rcache **cp, const char *uid,
 	e->editable = editable;
 	e->text = text;
 	e->len = len;
-	i = hash(uid) & c->mask;
+	i = sb_hash(uid) & c->mask;
 	e->next = c->slot[i];
 	c->slot[i] = e;
 	c->n++;

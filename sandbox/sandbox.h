@@ -112,6 +112,8 @@ int	sb_rcache_put(struct sb_rcache **c, const char *uid,
 	    char *text, size_t len);
 void	sb_rcache_free(struct sb_rcache *c);
 
+/* vindex.c: FNV-1a of a string, for the sandbox's hash tables. */
+uint64_t sb_hash(const char *s);
 /* vindex.c: UID (the string member field) -> item of a JSON array. */
 int	sb_index_build(struct sb_index **out, const cJSON *arr,
 	    const char *field);

@@ -20,8 +20,8 @@ struct sb_index {
 	const cJSON	**item;
 };
 
-static uint64_t
-hash(const char *s)
+uint64_t
+sb_hash(const char *s)
 {
 	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
 
@@ -56,7 +56,7 @@ sb_index_build(struct sb_index **out, const cJSON *arr, const char *field)
 
 		if (k == NULL)
 			continue;
-		for (i = hash(k) & ix->mask; ix->key[i] != NULL;
+		for (i = sb_hash(k) & ix->mask; ix->key[i] != NULL;
 		    i = (i + 1) & ix->mask)
 			if (strcmp(ix->key[i], k) == 0)
 				break;
@@ -76,7 +76,7 @@ sb_index_get(const struct sb_index *ix, const char *k)
 
 	if (ix == NULL || k == NULL)
 		return NULL;
-	for (i = hash(k) & ix->mask; ix->key[i] != NULL;
+	for (i = sb_hash(k) & ix->mask; ix->key[i] != NULL;
 	    i = (i + 1) & ix->mask)
 		if (strcmp(ix->key[i], k) == 0)
 			return ix->item[i];
