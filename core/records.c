@@ -439,11 +439,14 @@ count_elements(size_t *n, const char *p, size_t len)
 	return k;
 }
 
+#define CONSUME_STEP	(256u * 1024)	/* bytes of text released at a time */
+
 /*
  * The answer is walked, not parsed whole: each directly shared record is
  * parsed, loaded and freed in turn (json-scan.c), so 10,000 records never
- * exist as one tree next to their text.  Folders (with their records) are
- * parsed whole: their keys are needed before any record.
+ * exist as one tree next to their text, and the text of loaded records
+ * is wiped and its pages released as the set grows.  Folders (with their
+ * records) are parsed whole: their keys are needed before any record.
  */
 int
 ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
@@ -456,7 +459,8 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 	cJSON *froot = NULL, *one = NULL;
 	const char *text, *rtext = NULL, *ftext = NULL, *cur, *elem;
 	size_t n_total = 0, n_folders = 0, i, k, rlen = 0, flen = 0, elen;
-	int r;
+	size_t consumed = 0;	/* text wiped and released so far */
+	int r, is_array;
 
 	KSM_ASSERT_ARG(out != NULL && app_key != NULL && plain != NULL);
 	*out = NULL;
@@ -502,9 +506,16 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 	}
 
 	/* directly shared records first (server order), then folders' */
+	/* (the text behind the cursor is wiped as it goes: test '[' once) */
+	is_array = rtext != NULL && *rtext == '[';
 	cur = rtext;
-	while (rtext != NULL && *rtext == '[' &&
-	    ksmx_json_array_next(&cur, rtext + rlen, &elem, &elen) == 1) {
+	while (is_array && (r = ksmx_json_array_next(&cur, rtext + rlen, &elem,
+	    &elen)) != 0) {
+		if (r < 0) {	/* the count above walked it: cannot happen */
+			r = ksm__err(KSM_EPROTO, "the server's answer is not "
+			    "a JSON object");
+			goto out;
+		}
 		if ((one = ksmx_json_parse(elem, elen)) == NULL) {
 			r = ksm__err(KSM_EPROTO, "the server's answer has a "
 			    "record that is not JSON");
@@ -516,6 +527,10 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 		one = NULL;
 		if (r != 0)
 			goto nomem;
+		/* the loaded records' text goes as the records grow */
+		if ((size_t)(elem + elen - text) - consumed >= CONSUME_STEP)
+			ksmx_buf_consume(plain, &consumed,
+			    (size_t)(elem + elen - text));
 	}
 	i = 0;
 	cJSON_ArrayForEach(jf, ksm_records__array_of(folders)) {
@@ -557,7 +572,7 @@ out:
 	}
 	ksm_records_free(set);
 	ksmx_json_free(froot);
-	ksmx_buf_clear(plain);
+	ksmx_buf_clear_consumed(plain, consumed);
 	return r;
 }
 

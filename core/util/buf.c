@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +115,39 @@ ksmx_buf_move(struct ksmx_buf *dst, struct ksmx_buf *src)
 	src->d = NULL;
 	src->len = src->alloc = 0;
 	return 0;
+}
+
+void
+ksmx_buf_consume(struct ksmx_buf *b, size_t *done, size_t upto)
+{
+	uintptr_t page, from, to;
+	long ps;
+
+	if (upto > b->len)
+		upto = b->len;
+	if (b->d == NULL || upto <= *done)
+		return;
+	ksmx_wipe(b->d + *done, upto - *done);
+	/* whole pages strictly inside the allocation: malloc's own header
+	 * sits before d and is never in [d + 0, d + upto) */
+	if ((ps = sysconf(_SC_PAGESIZE)) > 0) {
+		page = (uintptr_t)ps;
+		from = ((uintptr_t)(b->d + *done) + page - 1) & ~(page - 1);
+		to = (uintptr_t)(b->d + upto) & ~(page - 1);
+		if (to > from)
+			(void)madvise((void *)from, to - from, MADV_DONTNEED);
+	}
+	*done = upto;
+}
+
+void
+ksmx_buf_clear_consumed(struct ksmx_buf *b, size_t done)
+{
+	if (done > b->len)
+		done = b->len;
+	if (b->d != NULL)
+		ksmx_wipe(b->d + done, b->alloc - done);
+	free(b->d);
+	b->d = NULL;
+	b->len = b->alloc = 0;
 }

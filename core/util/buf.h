@@ -27,6 +27,15 @@ void	ksmx_buf_clear(struct ksmx_buf *b);
  * they fit dst's limit, else appended.  src ends empty either way.
  */
 int	ksmx_buf_move(struct ksmx_buf *dst, struct ksmx_buf *src);
+/*
+ * For a large buffer read front to back: wipe bytes [*done, upto) and give
+ * the whole pages among them back to the kernel (they then read as zeros),
+ * so what was consumed stops counting in the process's memory; *done
+ * moves to upto.  Finish with ksmx_buf_clear_consumed() once *done is
+ * b->len: it wipes the rest without touching the released pages again.
+ */
+void	ksmx_buf_consume(struct ksmx_buf *b, size_t *done, size_t upto);
+void	ksmx_buf_clear_consumed(struct ksmx_buf *b, size_t done);
 /* Hand the bytes to the caller, who frees them with ksmx_freezero(p, len). */
 uint8_t	*ksmx_buf_take(struct ksmx_buf *b, size_t *len_out);
 

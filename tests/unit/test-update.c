@@ -113,6 +113,48 @@ first_value(const cJSON *data, const char *list, int i)
 	    cJSON_GetObjectItemCaseSensitive(f, "value"), 0));
 }
 
+/*
+ * An answer several times the loader's release step (records.c gives back
+ * the text of the records it has loaded as it goes): every record must
+ * still load, in order.
+ */
+static void
+test_large_answer(const unsigned char *app_key, const char *json)
+{
+	struct ksmx_buf plain = KSMX_BUF_INIT(64 << 20);
+	unsigned char rk[32];
+	ksm_records *recs = NULL;
+	cJSON *root = cJSON_CreateObject(), *arr;
+	char uid[23], *text;
+	int i, n = 2000;
+
+	memset(rk, 0x5a, sizeof(rk));
+	cJSON_AddStringToObject(root, "appData", "x");
+	arr = cJSON_AddArrayToObject(root, "records");
+	for (i = 0; i < n; i++) {
+		(void)snprintf(uid, sizeof(uid), "LargeAnswer%011d", i);
+		add_record(arr, uid, app_key, rk, json, 1);
+	}
+	cJSON_AddNullToObject(root, "warnings");
+	text = cJSON_PrintUnformatted(root);
+	T_OK(text != NULL && strlen(text) > 3u * 256 * 1024 &&
+	    ksmx_buf_put(&plain, text, strlen(text)) == 0,
+	    "large answer: %zu bytes", text != NULL ? strlen(text) : 0);
+	T_OK(ksm_records__from_response(&recs, app_key, &plain) == 0 &&
+	    plain.d == NULL && plain.len == 0,
+	    "large answer loaded, its text released");
+	T_OK(ksm_records_count(recs) == (size_t)n,
+	    "large answer: every record (%zu)", ksm_records_count(recs));
+	T_STREQ(ksm_record_uid(ksm_records_at(recs, (size_t)n - 1)),
+	    "LargeAnswer00000001999", "large answer: the last one, in order");
+	T_STREQ(ksm_record_title(ksm_records_at(recs, (size_t)n - 1)), "Git",
+	    "large answer: the last one decrypted");
+	ksm_records_free(recs);
+	cJSON_free(text);
+	cJSON_Delete(root);
+	ksmx_buf_clear(&plain);
+}
+
 int
 main(void)
 {
@@ -266,6 +308,7 @@ main(void)
 	ksmx_strfree(pk);
 	ksmx_strfree(ak);
 	free(sp);
+	test_large_answer(app_key, login_json);
 	ksmx_buf_clear(&der);
 	ksmx_buf_clear(&plain);
 	return ksm_test_done();

@@ -8,6 +8,7 @@
 #include "ksm-int.h"
 #include "json.h"
 #include "util/b64.h"
+#include "util/buf.h"
 #include "ksm-test.h"
 
 static void
@@ -141,6 +142,32 @@ test_json_scan(void)
 	T_OK(ksmx_json_skip(end, end) == NULL, "json-scan::nothing to skip");
 }
 
+/* a buffer read front to back gives its pages back as it goes */
+static void
+test_buf_consume(void)
+{
+	struct ksmx_buf b = KSMX_BUF_INIT(1 << 20);
+	size_t done = 0, i, n = 5 * 4096 + 100, bad = 0;
+
+	for (i = 0; i < n; i++)
+		(void)ksmx_buf_putc(&b, (uint8_t)(1 + i % 250));
+	ksmx_buf_consume(&b, &done, 9000);
+	for (i = 0; i < 9000; i++)
+		bad += b.d[i] != 0;
+	for (; i < n; i++)
+		bad += b.d[i] != (uint8_t)(1 + i % 250);
+	T_OK(done == 9000 && bad == 0,
+	    "buf::consume wipes what was read, keeps the rest (%zu wrong)",
+	    bad);
+	ksmx_buf_consume(&b, &done, 100);
+	T_OK(done == 9000, "buf::consume never goes back");
+	ksmx_buf_consume(&b, &done, n + 50);
+	T_OK(done == n, "buf::consume stops at the length");
+	ksmx_buf_clear_consumed(&b, done);
+	T_OK(b.d == NULL && b.len == 0 && b.alloc == 0,
+	    "buf::clear_consumed empties it");
+}
+
 int
 main(void)
 {
@@ -149,5 +176,6 @@ main(void)
 	test_buf_limits();
 	test_json();
 	test_json_scan();
+	test_buf_consume();
 	return ksm_test_done();
 }
