@@ -49,11 +49,9 @@ trow() { row "$1" "$(ms "$(v "$2")")" "$(ms "$(v "$3")")" "$(ratio "$(v "$2")" "
 # ---- a sandbox serving the git test vault, a bound config ----
 VAULT=$TMP/git-vault.json
 sed 's/@PORT@/8080/g' "$top_srcdir/tests/integration/git-vault.json" >"$VAULT"
-sb_start --throttle 1000000
-CA=$(jq -r .caFile <<<"$(sb_info)")
+APP=git
 CFG=$TMP/ksm-config.json
-ks_init "$CFG" "$(sb_token git)"
-[ "$RC" -eq 0 ] || { cat "$ERR" >&2; bail "cannot bind"; }
+bench_bind "$CFG"
 printf 'http://alice:Pw-git-alice-1@127.0.0.1:8080\n' >"$TMP/store-file"
 chmod 600 "$TMP/store-file"
 

@@ -34,3 +34,14 @@ med() {
 
 # ratio OURS PEER: peer / ours, as "2.5x" ("-" when ours is 0)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }'; }
+
+# bench_bind CONFIG [TOKEN]: keeper-sandbox on $VAULT (app $APP, or the
+# token's) with throttling out of the way, CONFIG bound to it; sets and
+# exports CA (KSM_CA_FILE)
+bench_bind() {
+	sb_start --throttle 1000000
+	CA=$(jq -r .caFile <<<"$(sb_info)")
+	export KSM_CA_FILE=$CA
+	ks_init "$@"
+	[ "$RC" -eq 0 ] || { cat "$ERR" >&2; bail "cannot bind $1 to $VAULT"; }
+}

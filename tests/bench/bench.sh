@@ -108,12 +108,8 @@ VAULT=$top_srcdir/sandbox/demo-vault.json
 APP=demo
 UID1=ugx5tPRTMb6qaULWYa7H5A
 AWSUID=yNyR_d4nvqZZ0_BPIvkuxg
-sb_start --throttle 1000000
-CA=$(jq -r .caFile <<<"$(sb_info)")
-export KSM_CA_FILE=$CA
 CFG=$TMP/demo-config.json
-ks_init "$CFG"
-[ "$RC" -eq 0 ] || { cat "$ERR" >&2; bail "cannot bind to the demo vault"; }
+bench_bind "$CFG"
 printf '%s\n' "$UID1/field/password" >"$TMP/one"
 GET="$(q "$KS") --config $(q "$CFG") get keeper://$UID1/field/password"
 JSGET="node $(q "$JSN") --config $(q "$CFG") --ca-file $(q "$CA") <$(q "$TMP/one")"
@@ -279,12 +275,8 @@ if want vault; then
 	node "$top_srcdir/tests/bench/gen-vault.mjs" "$N_REC" "$TMP/many" "$N_NOT" >"$VAULT" ||
 	    bail "gen-vault.mjs failed"
 	rm -rf "$STATE"
-	sb_start --throttle 1000000
-	CA=$(jq -r .caFile <<<"$(sb_info)")
-	export KSM_CA_FILE=$CA
 	CFG=$TMP/bench-config.json
-	ks_init "$CFG"
-	[ "$RC" -eq 0 ] || { cat "$ERR" >&2; bail "cannot bind to the generated vault"; }
+	bench_bind "$CFG"
 	VRUNS=$(( RUNS < 5 ? RUNS : 5 ))
 	say "$N_REC records: fetch + decrypt all ..."
 	med v-ks "$VRUNS" "$(q "$KS") --config $(q "$CFG") list"
