@@ -95,29 +95,23 @@ ksmx_json_skip(const char *p, const char *end)
 }
 
 int
-ksmx_json_object_check(const char *p, size_t len)
-{
-	const char *end = p + len, *q;
-
-	q = skip_ws(p, end);
-	if (q == end || *q != '{' || (q = ksmx_json_skip(q, end)) == NULL)
-		return -1;
-	return skip_ws(q, end) == end ? 0 : -1;
-}
-
-int
-ksmx_json_member(const char *p, size_t len, const char *key,
-    const char **value, size_t *value_len)
+ksmx_json_object_members(const char *p, size_t len, const char *const *keys,
+    size_t n, struct ksmx_json_span *spans)
 {
 	const char *end = p + len, *k, *v;
-	size_t klen = strlen(key), kl;
+	size_t i, kl;
 
-	*value = NULL;
-	*value_len = 0;
+	for (i = 0; i < n; i++)
+		spans[i].p = NULL, spans[i].len = 0;
 	p = skip_ws(p, end);
 	if (p == end || *p != '{')
 		return -1;
-	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return skip_ws(p + 1, end) == end ? 0 : -1;
+	for (;;) {
+		if (p == end || *p != '"')
+			return -1;
 		k = p + 1;
 		if ((p = skip_string(p, end)) == NULL)
 			return -1;
@@ -128,16 +122,21 @@ ksmx_json_member(const char *p, size_t len, const char *key,
 		v = skip_ws(p + 1, end);
 		if ((p = ksmx_json_skip(v, end)) == NULL)
 			return -1;
-		if (kl == klen && memcmp(k, key, klen) == 0) {
-			*value = v;
-			*value_len = (size_t)(p - v);
-			return 0;
-		}
+		for (i = 0; i < n; i++)
+			if (spans[i].p == NULL && strlen(keys[i]) == kl &&
+			    memcmp(k, keys[i], kl) == 0) {
+				spans[i].p = v;
+				spans[i].len = (size_t)(p - v);
+			}
 		p = skip_ws(p, end);
-		if (p < end && *p == ',')
+		if (p < end && *p == ',') {
 			p = skip_ws(p + 1, end);
+			continue;
+		}
+		if (p == end || *p != '}')
+			return -1;
+		return skip_ws(p + 1, end) == end ? 0 : -1;
 	}
-	return -1;
 }
 
 int

@@ -26,17 +26,20 @@ char	*ksmx_json_print_sized(const cJSON *item, size_t hint);
  *
  * ksmx_json_skip: past the one value at p (after whitespace); NULL when
  * it is unterminated or unbalanced.
- * ksmx_json_object_check: 0 when [p, p+len) is one object (and spaces).
- * ksmx_json_member: the span of the top-level object's member key (a key
- * without escapes); 0 found, -1 absent or malformed.
+ * ksmx_json_object_members: 0 when [p, p+len) is one object (and
+ * whitespace), -1 when not; in one walk, spans[i] is the value of the
+ * first member named keys[i] (compared raw: no escapes), p NULL if none.
  * ksmx_json_array_next: *cursor starts at an array's '['; each call
  * yields the next element's span and returns 1, 0 at the end (*cursor
  * then at ']'), -1 when malformed.
  */
 const char *ksmx_json_skip(const char *p, const char *end);
-int	ksmx_json_object_check(const char *p, size_t len);
-int	ksmx_json_member(const char *p, size_t len, const char *key,
-	    const char **value, size_t *value_len);
+struct ksmx_json_span {
+	const char	*p;
+	size_t		 len;
+};
+int	ksmx_json_object_members(const char *p, size_t len,
+	    const char *const *keys, size_t n, struct ksmx_json_span *spans);
 int	ksmx_json_array_next(const char **cursor, const char *end,
 	    const char **elem, size_t *elem_len);
 

@@ -456,25 +456,30 @@ ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 	struct folder_key *fk = NULL;
 	const cJSON *folders, *jf, *jr, *next;
 	ksm_records *set = NULL;
+	static const char *const member_names[2] = { "folders", "records" };
+	struct ksmx_json_span span[2] = { { NULL, 0 }, { NULL, 0 } };
 	cJSON *froot = NULL, *one = NULL;
-	const char *text, *rtext = NULL, *ftext = NULL, *cur, *elem;
-	size_t n_total = 0, n_folders = 0, i, k, rlen = 0, flen = 0, elen;
+	const char *text, *rtext = NULL, *cur, *elem;
+	size_t n_total = 0, n_folders = 0, i, k, rlen = 0, elen;
 	size_t consumed = 0;	/* text wiped and released so far */
 	int r, is_array;
 
 	KSM_ASSERT_ARG(out != NULL && app_key != NULL && plain != NULL);
 	*out = NULL;
 	text = (const char *)plain->d;
+	/* one walk finds both members and checks the whole object */
 	if (plain->len > 0 &&
-	    (ksmx_json_object_check(text, plain->len) != 0 ||
-	    (ksmx_json_member(text, plain->len, "folders", &ftext,
-	    &flen) == 0 && (froot = ksmx_json_parse(ftext, flen)) == NULL) ||
-	    (ksmx_json_member(text, plain->len, "records", &rtext,
-	    &rlen) == 0 && count_elements(&n_total, rtext, rlen) != 0))) {
+	    (ksmx_json_object_members(text, plain->len, member_names, 2,
+	    span) != 0 ||
+	    (span[0].p != NULL &&
+	    (froot = ksmx_json_parse(span[0].p, span[0].len)) == NULL) ||
+	    count_elements(&n_total, span[1].p, span[1].len) != 0)) {
 		r = ksm__err(KSM_EPROTO, "the server's answer is not a JSON "
 		    "object");
 		goto out;
 	}
+	rtext = span[1].p;
+	rlen = span[1].len;
 	folders = froot;
 	n_folders = ksm_records__array_size(folders);
 	cJSON_ArrayForEach(jf, ksm_records__array_of(folders))

@@ -23,9 +23,11 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 agree_with_cjson(const char *text, size_t size)
 {
+	static const char *const names[1] = { "records" };
+	struct ksmx_json_span span[1];
 	const cJSON *recs;
-	const char *v, *cur, *elem;
-	size_t vlen, elen;
+	const char *cur, *elem;
+	size_t elen;
 	cJSON *root, *one;
 	int n = 0, k;
 
@@ -33,17 +35,18 @@ agree_with_cjson(const char *text, size_t size)
 	if ((root = ksmx_json_parse(text, size)) == NULL ||
 	    !cJSON_IsObject(root) || memchr(text, '\\', size) != NULL)
 		goto out;
-	if (ksmx_json_object_check(text, size) != 0)
+	if (ksmx_json_object_members(text, size, names, 1, span) != 0)
 		abort();
 	if ((recs = cJSON_GetObjectItemCaseSensitive(root, "records")) ==
 	    NULL)
 		goto out;
-	if (ksmx_json_member(text, size, "records", &v, &vlen) != 0)
+	if (span[0].p == NULL)
 		abort();
 	if (!cJSON_IsArray(recs))
 		goto out;
-	cur = v;
-	while ((k = ksmx_json_array_next(&cur, v + vlen, &elem, &elen)) == 1) {
+	cur = span[0].p;
+	while ((k = ksmx_json_array_next(&cur, span[0].p + span[0].len, &elem,
+	    &elen)) == 1) {
 		if ((one = ksmx_json_parse(elem, elen)) == NULL)
 			abort();
 		ksmx_json_free(one);

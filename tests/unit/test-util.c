@@ -107,24 +107,26 @@ test_json_scan(void)
 	static const char ans[] =
 	    " {\"a\":\"x]}\\\"\", \"records\" : [ {\"u\":[1,{\"v\":\"]\"}]},"
 	    "2 , \"s\"], \"n\":null}  ";
+	static const char *const names[3] = { "records", "record", "n" };
+	struct ksmx_json_span sp[3];
 	const char *end = ans + sizeof(ans) - 1, *v, *cur, *elem;
 	size_t vlen, elen;
 	char got[64];
 	int n = 0, k;
 
-	T_OK(ksmx_json_object_check(ans, sizeof(ans) - 1) == 0,
-	    "json-scan::object with strings holding brackets and escapes");
-	T_OK(ksmx_json_member(ans, sizeof(ans) - 1, "records", &v, &vlen) ==
-	    0 && vlen == 30 && v[0] == '[' && v[vlen - 1] == ']',
+	T_OK(ksmx_json_object_members(ans, sizeof(ans) - 1, names, 3, sp) ==
+	    0, "json-scan::object with strings holding brackets and escapes");
+	v = sp[0].p;
+	vlen = sp[0].len;
+	T_OK(v != NULL && vlen == 30 && v[0] == '[' && v[vlen - 1] == ']',
 	    "json-scan::member span");
-	T_OK(ksmx_json_member(ans, sizeof(ans) - 1, "record", &v, &vlen) ==
-	    -1, "json-scan::a key's prefix is not the key");
-	T_OK(ksmx_json_member(ans, sizeof(ans) - 1, "n", &v, &vlen) == 0 &&
-	    vlen == 4 && memcmp(v, "null", 4) == 0, "json-scan::scalar member");
-	(void)ksmx_json_member(ans, sizeof(ans) - 1, "records", &v, &vlen);
+	T_OK(sp[1].p == NULL, "json-scan::a key's prefix is not the key");
+	T_OK(sp[2].p != NULL && sp[2].len == 4 &&
+	    memcmp(sp[2].p, "null", 4) == 0, "json-scan::scalar member");
 	cur = v;
 	got[0] = '\0';
-	while ((k = ksmx_json_array_next(&cur, v + vlen, &elem, &elen)) == 1) {
+	while (v != NULL &&
+	    (k = ksmx_json_array_next(&cur, v + vlen, &elem, &elen)) == 1) {
 		n++;
 		if (n == 3)
 			(void)snprintf(got, sizeof(got), "%.*s", (int)elen,
@@ -132,13 +134,18 @@ test_json_scan(void)
 	}
 	T_OK(k == 0 && n == 3, "json-scan::three elements (%d, %d)", k, n);
 	T_STREQ(got, "\"s\"", "json-scan::third element's span");
-	T_OK(ksmx_json_object_check("{\"a\":[}", 8) == -1,
+	T_OK(ksmx_json_object_members("{\"a\":[}", 8, NULL, 0, NULL) == -1,
 	    "json-scan::unbalanced");
-	T_OK(ksmx_json_object_check("{\"a\":\"}", 8) == -1,
+	T_OK(ksmx_json_object_members("{\"a\":\"}", 8, NULL, 0, NULL) == -1,
 	    "json-scan::unterminated string");
-	T_OK(ksmx_json_object_check("[]", 2) == -1, "json-scan::not an object");
-	T_OK(ksmx_json_object_check("{} {}", 5) == -1,
+	T_OK(ksmx_json_object_members("[]", 2, NULL, 0, NULL) == -1,
+	    "json-scan::not an object");
+	T_OK(ksmx_json_object_members("{} {}", 5, NULL, 0, NULL) == -1,
 	    "json-scan::trailing value");
+	T_OK(ksmx_json_object_members(" {} ", 4, NULL, 0, NULL) == 0,
+	    "json-scan::empty object");
+	T_OK(ksmx_json_object_members("{\"a\":1 \"b\":2}", 13, NULL, 0,
+	    NULL) == -1, "json-scan::members without a comma");
 	T_OK(ksmx_json_skip(end, end) == NULL, "json-scan::nothing to skip");
 }
 
