@@ -170,21 +170,39 @@ field(const cJSON *rec, const char *type)
 	return NULL;
 }
 
+/* What a key record of the vector vault holds (no passphrase: pw NULL). */
+struct key_rec {
+	const char	*title;
+	const char	*priv;		/* OpenSSH or PEM text */
+	const char	*pub;		/* "type base64 comment" */
+	const char	*pw;
+};
+
+/* *kr from rec, and want = the public key blob its publicKey names */
+static void
+key_rec(struct key_rec *kr, struct ksmx_buf *want, const cJSON *rec)
+{
+	const cJSON *kp = field(rec, "keyPair");
+	const char *sp, *ep;
+
+	kr->title = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "title"));
+	kr->priv = cJSON_GetStringValue(cJSON_GetObjectItem(kp, "privateKey"));
+	kr->pub = cJSON_GetStringValue(cJSON_GetObjectItem(kp, "publicKey"));
+	kr->pw = cJSON_GetStringValue(field(rec, "password"));
+	if (kr->pw != NULL && kr->pw[0] == '\0')
+		kr->pw = NULL;
+	sp = strchr(kr->pub, ' ') + 1;
+	ep = strchr(sp, ' ');
+	ksmx_b64_decode(want, sp, ep ? (size_t)(ep - sp) : strlen(sp));
+}
+
 static void
 test_record(const cJSON *rec)
 {
 	static const uint8_t data[] = "data to sign";
 	struct ksmx_buf want = KSMX_BUF_INIT(8192);
 	struct ksmx_buf sig = KSMX_BUF_INIT(8192);
-	const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(rec,
-	    "title"));
-	const cJSON *kp = field(rec, "keyPair");
-	const char *priv = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
-	    "privateKey"));
-	const char *pub = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
-	    "publicKey"));
-	const char *pw = cJSON_GetStringValue(field(rec, "password"));
-	const char *sp, *ep;
+	struct key_rec kr;
 	struct agent_key *k = NULL;
 	const uint8_t *blob;
 	EVP_PKEY *pk = NULL;
@@ -192,35 +210,34 @@ test_record(const cJSON *rec)
 	size_t bl, used;
 	int r;
 
-	if (pw != NULL && pw[0] == '\0')
-		pw = NULL;
-	if (pw != NULL) {	/* passphrase-protected */
-		r = agent_key_load(priv, strlen(priv), NULL, title, &k);
+	key_rec(&kr, &want, rec);
+	if (kr.pw != NULL) {	/* passphrase-protected */
+		r = agent_key_load(kr.priv, strlen(kr.priv), NULL, kr.title,
+		    &k);
 		T_OK(r == KSM_ECRYPTO && k == NULL &&
 		    ksm_error_last()->message[0] != '\0',
-		    "%s: no passphrase: refused (%s)", title,
+		    "%s: no passphrase: refused (%s)", kr.title,
 		    ksm_error_last()->message);
-		r = agent_key_load(priv, strlen(priv), "wrong", title, &k);
+		r = agent_key_load(kr.priv, strlen(kr.priv), "wrong",
+		    kr.title, &k);
 		T_OK(r == KSM_ECRYPTO && k == NULL,
-		    "%s: wrong passphrase: refused (%s)", title,
+		    "%s: wrong passphrase: refused (%s)", kr.title,
 		    ksm_error_last()->message);
 	}
 	used = CRYPTO_secure_used();
-	r = agent_key_load(priv, strlen(priv), pw, title, &k);
-	if (!T_OK(r == 0, "%s: loads (%s)", title, ksm_error_last()->message))
+	r = agent_key_load(kr.priv, strlen(kr.priv), kr.pw, kr.title, &k);
+	if (!T_OK(r == 0, "%s: loads (%s)", kr.title,
+	    ksm_error_last()->message))
 		return;
 	T_OK(CRYPTO_secure_used() > used,
-	    "%s: private key in the locked secure heap (%zu bytes)", title,
-	    CRYPTO_secure_used() - used);
-	sp = strchr(pub, ' ') + 1;
-	ep = strchr(sp, ' ');
-	ksmx_b64_decode(&want, sp, ep ? (size_t)(ep - sp) : strlen(sp));
+	    "%s: private key in the locked secure heap (%zu bytes)",
+	    kr.title, CRYPTO_secure_used() - used);
 	blob = agent_key_blob(k, &bl);
 	T_OK(bl == want.len && memcmp(blob, want.d, bl) == 0,
-	    "%s: public blob equals publicKey", title);
-	T_STREQ(agent_key_comment(k), title, "%s: comment", title);
+	    "%s: public blob equals publicKey", kr.title);
+	T_STREQ(agent_key_comment(k), kr.title, "%s: comment", kr.title);
 	pk = pub_from_blob(blob, bl, type, sizeof(type));
-	T_OK(pk != NULL, "%s: blob is a valid %s key", title, type);
+	T_OK(pk != NULL, "%s: blob is a valid %s key", kr.title, type);
 	if (strcmp(type, "ssh-rsa") == 0) {
 		static const struct { uint32_t f; const char *alg; } v[] = {
 			{ SSH_AGENT_RSA_SHA2_256, "rsa-sha2-256" },
@@ -235,20 +252,20 @@ test_record(const cJSON *rec)
 			T_OK(agent_key_sign(k, data, sizeof(data), v[i].f,
 			    &sig) == 0 && verify(pk, type, sig.d, sig.len,
 			    data, sizeof(data), v[i].alg),
-			    "%s: flags %u sign %s, verifies", title,
+			    "%s: flags %u sign %s, verifies", kr.title,
 			    (unsigned)v[i].f, v[i].alg);
 		}
 	} else {
 		T_OK(agent_key_sign(k, data, sizeof(data), 0, &sig) == 0 &&
 		    verify(pk, type, sig.d, sig.len, data, sizeof(data), type),
-		    "%s: signature verifies", title);
+		    "%s: signature verifies", kr.title);
 		T_OK(!verify(pk, type, sig.d, sig.len, data, 3, type),
-		    "%s: not for other data", title);
+		    "%s: not for other data", kr.title);
 	}
 	EVP_PKEY_free(pk);
 	agent_key_free(k);
 	T_OK(CRYPTO_secure_used() == used, "%s: secure heap released on free",
-	    title);
+	    kr.title);
 	ksmx_buf_clear(&sig);
 	ksmx_buf_clear(&want);
 }
@@ -266,15 +283,7 @@ test_lazy(const cJSON *rec, const char *other_pub)
 	static const uint8_t data[] = "data to sign";
 	struct ksmx_buf want = KSMX_BUF_INIT(8192);
 	struct ksmx_buf sig = KSMX_BUF_INIT(8192);
-	const char *title = cJSON_GetStringValue(cJSON_GetObjectItem(rec,
-	    "title"));
-	const cJSON *kp = field(rec, "keyPair");
-	const char *priv = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
-	    "privateKey"));
-	const char *pub = cJSON_GetStringValue(cJSON_GetObjectItem(kp,
-	    "publicKey"));
-	const char *pw = cJSON_GetStringValue(field(rec, "password"));
-	const char *sp, *ep;
+	struct key_rec kr;
 	struct agent_key *k = NULL;
 	const uint8_t *blob;
 	EVP_PKEY *pk;
@@ -282,65 +291,63 @@ test_lazy(const cJSON *rec, const char *other_pub)
 	size_t bl, used;
 	int r;
 
-	if (pw != NULL && pw[0] == '\0')
-		pw = NULL;
-	sp = strchr(pub, ' ') + 1;
-	ep = strchr(sp, ' ');
-	ksmx_b64_decode(&want, sp, ep ? (size_t)(ep - sp) : strlen(sp));
+	key_rec(&kr, &want, rec);
 	used = CRYPTO_secure_used();
-	r = agent_key_load_lazy(priv, strlen(priv), pw, pub, title, &k);
-	if (!T_OK(r == 0, "%s: lazy: loads (%s)", title,
+	r = agent_key_load_lazy(kr.priv, strlen(kr.priv), kr.pw, kr.pub,
+	    kr.title, &k);
+	if (!T_OK(r == 0, "%s: lazy: loads (%s)", kr.title,
 	    ksm_error_last()->message))
 		goto out;
 	blob = agent_key_blob(k, &bl);
 	T_OK(bl == want.len && memcmp(blob, want.d, bl) == 0,
-	    "%s: lazy: blob is the publicKey's", title);
+	    "%s: lazy: blob is the publicKey's", kr.title);
 	T_OK(CRYPTO_secure_used() > used,
-	    "%s: lazy: key text in the locked secure heap", title);
+	    "%s: lazy: key text in the locked secure heap", kr.title);
 	pk = pub_from_blob(blob, bl, type, sizeof(type));
 	T_OK(pk != NULL && agent_key_sign(k, data, sizeof(data),
 	    SSH_AGENT_RSA_SHA2_256, &sig) == 0 && verify(pk, type, sig.d,
 	    sig.len, data, sizeof(data), strcmp(type, "ssh-rsa") == 0 ?
-	    "rsa-sha2-256" : type), "%s: lazy: signature verifies", title);
+	    "rsa-sha2-256" : type), "%s: lazy: signature verifies", kr.title);
 	EVP_PKEY_free(pk);
 	agent_key_free(k);
 	k = NULL;
 	T_OK(CRYPTO_secure_used() == used,
-	    "%s: lazy: secure heap released on free", title);
+	    "%s: lazy: secure heap released on free", kr.title);
 
 	/* no publicKey: derived from the private key at load */
-	r = agent_key_load_lazy(priv, strlen(priv), pw, NULL, title, &k);
+	r = agent_key_load_lazy(kr.priv, strlen(kr.priv), kr.pw, NULL,
+	    kr.title, &k);
 	blob = r == 0 ? agent_key_blob(k, &bl) : NULL;
 	T_OK(blob != NULL && bl == want.len && memcmp(blob, want.d, bl) == 0,
-	    "%s: lazy without publicKey: blob derived", title);
+	    "%s: lazy without publicKey: blob derived", kr.title);
 	agent_key_free(k);
 	k = NULL;
 
-	if (pw != NULL) {
-		r = agent_key_load_lazy(priv, strlen(priv), "wrong", pub,
-		    title, &k);
+	if (kr.pw != NULL) {
+		r = agent_key_load_lazy(kr.priv, strlen(kr.priv), "wrong",
+		    kr.pub, kr.title, &k);
 		blob = r == 0 ? agent_key_blob(k, &bl) : NULL;
 		T_OK(blob != NULL && bl == want.len &&
 		    memcmp(blob, want.d, bl) == 0 &&
-		    strcmp(agent_key_comment(k), title) == 0,
-		    "%s: wrong passphrase: still listed", title);
+		    strcmp(agent_key_comment(k), kr.title) == 0,
+		    "%s: wrong passphrase: still listed", kr.title);
 		ksmx_buf_clear(&sig);
 		r = k ? agent_key_sign(k, data, sizeof(data), 0, &sig) : 0;
 		T_OK(r == KSM_ECRYPTO && sig.len == 0,
-		    "%s: wrong passphrase: signing fails (%s)", title,
+		    "%s: wrong passphrase: signing fails (%s)", kr.title,
 		    ksm_error_last()->message);
 		agent_key_free(k);
 		k = NULL;
 	}
 
 	if (other_pub != NULL) {
-		r = agent_key_load_lazy(priv, strlen(priv), pw, other_pub,
-		    title, &k);
+		r = agent_key_load_lazy(kr.priv, strlen(kr.priv), kr.pw,
+		    other_pub, kr.title, &k);
 		ksmx_buf_clear(&sig);
 		r = r == 0 ? agent_key_sign(k, data, sizeof(data), 0, &sig) : 0;
 		T_OK(r == KSM_ECRYPTO && sig.len == 0,
 		    "%s: private key not matching publicKey: signing fails "
-		    "(%s)", title, ksm_error_last()->message);
+		    "(%s)", kr.title, ksm_error_last()->message);
 		agent_key_free(k);
 		k = NULL;
 	}
