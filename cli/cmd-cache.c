@@ -151,7 +151,7 @@ cmd_cache(struct cli *cli, int argc, char **argv)
 	return r;
 }
 
-/* --verbose: say on stderr when an answer came from the cache. */
+/* --verbose: say on stderr where each answer came from. */
 static void
 report(void *ctx, const ksm_cache_event *ev)
 {
@@ -173,6 +173,21 @@ report(void *ctx, const ksm_cache_event *ev)
 	case KSM_CACHE_DISCARDED:
 		fprintf(stderr, "%s: a cached %s answer failed authentication "
 		    "and was discarded\n", PROGNAME, ev->endpoint);
+		break;
+	case KSM_CACHE_AGENT:
+	case KSM_CACHE_AGENT_STALE:
+		fprintf(stderr, "%s: %s answer from keeper-agent, %s",
+		    PROGNAME, ev->endpoint, ev->kind == KSM_CACHE_AGENT ? "" : "stale: Keeper failed, ");
+		secs(stderr, ev->age_ms);
+		fputs(" old\n", stderr);
+		break;
+	case KSM_CACHE_AGENT_UNUSED:
+		fprintf(stderr, "%s: keeper-agent not used: %s\n", PROGNAME,
+		    ev->detail != NULL ? ev->detail : "unknown");
+		break;
+	case KSM_CACHE_FETCHED:
+		fprintf(stderr, "%s: %s answer from Keeper\n", PROGNAME,
+		    ev->endpoint);
 		break;
 	}
 }

@@ -65,20 +65,35 @@ config_keys(struct ksm_client *c, struct ksm_cache_keys *k,
 	return r;
 }
 
+int
+ksm_cache__config_tag(struct ksm_client *c, char tag[KSM_CACHE_TAG_HEX + 1])
+{
+	struct ksm_cache_keys k;
+	int r = config_keys(c, &k, tag);
+
+	ksmx_wipe(&k, sizeof(k));
+	return r;
+}
+
+void
+ksm_cache__notify(struct ksm_client *c, const ksm_cache_event *ev)
+{
+	if (c->cache_notify != NULL)
+		c->cache_notify(c->cache_notify_ctx, ev);
+}
+
 static void
 notify(struct ksm_client *c, ksm_cache_event_kind kind, uint64_t age,
     const char *endpoint, int error)
 {
 	ksm_cache_event ev;
 
-	if (c->cache_notify == NULL)
-		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
 	ev.age_ms = age;
 	ev.endpoint = endpoint;
 	ev.error = error;
-	c->cache_notify(c->cache_notify_ctx, &ev);
+	ksm_cache__notify(c, &ev);
 }
 
 /*
@@ -131,8 +146,8 @@ serve(struct ksmx_buf *plain, const struct ksmx_buf *pt)
 	return 0;
 }
 
-static int
-stale_ok(int r)
+int
+ksm_cache__stale_ok(int r)
 {
 	return r == KSM_ETHROTTLED || r == KSM_ENETWORK || r == KSM_ESERVER ||
 	    r == KSM_EPROXY;
@@ -224,7 +239,7 @@ ksm_cache__fetch(struct ksm_client *c, const char *endpoint,
 		store(&q, plain);
 		goto out;
 	}
-	if (have && stale_ok(r)) {
+	if (have && ksm_cache__stale_ok(r)) {
 		now = ksm_cache__now_ms();
 		if (ksm_cache__classify(now, created, c->cache_ttl_ms,
 		    c->cache_max_age_ms) != KSM_CACHE_EXPIRED) {

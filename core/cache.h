@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ksm/cache.h"
+
 struct ksmx_buf;
 struct ksm_client;
 
@@ -125,6 +127,17 @@ void	ksm_cache__prune(const char *dir, uint64_t max_bytes,
 	    size_t max_files);
 
 /* ---- cache.c ---- */
+
+/* The tag of c's config (its identity, also towards keeper-agent). */
+int	ksm_cache__config_tag(struct ksm_client *c,
+	    char tag[KSM_CACHE_TAG_HEX + 1]);
+/*
+ * May an older answer stand in when a fetch failed with r (throttled,
+ * unreachable, failing server)?  Stale-if-error, here and in keeper-agent.
+ */
+int	ksm_cache__stale_ok(int r);
+/* Hand ev to c's notify callback, if any (--verbose reports). */
+void	ksm_cache__notify(struct ksm_client *c, const ksm_cache_event *ev);
 
 /* Settings from the environment (KSM_CACHE_TTL, KSM_CACHE_MAX_AGE). */
 void	ksm_cache__settings(unsigned int *ttl_ms, unsigned int *max_age_ms);

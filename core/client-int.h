@@ -90,6 +90,13 @@ int	ksm_client__absorb_binding(struct ksm_client *c, const void *plain,
 int	ksm_transport__call(struct ksm_client *c, const char *endpoint,
 	    const char *payload_json, struct ksmx_buf *plain);
 
+/*
+ * The decrypted body of a get_secret / get_folders answer for uids, from
+ * keeper-agent, the cross-process cache or Keeper, as the flags allow.
+ */
+int	ksm_client__fetch(struct ksm_client *c, const char *endpoint,
+	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain);
+
 /* Build the get_secret payload (with publicKey while unbound). */
 char	*ksm_client__payload(struct ksm_client *c,
 	    const char *const *uids, size_t n_uids);
@@ -117,5 +124,20 @@ const unsigned char *ksm_record__key(const ksm_record *r);	/* 32 bytes */
 const char *ksm_file__url(const ksm_file *f);
 /* Non-zero when uid was in the response but could not be decrypted. */
 int	ksm_records__is_bad(const ksm_records *set, const char *uid);
+
+/*
+ * The resident session (agent-client.c, docs/agent-protocol.md).
+ * ksm_agent__fetch: 0 with the answer in plain, a KSM_E* code the agent
+ * met at Keeper, or KSM_AGENT_UNUSED: no (trustworthy) agent answered and
+ * the caller goes to Keeper itself.  ksm_agent__invalidate: tell a running
+ * agent that this config's answers (uids, or all) are stale; best effort.
+ */
+#define KSM_AGENT_UNUSED	1
+int	ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
+	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain);
+void	ksm_agent__invalidate(struct ksm_client *c, const char *const *uids,
+	    size_t n_uids);
+/* The socket path: $KSM_AGENT_SOCK, else $XDG_RUNTIME_DIR/keeper/agent.sock. */
+int	ksm_agent__socket_path(char *out, size_t n);
 
 #endif /* KSM_CLIENT_INT_H */

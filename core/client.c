@@ -331,8 +331,10 @@ ksm_client__from_config(ksm_client **out, struct ksm_config *cfg,
 	c->flags = opts != NULL ? opts->flags : 0;
 	ksm_cache__settings(&c->cache_ttl_ms, &c->cache_max_age_ms);
 	/* recorded exchanges (test hooks) never meet the cache unless asked */
-	if (hooks != NULL && hooks->perform != NULL)
+	if (hooks != NULL && hooks->perform != NULL) {
 		c->cache_ttl_ms = 0;
+		c->flags |= KSM_CLIENT_NO_AGENT;
+	}
 	*out = c;
 	return 0;
 nomem:
@@ -505,6 +507,14 @@ net_fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
 		return ksm__err(KSM_ENOMEM, "cannot build the request");
 	r = ksm_transport__call(c, endpoint, payload, plain);
 	ksmx_strfree(payload);
+	if (r == 0) {
+		ksm_cache_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = KSM_CACHE_FETCHED;
+		ev.endpoint = endpoint;
+		ksm_cache__notify(c, &ev);
+	}
 	if (r == KSM_EACCESS && !was_bound) {
 		r = ksm__err(KSM_ETOKEN, "one-time token rejected by '%s': "
 		    "invalid, expired or already used", c->hostname);
@@ -516,13 +526,21 @@ net_fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
 	return r;
 }
 
-/* A bound client goes through the cross-process cache (cache.c). */
-static int
-fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
-    size_t n_uids, struct ksmx_buf *plain)
+/*
+ * A bound client asks keeper-agent when one runs for this user
+ * (agent-client.c), else goes through the cross-process cache (cache.c).
+ */
+int
+ksm_client__fetch(struct ksm_client *c, const char *endpoint,
+    const char *const *uids, size_t n_uids, struct ksmx_buf *plain)
 {
+	int r;
+
 	if (!c->have_app_key)
 		return net_fetch(c, endpoint, uids, n_uids, plain);
+	if ((r = ksm_agent__fetch(c, endpoint, uids, n_uids, plain)) !=
+	    KSM_AGENT_UNUSED)
+		return r;
 	return ksm_cache__fetch(c, endpoint, uids, n_uids, plain, net_fetch);
 }
 
@@ -537,7 +555,8 @@ ksm_client_get_records(ksm_records **out, ksm_client *c,
 	*out = NULL;
 	KSM_ASSERT_ARG(c != NULL);
 	KSM_ASSERT_ARG(n_uids == 0 || uids != NULL);
-	if ((r = fetch(c, "get_secret", uids, n_uids, &plain)) == 0)
+	if ((r = ksm_client__fetch(c, "get_secret", uids, n_uids,
+	    &plain)) == 0)
 		r = ksm_records__from_response(out, c->app_key, &plain);
 	ksmx_buf_clear(&plain);
 	return r;
@@ -552,7 +571,7 @@ ksm_client_get_folders(ksm_folders **out, ksm_client *c)
 	KSM_ASSERT_ARG(out != NULL);
 	*out = NULL;
 	KSM_ASSERT_ARG(c != NULL);
-	if ((r = fetch(c, "get_folders", NULL, 0, &plain)) == 0)
+	if ((r = ksm_client__fetch(c, "get_folders", NULL, 0, &plain)) == 0)
 		r = ksm_folders__from_response(out, c->app_key, plain.d,
 		    plain.len);
 	ksmx_buf_clear(&plain);

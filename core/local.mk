@@ -11,6 +11,7 @@ core_libksmcore_la_SOURCES = \
 	core/util/buf.c core/util/buf.h \
 	core/util/b64.c core/util/b64.h \
 	core/util/hex.c core/util/hex.h \
+	core/util/wire.c core/util/wire.h \
 	core/error.c \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto.c core/crypto.h \
@@ -22,6 +23,7 @@ core_libksmcore_la_SOURCES = \
 	core/records.c core/records-folders.c core/records-int.h \
 	core/records-update.c \
 	core/client.c \
+	core/agent-client.c core/agent-msg.c core/agent-msg.h \
 	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
 	core/notation.c core/notation-parse.c core/notation-eval.c \
 	core/notation-int.h \

@@ -97,11 +97,16 @@ ksm_client_update_record(ksm_client *c, const ksm_record *rec,
 	 * keeping the update's own error.  Unreachable: keep them for
 	 * stale-if-error.
 	 */
-	if ((r != 0 && r != KSM_ESERVER && r != KSM_EACCESS) ||
-	    (c->flags & KSM_CLIENT_NO_CACHE))
+	if (r != 0 && r != KSM_ESERVER && r != KSM_EACCESS)
 		goto out;
 	saved = *ksm_error_last();
-	if (ksm_cache_clear(c, &removed) != 0)
+	{
+		const char *uid = ksm_record_uid(rec);
+
+		ksm_agent__invalidate(c, &uid, 1);
+	}
+	if (!(c->flags & KSM_CLIENT_NO_CACHE) &&
+	    ksm_cache_clear(c, &removed) != 0)
 		ksm_error_clear();
 	if (r != 0) {
 		(void)ksm__err(r, "%s", saved.message);

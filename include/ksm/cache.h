@@ -20,7 +20,11 @@ KSM_BEGIN_DECL
 typedef enum {
 	KSM_CACHE_HIT = 1,	/**< fresh entry (within the TTL) */
 	KSM_CACHE_HIT_STALE,	/**< Keeper throttled/unreachable: older entry */
-	KSM_CACHE_DISCARDED	/**< an entry failed authentication: removed */
+	KSM_CACHE_DISCARDED,	/**< an entry failed authentication: removed */
+	KSM_CACHE_AGENT,	/**< answered by keeper-agent (fresh) */
+	KSM_CACHE_AGENT_STALE,	/**< keeper-agent: Keeper failed, older answer */
+	KSM_CACHE_AGENT_UNUSED,	/**< keeper-agent not asked or declined: detail */
+	KSM_CACHE_FETCHED	/**< answered by Keeper over the network */
 } ksm_cache_event_kind;
 
 typedef struct {
@@ -28,13 +32,15 @@ typedef struct {
 	unsigned long long	age_ms;		/**< of the entry */
 	const char		*endpoint;	/**< "get_secret", ... */
 	int			error;		/**< HIT_STALE: the network error */
+	/** AGENT_UNUSED: why keeper-agent was not used (one line) */
+	const char		*detail;
 } ksm_cache_event;
 
 typedef void	(*ksm_cache_notify_fn)(void *ctx, const ksm_cache_event *ev);
 
 /**
  * Call fn (on the calling thread) whenever an answer is served from the
- * cache or an entry is discarded.  For `--verbose` style reporting; fn
+ * cache, by keeper-agent or by Keeper, or an entry is discarded.  For `--verbose` style reporting; fn
  * NULL turns it off.
  */
 KSM_EXTERN(void) ksm_client_set_cache_notify(ksm_client *client,

@@ -55,6 +55,13 @@ typedef struct {
 #define KSM_CLIENT_NO_THROTTLE_RETRY	0x1u
 /** Neither read nor write the cross-process cache (ksm/cache.h). */
 #define KSM_CLIENT_NO_CACHE		0x2u
+/**
+ * Never ask keeper-agent (the resident session, docs/agent-protocol.md);
+ * as does $KSM_AGENT=0.  By default a bound client asks the agent at
+ * $KSM_AGENT_SOCK, else $XDG_RUNTIME_DIR/keeper/agent.sock, when that
+ * socket is ours, and goes to Keeper itself when there is none.
+ */
+#define KSM_CLIENT_NO_AGENT		0x4u
 
 /**
  * Create a client from an existing configuration.  Sends nothing.

@@ -5,7 +5,7 @@
 #include "ksm/error.h"
 #include "util/wipe.h"
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 long
 agent_frame(const uint8_t *p, size_t len)
@@ -48,7 +48,7 @@ reply_code(struct ksmx_buf *out, size_t start, uint8_t code)
 		ksmx_wipe(out->d + start, out->len - start);
 		out->len = start;
 	}
-	if ((r = agent_put_u32(out, 1)) != 0 ||
+	if ((r = ksmx_put_u32(out, 1)) != 0 ||
 	    (r = ksmx_buf_putc(out, code)) != 0)
 		return r;
 	return 0;
@@ -81,7 +81,7 @@ allowed(const struct agent_keyops *ops, void *ctx, size_t i,
 
 static int
 identities(const struct agent_keyops *ops, void *ctx,
-    const struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
+    const struct agent_conn *conn, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	const uint8_t *b;
 	const char *c;
@@ -89,20 +89,20 @@ identities(const struct agent_keyops *ops, void *ctx,
 	uint32_t cnt = 0;
 	int r;
 
-	if ((r = agent_rd_end(rd)) != 0)
+	if ((r = ksmx_rd_end(rd)) != 0)
 		return r;
 	if ((r = ksmx_buf_putc(out, SSH2_AGENT_IDENTITIES_ANSWER)) != 0)
 		return r;
 	at = out->len;
-	if ((r = agent_put_u32(out, 0)) != 0)
+	if ((r = ksmx_put_u32(out, 0)) != 0)
 		return r;
 	n = ops->count(ctx);
 	for (i = 0; i < n; i++) {
 		if (!allowed(ops, ctx, i, conn) ||
 		    ops->identity(ctx, i, &b, &bl, &c) != 0)
 			continue;
-		if ((r = agent_put_string(out, b, bl)) != 0 ||
-		    (r = agent_put_cstring(out, c ? c : "")) != 0)
+		if ((r = ksmx_put_string(out, b, bl)) != 0 ||
+		    (r = ksmx_put_cstring(out, c ? c : "")) != 0)
 			return r;
 		cnt++;
 	}
@@ -115,7 +115,7 @@ identities(const struct agent_keyops *ops, void *ctx,
 
 static int
 sign(const struct agent_keyops *ops, void *ctx,
-    const struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
+    const struct agent_conn *conn, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	struct ksmx_buf sig = KSMX_BUF_INIT(AGENT_MAX_BLOB);
 	const uint8_t *blob, *data;
@@ -124,10 +124,10 @@ sign(const struct agent_keyops *ops, void *ctx,
 	long k;
 	int r;
 
-	if ((r = agent_rd_string(rd, &blob, &blob_len, AGENT_MAX_BLOB)) != 0 ||
-	    (r = agent_rd_string(rd, &data, &data_len, AGENT_MAX_MSG)) != 0 ||
-	    (r = agent_rd_u32(rd, &flags)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	if ((r = ksmx_rd_string(rd, &blob, &blob_len, AGENT_MAX_BLOB)) != 0 ||
+	    (r = ksmx_rd_string(rd, &data, &data_len, AGENT_MAX_MSG)) != 0 ||
+	    (r = ksmx_rd_u32(rd, &flags)) != 0 ||
+	    (r = ksmx_rd_end(rd)) != 0)
 		goto out;
 	if ((k = find_key(ops, ctx, blob, blob_len)) < 0) {
 		r = KSM_ENOTFOUND;
@@ -140,7 +140,7 @@ sign(const struct agent_keyops *ops, void *ctx,
 	if ((r = ops->sign(ctx, (size_t)k, data, data_len, flags, &sig)) != 0)
 		goto out;
 	if ((r = ksmx_buf_putc(out, SSH2_AGENT_SIGN_RESPONSE)) != 0 ||
-	    (r = agent_put_string(out, sig.d, sig.len)) != 0)
+	    (r = ksmx_put_string(out, sig.d, sig.len)) != 0)
 		goto out;
 out:
 	ksmx_buf_clear(&sig);
@@ -154,7 +154,7 @@ out:
  * signature is not verified, so the binding only ever hides keys.
  */
 static int
-session_bind(struct agent_conn *conn, struct agent_rd *rd,
+session_bind(struct agent_conn *conn, struct ksmx_rd *rd,
     struct ksmx_buf *out)
 {
 	const uint8_t *hk, *sid, *sg;
@@ -162,12 +162,12 @@ session_bind(struct agent_conn *conn, struct agent_rd *rd,
 	uint8_t fwd;
 	int r;
 
-	if ((r = agent_rd_string(rd, &hk, &hk_len, AGENT_MAX_BLOB)) != 0 ||
-	    (r = agent_rd_string(rd, &sid, &sid_len,
+	if ((r = ksmx_rd_string(rd, &hk, &hk_len, AGENT_MAX_BLOB)) != 0 ||
+	    (r = ksmx_rd_string(rd, &sid, &sid_len,
 	    AGENT_MAX_SESSION_ID)) != 0 ||
-	    (r = agent_rd_string(rd, &sg, &sg_len, AGENT_MAX_BLOB)) != 0 ||
-	    (r = agent_rd_u8(rd, &fwd)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	    (r = ksmx_rd_string(rd, &sg, &sg_len, AGENT_MAX_BLOB)) != 0 ||
+	    (r = ksmx_rd_u8(rd, &fwd)) != 0 ||
+	    (r = ksmx_rd_end(rd)) != 0)
 		return r;
 	if (hk_len == 0 || sid_len == 0 || sg_len == 0 || fwd > 1)
 		return KSM_EPROTO;
@@ -184,14 +184,14 @@ session_bind(struct agent_conn *conn, struct agent_rd *rd,
 }
 
 static int
-extension(struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
+extension(struct agent_conn *conn, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	static const char bind[] = "session-bind@openssh.com";
 	const uint8_t *name;
 	size_t name_len;
 	int r;
 
-	if ((r = agent_rd_string(rd, &name, &name_len, 256)) != 0)
+	if ((r = ksmx_rd_string(rd, &name, &name_len, 256)) != 0)
 		return r;
 	if (name_len == sizeof(bind) - 1 && memcmp(name, bind, name_len) == 0)
 		return session_bind(conn, rd, out);
@@ -203,14 +203,14 @@ agent_handle(const struct agent_keyops *ops, void *ctx,
     struct agent_conn *conn, const uint8_t *msg, size_t len,
     struct ksmx_buf *out)
 {
-	struct agent_rd rd = { msg, len };
+	struct ksmx_rd rd = { msg, len };
 	size_t start = out->len;
 	uint8_t type;
 	int r;
 
-	if ((r = agent_put_u32(out, 0)) != 0)	/* length, set below */
+	if ((r = ksmx_put_u32(out, 0)) != 0)	/* length, set below */
 		return r;
-	if (agent_rd_u8(&rd, &type) != 0)
+	if (ksmx_rd_u8(&rd, &type) != 0)
 		r = KSM_EPROTO;
 	else if (type == SSH2_AGENTC_REQUEST_IDENTITIES)
 		r = identities(ops, ctx, conn, &rd, out);

@@ -1,20 +1,29 @@
 # plugins/ssh-agent: keeper-agent, an SSH agent serving keys stored in Keeper.
 # The pure protocol pieces, shared by the daemon and the tests.
 AGENT_PROTO_SOURCES = plugins/ssh-agent/agent-proto.c \
-	plugins/ssh-agent/agent-proto.h plugins/ssh-agent/agent-wire.c \
-	plugins/ssh-agent/agent-wire.h
+	plugins/ssh-agent/agent-proto.h
 AGENT_KEYS_SOURCES = plugins/ssh-agent/agent-keys.c \
 	plugins/ssh-agent/agent-keys.h plugins/ssh-agent/agent-keygen.c \
 	plugins/ssh-agent/agent-keygen.h
 AGENT_HOSTS_SOURCES = plugins/ssh-agent/agent-hosts.c \
 	plugins/ssh-agent/agent-hosts.h
 bin_PROGRAMS += plugins/ssh-agent/keeper-agent
-plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
+# the SSH side and the secrets side, siblings over one loop and one session
+AGENT_SSH_SOURCES = plugins/ssh-agent/ssh-side.c plugins/ssh-agent/ssh-side.h \
 	$(AGENT_PROTO_SOURCES) $(AGENT_KEYS_SOURCES) $(AGENT_HOSTS_SOURCES)
+AGENT_SECRETS_SOURCES = plugins/ssh-agent/secrets-side.c \
+	plugins/ssh-agent/secrets-side.h plugins/ssh-agent/secrets-answer.c \
+	plugins/ssh-agent/secrets-answer.h
+AGENT_CORE_SOURCES = plugins/ssh-agent/agent-loop.c \
+	plugins/ssh-agent/agent-loop.h plugins/ssh-agent/agent-session.c \
+	plugins/ssh-agent/agent-session.h plugins/ssh-agent/agent-audit.c \
+	plugins/ssh-agent/agent-audit.h
+plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
+	$(AGENT_CORE_SOURCES) $(AGENT_SSH_SOURCES) $(AGENT_SECRETS_SOURCES)
 plugins_ssh_agent_keeper_agent_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBSSH_CFLAGS)
 plugins_ssh_agent_keeper_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) \
-	$(OPENSSL_LIBS) $(LIBSSH_LIBS)
+	$(OPENSSL_LIBS) $(LIBSSH_LIBS) $(PTHREAD_LIBS) -lpthread
 dist_man_MANS += plugins/ssh-agent/keeper-agent.1
 # systemd user units, installed; the service names the installed binary
 systemduserunit_DATA = plugins/ssh-agent/keeper-agent.service \

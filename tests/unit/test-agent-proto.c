@@ -14,7 +14,7 @@
 #include "ksm-int.h"
 #include "ksm-test.h"
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 static const uint8_t blob0[] = { 0, 0, 0, 3, 'k', 'e', 'y', 0, 0, 0, 1, 'A' };
 static const uint8_t blob1[] = { 0, 0, 0, 3, 'k', 'e', 'y', 0, 0, 0, 1, 'B' };
@@ -51,9 +51,9 @@ t_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
 	last_flags = flags;
 	if (flags & 0x80)
 		return KSM_ECRYPTO;
-	if ((r = agent_put_cstring(sig, "t-sig")) != 0)
+	if ((r = ksmx_put_cstring(sig, "t-sig")) != 0)
 		return r;
-	return agent_put_string(sig, data, len);
+	return ksmx_put_string(sig, data, len);
 }
 
 /* identity 1 ("second") is restricted to the host whose key is blob1 */
@@ -140,79 +140,79 @@ test_sign(void)
 	struct ksmx_buf out = KSMX_BUF_INIT(AGENT_MAX_MSG + 4);
 	struct ksmx_buf m = KSMX_BUF_INIT(AGENT_MAX_MSG * 2);
 	struct agent_conn c = { 0 };
-	struct agent_rd rd;
+	struct ksmx_rd rd;
 	const uint8_t *s, *p;
 	size_t sl, pl;
 	uint8_t type;
 
 	build(&m, 13);
-	agent_put_string(&m, blob1, sizeof(blob1));
-	agent_put_cstring(&m, "to be signed");
-	agent_put_u32(&m, SSH_AGENT_RSA_SHA2_512);
+	ksmx_put_string(&m, blob1, sizeof(blob1));
+	ksmx_put_cstring(&m, "to be signed");
+	ksmx_put_u32(&m, SSH_AGENT_RSA_SHA2_512);
 	T_OK(run(&c, m.d, m.len, &out) == 14, "sign response");
 	T_OK(last_key == 1 && last_flags == SSH_AGENT_RSA_SHA2_512,
 	    "second key, flags passed through");
 	rd.p = out.d + 4;
 	rd.len = out.len - 4;
-	T_OK(agent_rd_u8(&rd, &type) == 0 &&
-	    agent_rd_string(&rd, &s, &sl, 1000) == 0 &&
-	    agent_rd_end(&rd) == 0, "sign response: one string");
+	T_OK(ksmx_rd_u8(&rd, &type) == 0 &&
+	    ksmx_rd_string(&rd, &s, &sl, 1000) == 0 &&
+	    ksmx_rd_end(&rd) == 0, "sign response: one string");
 	rd.p = s;
 	rd.len = sl;
-	T_OK(agent_rd_string(&rd, &p, &pl, 100) == 0 && pl == 5 &&
+	T_OK(ksmx_rd_string(&rd, &p, &pl, 100) == 0 && pl == 5 &&
 	    memcmp(p, "t-sig", 5) == 0 &&
-	    agent_rd_string(&rd, &p, &pl, 100) == 0 && pl == 12 &&
+	    ksmx_rd_string(&rd, &p, &pl, 100) == 0 && pl == 12 &&
 	    memcmp(p, "to be signed", 12) == 0, "signature carries data");
 
 	/* the key store refusing */
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0));
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0x80);
+	ksmx_put_string(&m, blob0, sizeof(blob0));
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0x80);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE && out.len == 5,
 	    "sign error: failure");
 
 	/* unknown key blob */
 	build(&m, 13);
-	agent_put_cstring(&m, "not a key we hold");
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0);
+	ksmx_put_cstring(&m, "not a key we hold");
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "unknown key: failure");
 
 	/* a blob that is a prefix of a real one */
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0) - 1);
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0);
+	ksmx_put_string(&m, blob0, sizeof(blob0) - 1);
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "truncated key blob: failure");
 
 	/* blob length pointing past the end */
 	build(&m, 13);
-	agent_put_u32(&m, 1000);
+	ksmx_put_u32(&m, 1000);
 	ksmx_buf_put(&m, blob0, sizeof(blob0));
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "blob length past end: failure");
 
 	/* blob larger than any key */
 	build(&m, 13);
-	agent_put_u32(&m, AGENT_MAX_BLOB + 1);
+	ksmx_put_u32(&m, AGENT_MAX_BLOB + 1);
 	ksmx_buf_reserve(&m, AGENT_MAX_BLOB + 1);
 	memset(m.d + m.len, 'a', AGENT_MAX_BLOB + 1);
 	m.len += AGENT_MAX_BLOB + 1;
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0);
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "oversized blob: failure");
 
 	/* missing flags, and a trailing byte */
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0));
-	agent_put_cstring(&m, "x");
+	ksmx_put_string(&m, blob0, sizeof(blob0));
+	ksmx_put_cstring(&m, "x");
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "missing flags: failure");
-	agent_put_u32(&m, 0);
+	ksmx_put_u32(&m, 0);
 	ksmx_buf_putc(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "trailing byte: failure");
@@ -254,7 +254,7 @@ test_extension(void)
 	struct agent_conn c = { 0 };
 
 	build(&m, 27);
-	agent_put_cstring(&m, "query");
+	ksmx_put_cstring(&m, "query");
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "query: failure (unsupported)");
 	build(&m, 27);
@@ -262,10 +262,10 @@ test_extension(void)
 	    "extension without a name: failure");
 
 	build(&m, 27);
-	agent_put_cstring(&m, "session-bind@openssh.com");
-	agent_put_string(&m, blob0, sizeof(blob0));
-	agent_put_cstring(&m, "0123456789abcdef0123456789abcdef");
-	agent_put_cstring(&m, "signature");
+	ksmx_put_cstring(&m, "session-bind@openssh.com");
+	ksmx_put_string(&m, blob0, sizeof(blob0));
+	ksmx_put_cstring(&m, "0123456789abcdef0123456789abcdef");
+	ksmx_put_cstring(&m, "signature");
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE && !c.bound,
 	    "session-bind without the bool: failure");
 	ksmx_buf_putc(&m, 2);
@@ -292,10 +292,10 @@ bound_list(struct agent_conn *c, const uint8_t *hk, size_t hk_len, int fwd,
 	int ok;
 
 	build(&m, 27);
-	agent_put_cstring(&m, "session-bind@openssh.com");
-	agent_put_string(&m, hk, hk_len);
-	agent_put_cstring(&m, "0123456789abcdef0123456789abcdef");
-	agent_put_cstring(&m, "signature");
+	ksmx_put_cstring(&m, "session-bind@openssh.com");
+	ksmx_put_string(&m, hk, hk_len);
+	ksmx_put_cstring(&m, "0123456789abcdef0123456789abcdef");
+	ksmx_put_cstring(&m, "signature");
 	ksmx_buf_putc(&m, (uint8_t)fwd);
 	ok = run(c, m.d, m.len, &out) == SSH_AGENT_SUCCESS &&
 	    run(c, &list, 1, &out) == 12 && out.len >= 9 &&
@@ -315,9 +315,9 @@ test_restricted(void)
 	T_OK(bound_list(&c, blob0, sizeof(blob0), 0, 1),
 	    "bound to another host: the restricted key is not listed");
 	build(&m, 13);
-	agent_put_string(&m, blob1, sizeof(blob1));
-	agent_put_cstring(&m, "data");
-	agent_put_u32(&m, 0);
+	ksmx_put_string(&m, blob1, sizeof(blob1));
+	ksmx_put_cstring(&m, "data");
+	ksmx_put_u32(&m, 0);
 	last_key = 99;
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE && last_key == 99,
 	    "bound to another host: signing with it refused");

@@ -1,0 +1,45 @@
+/*
+ * Keeper's answers as the resident session keeps them: the decrypted
+ * get_secret (or get_folders) body, in locked memory that never reaches a
+ * core dump, with an index of where each record is, so that an answer
+ * for any set of UIDs is cut from it without a call to Keeper.
+ *
+ * The body is what Keeper sent after the transport layer: records are
+ * still encrypted under their record keys, which are under the app key or
+ * a shared folder's key.  A composed answer has the same form (directly
+ * shared records, then every folder with only the asked-for records), so
+ * libksm decrypts it exactly as it decrypts Keeper's.
+ */
+#ifndef SECRETS_ANSWER_H
+#define SECRETS_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct answer;
+
+/*
+ * A copy of text (len bytes) in locked, non-dumpable memory; with
+ * index, text must be a get_secret body and is indexed by record UID.
+ * 0, KSM_EPROTO (not such a body) or KSM_ENOMEM.
+ */
+int	answer_new(struct answer **out, const void *text, size_t len,
+	    int index);
+void	answer_free(struct answer *a);
+size_t	answer_len(const struct answer *a);
+/* FNV-1a of the text: did a refresh change anything? */
+uint64_t answer_hash(const struct answer *a);
+/* Records (occurrences) in an indexed answer. */
+size_t	answer_records(const struct answer *a);
+int	answer_has(const struct answer *a, const char *uid);
+
+/*
+ * Append to out the answer for uids (n_uids 0: the whole text).  *missing
+ * counts the UIDs the answer does not hold.  0, KSM_ETOOBIG, KSM_ENOMEM.
+ */
+int	answer_compose(const struct answer *a, const char *const *uids,
+	    size_t n_uids, struct ksmx_buf *out, size_t *missing);
+
+#endif /* SECRETS_ANSWER_H */
