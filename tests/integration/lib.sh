@@ -33,7 +33,8 @@ TOKENS=$TMP/tokens		# every token minted, for the secret scan
 # Hermetic: nothing from the caller's environment or home directory.
 unset KSM_CONFIG KSM_CONFIG_FILE KSM_HOSTNAME KSM_CA_FILE KSM_TOKEN \
     KSM_MAX_THROTTLE_WAIT_MS KSM_CLIENT_VERSION XDG_CONFIG_HOME \
-    XDG_RUNTIME_DIR XDG_CACHE_HOME KSM_CACHE_DIR KSM_CACHE_TTL KSM_CACHE_MAX_AGE
+    XDG_RUNTIME_DIR XDG_CACHE_HOME KSM_CACHE_DIR KSM_CACHE_TTL KSM_CACHE_MAX_AGE \
+    KSM_AGENT KSM_AGENT_SOCK SSH_AUTH_SOCK SSH_AGENT_PID
 export HOME=$TMP/home
 mkdir -p "$HOME"
 
@@ -100,6 +101,7 @@ done_testing() {
 }
 
 cleanup() {
+	ks_agent_stop
 	sb_stop
 	if [ "$_failed" -eq 0 ]; then
 		rm -rf "$TMP"
@@ -165,6 +167,54 @@ sb_token() {
 sb_info() {
 	timeout "$TIMEOUT" "$SB" info --state "$STATE" --json ||
 	    bail "keeper-sandbox info failed"
+}
+
+# sb_calls ENDPOINT: how many ENDPOINT requests the sandbox has logged
+sb_calls() {
+	grep -c " $1 " "$TMP/sandbox.log" 2>/dev/null || true
+}
+
+# ---- keeper-agent, the resident session ----
+
+KS_AGENT=$top_builddir/plugins/ssh-agent/keeper-agent
+KS_AGENT_PID=
+KS_AGENT_LOG=$TMP/agent-audit.log
+
+# ks_agent_start CONFIG [options...]: keeper-agent in the foreground with its
+# sockets under $TMP/run (0700), its audit trail in $KS_AGENT_LOG, and
+# KSM_AGENT_SOCK exported; waits (bounded) until the secrets socket is there.
+ks_agent_start() {
+	local cfg=$1 i
+	shift
+	ks_agent_stop
+	mkdir -p "$TMP/run"
+	chmod 700 "$TMP/run"
+	KSM_AGENT_SOCK=$TMP/run/keeper/agent.sock
+	export KSM_AGENT_SOCK
+	"$KS_AGENT" -D -a "$TMP/run/ssh.sock" --config "$cfg" \
+	    --log "$KS_AGENT_LOG" "$@" >"$TMP/agent.out" 2>>"$TMP/agent.err" &
+	KS_AGENT_PID=$!
+	for i in $(seq 300); do
+		[ -S "$KSM_AGENT_SOCK" ] && return 0
+		kill -0 "$KS_AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TMP/agent.err" >&2
+	bail "keeper-agent did not listen on $KSM_AGENT_SOCK"
+}
+
+ks_agent_stop() {
+	if [ -n "${KS_AGENT_PID:-}" ]; then
+		kill "$KS_AGENT_PID" 2>/dev/null
+		wait "$KS_AGENT_PID" 2>/dev/null
+		KS_AGENT_PID=
+	fi
+	unset KSM_AGENT_SOCK
+}
+
+# ks_agent_answers: answers in the agent's audit trail so far
+ks_agent_answers() {
+	grep -c ' for pid ' "$KS_AGENT_LOG" 2>/dev/null || true
 }
 
 # ---- keeper-secret ----
@@ -262,6 +312,8 @@ check_no_secrets() {
 	local secret leaked="" logs=("$ALL_ERR")
 	[ -f "$TMP/sandbox.log" ] && logs+=("$TMP/sandbox.log")
 	[ -f "$TMP/sandbox.stderr" ] && logs+=("$TMP/sandbox.stderr")
+	[ -f "$TMP/agent.err" ] && logs+=("$TMP/agent.err")
+	[ -f "$KS_AGENT_LOG" ] && logs+=("$KS_AGENT_LOG")
 	while IFS= read -r secret; do
 		[ -n "$secret" ] || continue
 		if grep -qF -- "$secret" "${logs[@]}"; then
