@@ -306,3 +306,6 @@ noinst_PROGRAMS += tests/bench/curl-load-bench
 tests_bench_curl_load_bench_SOURCES = tests/bench/curl-load-bench.c
 tests_bench_curl_load_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS)
 tests_bench_curl_load_bench_LDADD = $(OPENSSL_LIBS)
+# keeper-agent as the resident session: libksm's clients through its secrets socket
+TESTS += tests/integration/agent-session.sh
+EXTRA_DIST += tests/integration/agent-session.sh

@@ -1,0 +1,288 @@
+#!/bin/bash
+# keeper-agent as the resident session (docs/agent-protocol.md): libksm's
+# clients take their answers from it over its secrets socket, with nothing
+# loaded but the basics; a socket that is not trustworthy is refused and the
+# direct path answers; faults (agent killed in a burst, Keeper down past the
+# maximum age, throttling) are survived.  Real keeper-sandbox, real
+# keeper-agent, real keeper-secret processes; the sandbox's access log counts
+# Keeper calls.
+. "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
+
+VAULT=$top_srcdir/tests/integration/notation-vault.json
+LOGIN=NtLoginRecord000000A01
+FOLDER=NtFolderRecord00000F01
+UNSHARED=NtUnsharedRecord000U01
+CFG=$TMP/ksm-config.json
+CFG2=$TMP/other-config.json
+PW=Pw-nt-login-4Rk8Zq
+# the disk cache must never be what answers here
+export KSM_CACHE_TTL=0
+
+[ -x "$KS_AGENT" ] || bail "$KS_AGENT was not built"
+
+sb_start
+ks_init "$CFG"
+[ "$RC" -eq 0 ] || bail "init failed: $(cat "$ERR")"
+ks_init "$CFG2" "$(sb_token other)"
+[ "$RC" -eq 0 ] || bail "second init failed: $(cat "$ERR")"
+
+ks() {
+	run_ks --config "$CFG" "$@"
+}
+
+# expect_out DESC TEXT: the last run succeeded and printed exactly TEXT
+expect_out() {
+	if [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1 (exit $RC)"
+		diag "stdout: $(cat "$OUT")" "stderr: $(cat "$ERR")"
+	fi
+}
+
+# via_agent DESC: the last run succeeded and keeper-agent answered it
+via_agent() {
+	if [ "$RC" -eq 0 ] && grep -q 'answer from keeper-agent' "$ERR" &&
+	    ! grep -q 'answer from Keeper' "$ERR"; then
+		ok "$1"
+	else
+		not_ok "$1 (exit $RC)"
+		diag "stderr: $(cat "$ERR")"
+	fi
+}
+
+# via_direct DESC WHY: the agent was refused for WHY and Keeper answered
+via_direct() {
+	if [ "$RC" -eq 0 ] && grep -q "keeper-agent not used: .*$2" "$ERR" &&
+	    grep -q 'answer from Keeper' "$ERR"; then
+		ok "$1"
+	else
+		not_ok "$1 (exit $RC)"
+		diag "stderr: $(cat "$ERR")"
+	fi
+}
+
+# wait_for DESC COMMAND...: poll (bounded, 60 s) until COMMAND succeeds
+wait_for() {
+	local desc=$1 i
+	shift
+	for i in $(seq 600); do
+		"$@" && { ok "$desc"; return 0; }
+		sleep 0.1
+	done
+	not_ok "$desc (not within 60 s)"
+	return 1
+}
+
+# ---- the agent answers every client ----
+
+ks_agent_start "$CFG"
+check "the secrets socket is mode 0600" \
+    test "$(stat -c %a "$KSM_AGENT_SOCK")" = 600
+check "its directory is mode 0700" \
+    test "$(stat -c %a "$(dirname "$KSM_AGENT_SOCK")")" = 700
+check "-D prints KSM_AGENT_SOCK for the shell" \
+    grep -qx "KSM_AGENT_SOCK=$KSM_AGENT_SOCK; export KSM_AGENT_SOCK;" \
+    "$TMP/agent.out"
+
+calls0=$(sb_calls get_secret)
+ks --verbose get "keeper://$LOGIN/field/password"
+expect_out "get by notation through the agent" "$PW"
+via_agent "  ... answered by keeper-agent (--verbose says so)"
+ks --verbose get "keeper://$FOLDER/field/password"
+expect_out "a record reached through a shared folder" "Pw-nt-folder-9Pn7Kd"
+ks --verbose list
+via_agent "list through the agent"
+check "  ... lists the records" grep -q "$LOGIN" "$OUT"
+ks --verbose totp "$LOGIN"
+via_agent "totp through the agent"
+check "  ... prints a code" grep -Eq '^[0-9]{6} \([0-9]+ s left\)$' "$OUT"
+printf 'P=keeper://%s/field/password\n' "$LOGIN" >"$TMP/env.in"
+RC=0
+P="keeper://$LOGIN/field/password" timeout "$TIMEOUT" "$KS" --config "$CFG" \
+    --verbose exec -- sh -c 'printf %s "$P"' >"$OUT" 2>"$ERR" || RC=$?
+cat "$ERR" >>"$ALL_ERR"
+expect_out "exec hands the child a value the agent answered" "$PW"
+via_agent "  ... answered by keeper-agent"
+ks --verbose get "Dash notation record/field/password"
+via_agent "a title lookup (every record) through the agent"
+check "no Keeper call for any of them" test "$(sb_calls get_secret)" -eq "$calls0"
+check "an audit line per answer, naming the peer and the record" \
+    grep -q "get_secret for pid [0-9]* (.*keeper-secret): $LOGIN (fresh)" \
+    "$KS_AGENT_LOG"
+
+ks --verbose get "$UNSHARED"
+if [ "$RC" -ne 0 ] && grep -q "not shared with this application" "$ERR"; then
+	ok "a record not shared: the usual clear error through the agent"
+else
+	not_ok "a record not shared (exit $RC)"
+	diag "$(cat "$ERR")"
+fi
+
+# the client path loads neither libcurl nor anything TLS
+RC=0
+LD_DEBUG=files timeout "$TIMEOUT" "$KS" --config "$CFG" get \
+    "keeper://$LOGIN/field/password" >"$OUT" 2>"$TMP/lddebug" || RC=$?
+check "through the agent, libcurl is never loaded" \
+    sh -c "test $RC -eq 0 && ! grep -q 'libcurl' '$TMP/lddebug'"
+RC=0
+KSM_AGENT=0 LD_DEBUG=files timeout "$TIMEOUT" "$KS" --config "$CFG" get \
+    "keeper://$LOGIN/field/password" >"$OUT" 2>"$TMP/lddebug" || RC=$?
+check "  ... while the direct path (KSM_AGENT=0) loads it" \
+    sh -c "test $RC -eq 0 && grep -q 'libcurl' '$TMP/lddebug'"
+
+KSM_AGENT=0 ks --verbose get "keeper://$LOGIN/field/password"
+via_direct "KSM_AGENT=0: Keeper answers" "KSM_AGENT=0"
+
+run_ks --config "$CFG2" --verbose get NtUnsharedRecord000U01
+via_direct "another config: the agent declines, Keeper answers" \
+    "serves another config"
+
+# ---- a burst of 1,000 processes: no Keeper call ----
+
+calls0=$(sb_calls get_secret)
+seq 1000 | xargs -P 8 -I{} sh -c \
+    '"$0" --config "$1" get "keeper://$2/field/password" || echo FAIL' \
+    "$KS" "$CFG" "$LOGIN" >"$TMP/burst.out" 2>>"$ALL_ERR"
+check "1,000 processes all answered with the value" \
+    test "$(grep -cx "$PW" "$TMP/burst.out")" -eq 1000
+check "  ... with at most one Keeper call" \
+    test "$(($(sb_calls get_secret) - calls0))" -le 1
+
+# ---- a socket that is not trustworthy: refused, Keeper answers ----
+
+chmod 666 "$KSM_AGENT_SOCK"
+ks --verbose get "keeper://$LOGIN/field/password"
+via_direct "a socket open to others is refused" "open to other users"
+chmod 600 "$KSM_AGENT_SOCK"
+chmod 777 "$TMP/run/keeper"
+ks --verbose get "keeper://$LOGIN/field/password"
+via_direct "a socket in a directory others can write is refused" \
+    "directory .* not ours alone"
+chmod 700 "$TMP/run/keeper"
+ks --verbose get "keeper://$LOGIN/field/password"
+via_agent "mode restored: the agent answers again"
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+    [ -x /usr/bin/python3 ]; then
+	# a socket file of ours, but the process listening is another uid
+	# (in a directory that uid can reach: $TMP is ours alone)
+	FOREIGN=$(mktemp -d /tmp/ksm-foreign.XXXXXX)
+	chmod 777 "$FOREIGN"
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(8)
+open(sys.argv[2], "w").close()
+while True:
+    c, _ = s.accept()
+' "$FOREIGN/agent.sock" "$FOREIGN/ready" 2>>"$ALL_ERR" &
+	FOREIGN_PID=$!
+	for i in $(seq 300); do [ -e "$FOREIGN/ready" ] && break; sleep 0.1; done
+	chown 0:0 "$FOREIGN/agent.sock"
+	chmod 600 "$FOREIGN/agent.sock"
+	chmod 700 "$FOREIGN"
+	KSM_AGENT_SOCK=$FOREIGN/agent.sock ks --verbose get \
+	    "keeper://$LOGIN/field/password"
+	via_direct "a socket served by another uid (SO_PEERCRED) is refused" \
+	    "served by uid 65534"
+	chown 65534 "$FOREIGN/agent.sock"
+	KSM_AGENT_SOCK=$FOREIGN/agent.sock ks --verbose get \
+	    "keeper://$LOGIN/field/password"
+	via_direct "a socket owned by another uid is refused" \
+	    "belongs to uid 65534"
+	kill "$FOREIGN_PID" 2>/dev/null
+	wait "$FOREIGN_PID" 2>/dev/null
+	rm -rf "$FOREIGN"
+else
+	ok "# SKIP another uid's socket: needs root, setpriv and python3"
+	ok "# SKIP another uid's socket: needs root, setpriv and python3"
+fi
+
+# ---- killed in the middle of a burst: every helper still answers ----
+
+: >"$TMP/burst.out"
+answers0=$(ks_agent_answers)
+seq 300 | xargs -P 4 -I{} sh -c \
+    '"$0" --config "$1" get "keeper://$2/field/password" || echo FAIL' \
+    "$KS" "$CFG" "$LOGIN" >"$TMP/burst.out" 2>>"$ALL_ERR" &
+BURST=$!
+# the agent dies once it has answered some of the burst
+for i in $(seq 600); do
+	[ "$(($(ks_agent_answers) - answers0))" -ge 30 ] && break
+	sleep 0.05
+done
+kill -KILL "$KS_AGENT_PID"
+wait "$KS_AGENT_PID" 2>/dev/null
+KS_AGENT_PID=
+wait "$BURST"
+check "agent killed mid-burst: all 300 helpers answered the value" \
+    test "$(grep -cx "$PW" "$TMP/burst.out")" -eq 300
+check "  ... some through the agent, the rest directly" \
+    test "$(($(ks_agent_answers) - answers0))" -lt 300
+check "the dead agent's socket is left behind" test -S "$KSM_AGENT_SOCK"
+ks --verbose get "keeper://$LOGIN/field/password"
+via_direct "a stale socket (nobody listening): Keeper answers" \
+    "cannot connect"
+ks_agent_start "$CFG"
+ks --verbose get "keeper://$LOGIN/field/password"
+via_agent "a new agent replaces the stale socket and answers"
+
+# ---- SIGHUP drops everything and fetches anew ----
+
+VAULT_ORIG=$VAULT
+VAULT=$TMP/vault-changed.json
+jq --arg u "$LOGIN" '(.records[] | select(.uid == $u) | .data.fields[] |
+    select(.type == "password") | .value) = ["Pw-changed-Hup1"]' \
+    "$VAULT_ORIG" >"$VAULT"
+ADDR=$SB_ADDR
+sb_start --listen "$ADDR"
+ks get "keeper://$LOGIN/field/password"
+expect_out "before SIGHUP the agent serves what it holds" "$PW"
+kill -HUP "$KS_AGENT_PID"
+wait_for "after SIGHUP the agent serves the changed value" sh -c \
+    "'$KS' --config '$CFG' get 'keeper://$LOGIN/field/password' 2>/dev/null |
+    grep -qx Pw-changed-Hup1"
+VAULT=$VAULT_ORIG
+sb_start --listen "$ADDR"
+
+# ---- Keeper down: stale answers, then a clear error past the max age ----
+
+ks_agent_start "$CFG" --refresh 1 --max-age 6 --throttle-pause 1
+ks get "keeper://$LOGIN/field/password"
+expect_out "a fresh answer" "$PW"
+sb_stop
+wait_for "Keeper down: the agent serves the answer it holds, marked stale" \
+    sh -c "'$KS' --config '$CFG' --verbose get 'keeper://$LOGIN/field/password' \
+    >'$OUT' 2>'$ERR' && grep -qx '$PW' '$OUT' &&
+    grep -q 'answer from keeper-agent, stale' '$ERR'"
+wait_for "past --max-age: a clear error, non-zero exit" sh -c \
+    "! '$KS' --config '$CFG' get 'keeper://$LOGIN/field/password' \
+    >'$OUT' 2>'$ERR'"
+check "  ... saying how old the agent's answer is" \
+    grep -q "older than its maximum age" "$ERR"
+check "  ... and nothing on stdout" test ! -s "$OUT"
+sb_start --listen "$ADDR"
+ks_agent_stop
+
+# ---- never throttled, whatever the clients do ----
+# Keeper (here the sandbox) throttles after 20 calls without a 2 s pause;
+# the agent refreshes every second while in use, but makes at most 5 calls
+# before a 3 s pause, so it never reaches 20.  Without its guard it would
+# be throttled within about 15 s of use.
+sb_start --listen "$ADDR" --throttle 20 --throttle-pause 2
+ks_agent_start "$CFG" --refresh 1 --throttle-burst 5 --throttle-pause 3
+calls0=$(sb_calls get_secret)
+fails=0
+for i in $(seq 100000); do
+	"$KS" --config "$CFG" get "keeper://$LOGIN/field/password" \
+	    >/dev/null 2>>"$TMP/throttle.err" || fails=$((fails + 1))
+	[ "$(($(sb_calls get_secret) - calls0))" -ge 25 ] && break
+done
+check "25 refreshes in steady use: every client answered" test "$fails" -eq 0
+check "  ... and Keeper never throttled the device" \
+    sh -c "! grep -q 'error=throttled' '$TMP/sandbox.log'"
+ks_agent_stop
+
+check_no_secrets
+done_testing
