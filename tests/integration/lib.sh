@@ -194,8 +194,10 @@ ks_agent_start() {
 	"$KS_AGENT" -D -a "$TMP/run/ssh.sock" --config "$cfg" \
 	    --log "$KS_AGENT_LOG" "$@" >"$TMP/agent.out" 2>>"$TMP/agent.err" &
 	KS_AGENT_PID=$!
+	# -D prints the shell lines once both sockets listen
 	for i in $(seq 300); do
-		[ -S "$KSM_AGENT_SOCK" ] && return 0
+		grep -q '^echo Agent pid' "$TMP/agent.out" 2>/dev/null &&
+		    return 0
 		kill -0 "$KS_AGENT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
