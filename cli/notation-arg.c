@@ -19,12 +19,16 @@ cli_has_keeper_prefix(const char *s)
 }
 
 /*
- * A notation starts with keeper:// (any case) or has a '/' that is not
- * escaped with '\'.  A record UID never contains '/'.
+ * A notation starts with keeper:// (any case), has a '/' that is not
+ * escaped with '\', or is the base64url form of one (no '/' at all; a
+ * record UID is never taken for it: ksm_notation_is_base64).  A record
+ * UID never contains '/'.
  */
 int
-cli_is_notation(const char *s)
+cli_is_notation(const char *arg)
 {
+	const char *s = arg;
+
 	if (cli_has_keeper_prefix(s))
 		return 1;
 	for (; *s != '\0'; s++) {
@@ -33,7 +37,7 @@ cli_is_notation(const char *s)
 		else if (*s == '/')
 			return 1;
 	}
-	return 0;
+	return ksm_notation_is_base64(arg);
 }
 
 void

@@ -23,7 +23,8 @@ core_libksmcore_la_SOURCES = \
 	core/records-update.c \
 	core/client.c \
 	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
-	core/notation.c core/notation-parse.c core/notation-eval.c \
+	core/notation.c core/notation-parse.c core/notation-b64.c \
+	core/notation-eval.c \
 	core/notation-int.h \
 	core/totp.c
 
