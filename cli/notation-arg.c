@@ -20,9 +20,9 @@ cli_has_keeper_prefix(const char *s)
 
 /*
  * A notation starts with keeper:// (any case), has a '/' that is not
- * escaped with '\', or is the base64url form of one (no '/' at all; a
- * record UID is never taken for it: ksm_notation_is_base64).  A record
- * UID never contains '/'.
+ * escaped with '\', or has no '/' at all and is not a record UID
+ * (ksm_notation_is_uid): the base64url form, or a mistyped one, which the
+ * parser then explains.  A record UID never contains '/'.
  */
 int
 cli_is_notation(const char *arg)
@@ -37,7 +37,7 @@ cli_is_notation(const char *arg)
 		else if (*s == '/')
 			return 1;
 	}
-	return ksm_notation_is_base64(arg);
+	return strchr(arg, '/') == NULL && !ksm_notation_is_uid(arg);
 }
 
 void

@@ -26,9 +26,10 @@
 #include "util/b64.h"
 
 #define B64_HINT \
-	"a notation is [keeper://]<UID or title>/<selector>...; a string " \
-	"without any '/' must be the base64url encoding of one (A-Z a-z " \
-	"0-9 - _, '=' padding optional), e.g. from basenc --base64url"
+	"write [keeper://]<UID or title>/<selector>... (a record UID alone " \
+	"is not a notation); a string without any '/' must be the " \
+	"base64url encoding of one (A-Z a-z 0-9 - _, '=' padding " \
+	"optional), e.g. from basenc --base64url"
 
 /* What is wrong with a candidate base64 form; B64_OK when nothing. */
 enum b64_why {
@@ -267,33 +268,27 @@ ksm_notation__b64_decode(struct ksmx_buf *out, const char *text, size_t len)
 }
 
 int
-ksm_notation_is_base64(const char *text)
+ksm_notation_is_uid(const char *text)
 {
-	struct ksmx_buf b = KSMX_BUF_INIT(KSM_MAX_NOTATION);
-	struct b64_res res;
 	ksm_error saved;
 	ksm_notation *n = NULL;
 	size_t len;
-	int yes;
+	int uid;
 
 	if (text == NULL)
 		return 0;
-	len = strnlen(text, KSM_MAX_NOTATION + 1);
-	if (len == 0 || len > KSM_MAX_NOTATION || memchr(text, '/', len) != NULL)
+	len = strnlen(text, 23);
+	if (!ksm_notation__uid_shaped_n(text, len))
 		return 0;
-	yes = b64_form(&b, &res, text, len) == 0;
-	ksmx_buf_clear(&b);
-	if (yes && ksm_notation__uid_shaped_n(text, len)) {
-		/*
-		 * A record UID decodes to 16 random bytes: it is a notation
-		 * only if those parse as one.  The parse must not replace
-		 * the caller's error: ksm_error_last() is this thread's own
-		 * (writable) object.
-		 */
-		saved = *ksm_error_last();
-		yes = ksm_notation__parse(&n, text, len, 0) == 0;
-		ksm_notation_free(n);
-		*(ksm_error *)ksm_error_last() = saved;
-	}
-	return yes;
+	/*
+	 * A record UID is 16 random bytes in base64url: it is a notation
+	 * only if those happen to parse as one.  The parse must not replace
+	 * the caller's error: ksm_error_last() is this thread's own
+	 * (writable) object.
+	 */
+	saved = *ksm_error_last();
+	uid = ksm_notation__parse(&n, text, len, 0) != 0;
+	ksm_notation_free(n);
+	*(ksm_error *)ksm_error_last() = saved;
+	return uid;
 }

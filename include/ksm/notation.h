@@ -55,17 +55,17 @@ KSM_EXTERN(int) ksm_notation_parse_ex(ksm_notation **out, const char *text,
     unsigned int flags) KSM_WARN_UNUSED;
 
 /**
- * Whether text is a notation in its base64url form: it has no '/' and
- * decodes, under the rule of docs/notation.md, to UTF-8 text that has a
- * '/'.  For callers that take a bare record UID or a notation in the same
- * place: a 22-character UID-shaped string counts only when its decoding
- * parses as a notation, so a record UID is never taken for one.  Text
- * that counts may still fail to parse; ksm_notation_parse() then says why.
- * Leaves ksm_error_last() as it was.
+ * For callers that take a bare record UID or a notation in the same place:
+ * whether text is the record UID.  It is when it has a UID's form (22
+ * characters of A-Z a-z 0-9 - _) and is not the base64url form of a
+ * notation (which a UID, 16 random bytes, practically never is).  Any
+ * other text without a '/' is a notation in its base64url form, or a
+ * mistyped one that ksm_notation_parse() explains.  Leaves
+ * ksm_error_last() as it was.
  *
- * @return 1 or 0 (NULL, empty or longer than the notation limit: 0)
+ * @return 1 or 0 (NULL: 0)
  */
-KSM_EXTERN(int) ksm_notation_is_base64(const char *text);
+KSM_EXTERN(int) ksm_notation_is_uid(const char *text);
 
 /** Free a parsed notation.  NULL is a no-op. */
 KSM_EXTERN(void) ksm_notation_free(ksm_notation *n);

@@ -5,7 +5,7 @@
  * notation-grammar.json (every selector, index form, escape, the base64url
  * form and the error cases of docs/notation.md).  Each row is parsed in
  * both readings and checked part by part, or for its error (code, message,
- * hint, nothing returned); ksm_notation_is_base64() is checked on every
+ * hint, nothing returned); ksm_notation_is_uid() is checked on every
  * row.  The same rows go through the official JS SDK's parseNotation in
  * tests/integration/notation-jssdk.sh, so both sides answer to one table.
  */
@@ -105,7 +105,7 @@ test_rows(void)
 	const char *prod;
 	size_t i, len = 0, n = 0;
 	size_t seen[sizeof(families) / sizeof(families[0])];
-	int want_b64;
+	int want_uid;
 
 	memset(seen, 0, sizeof(seen));
 	if (!T_OK(root != NULL, "notation-grammar.json loads"))
@@ -126,10 +126,9 @@ test_rows(void)
 		legacy = cJSON_GetObjectItem(row, "legacy");
 		check_one(prod, "legacy", text, len, legacy != NULL ? legacy :
 		    cJSON_GetObjectItem(row, "strict"), KSM_NOTATION_LEGACY);
-		want_b64 = cJSON_IsTrue(cJSON_GetObjectItem(row, "is_base64"));
-		if (strlen(text) == len)
-			T_OK(ksm_notation_is_base64(text) == want_b64,
-			    "%s: is_base64 is %d", prod, want_b64);
+		want_uid = cJSON_IsTrue(cJSON_GetObjectItem(row, "is_uid"));
+		T_OK(ksm_notation_is_uid(text) == want_uid,
+		    "%s: is_uid is %d", prod, want_uid);
 	}
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		T_OK(seen[i] >= 2, "the table covers '%s' (%zu rows)",
@@ -153,24 +152,18 @@ test_edges(void)
 		big[KSM_MAX_NOTATION + 1] = '\0';
 		T_FAILS(ksm_notation_parse(&nt, big), KSM_ETOOBIG,
 		    "edges: base64 longer than the limit");
-		T_OK(ksm_notation_is_base64(big) == 0,
-		    "edges: is_base64 of a too long text");
 		free(big);
 	}
-	T_OK(ksm_notation_is_base64(NULL) == 0 &&
-	    ksm_notation_is_base64("") == 0, "edges: is_base64 of NULL, \"\"");
-	T_OK(ksm_notation_is_base64("YS90eXBl") == 1 &&
-	    ksm_notation_is_base64("a/type") == 0,
-	    "edges: is_base64 of both forms of a/type");
-	/* a UID-shaped candidate is parsed: the caller's error survives */
+	T_OK(ksm_notation_is_uid(NULL) == 0 && ksm_notation_is_uid("") == 0,
+	    "edges: is_uid of NULL, \"\"");
+	/* a UID-shaped text is parsed: the caller's error survives */
 	r = ksm_notation_parse(&nt, "a/typo");
 	T_OK(r == KSM_ENOTATION, "edges: an error to keep");
-	T_OK(ksm_notation_is_base64("YWJjZGVmZ2hpai94eHh4eA") == 0 &&
-	    ksm_notation_is_base64("YWJjZGVmZ2hpai90aXRsZQ") == 1 &&
-	    ksm_notation_is_base64("k9qMpcO0aszz9w3li5XbaQ") == 0 &&
+	T_OK(ksm_notation_is_uid("-zTfZBsIUajowrj_sR32ZQ") == 1 &&
+	    ksm_notation_is_uid("YWJjZGVmZ2hpai90aXRsZQ") == 0 &&
 	    ksm_error_last()->code == KSM_ENOTATION &&
 	    strstr(ksm_error_last()->message, "'typo'") != NULL,
-	    "edges: is_base64 leaves ksm_error_last() alone (%s)",
+	    "edges: is_uid leaves ksm_error_last() alone (%s)",
 	    ksm_error_last()->message);
 	/* the decoded text is wiped and freed on every path (ASan/valgrind) */
 	T_FAILS(ksm_notation_parse(&nt, "eAAvdHlwZQ"), KSM_ENOTATION,
