@@ -229,7 +229,7 @@ b64_err(const struct b64_res *res, const char *text, size_t len)
 	case B64_LENGTH:
 		ksm__err(KSM_ENOTATION, "notation has no '/' and is not "
 		    "base64url: %zu base64 characters do not make whole bytes "
-		    "(one too many or missing)", res->n);
+		    "(a character is missing or extra)", res->n);
 		break;
 	case B64_EMPTY:
 		ksm__err(KSM_ENOTATION, "notation has no '/' and its base64url "
