@@ -19,12 +19,16 @@ cli_has_keeper_prefix(const char *s)
 }
 
 /*
- * A notation starts with keeper:// (any case) or has a '/' that is not
- * escaped with '\'.  A record UID never contains '/'.
+ * A notation starts with keeper:// (any case), has a '/' that is not
+ * escaped with '\', or has no '/' at all and is not a record UID
+ * (ksm_notation_is_uid): the base64url form, or a mistyped one, which the
+ * parser then explains.  A record UID never contains '/'.
  */
 int
-cli_is_notation(const char *s)
+cli_is_notation(const char *arg)
 {
+	const char *s = arg;
+
 	if (cli_has_keeper_prefix(s))
 		return 1;
 	for (; *s != '\0'; s++) {
@@ -33,7 +37,7 @@ cli_is_notation(const char *s)
 		else if (*s == '/')
 			return 1;
 	}
-	return 0;
+	return strchr(arg, '/') == NULL && !ksm_notation_is_uid(arg);
 }
 
 void

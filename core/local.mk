@@ -25,7 +25,8 @@ core_libksmcore_la_SOURCES = \
 	core/client.c \
 	core/agent-client.c core/agent-msg.c core/agent-msg.h \
 	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
-	core/notation.c core/notation-parse.c core/notation-eval.c \
+	core/notation.c core/notation-parse.c core/notation-b64.c \
+	core/notation-eval.c \
 	core/notation-int.h \
 	core/totp.c
 

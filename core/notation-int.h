@@ -92,5 +92,17 @@ void	ksm_nvalue__clear(struct ksm_nvalue *v);
 
 /* Non-zero when token matches ^[A-Za-z0-9_-]{22}$. */
 int	ksm_notation__uid_shaped(const char *token);
+/* The same for len bytes of s (no NUL needed). */
+int	ksm_notation__uid_shaped_n(const char *s, size_t len);
+
+/*
+ * The base64url form (notation-b64.c; rule in docs/notation.md): decode
+ * text, len bytes without any '/', into out (empty, limit at least len) as
+ * NUL-terminated notation text: UTF-8 without NUL bytes, a leading byte
+ * order mark dropped, with a '/'.  0, or KSM_ENOTATION with a message
+ * naming what is wrong (KSM_ENOMEM); out is cleared on failure.
+ */
+int	ksm_notation__b64_decode(struct ksmx_buf *out, const char *text,
+	    size_t len);
 
 #endif /* KSM_NOTATION_INT_H */

@@ -14,7 +14,6 @@
 
 #include "ksm-int.h"
 #include "notation-int.h"
-#include "util/b64.h"
 
 #define PREFIX		"keeper://"
 #define PREFIX_LEN	(sizeof(PREFIX) - 1)
@@ -308,25 +307,6 @@ parse_indexes(ksm_notation *n, const struct pctx *p, size_t *pos,
 	return KSM_ENOTATION;
 }
 
-/* The base64url form: the whole string, when it has no '/'. */
-static int
-decode_b64(struct ksmx_buf *b, const char *text, size_t len)
-{
-	if (ksmx_b64_decode(b, text, len) != 0 || ksmx_buf_cstr(b) != 0) {
-		ksm__err(KSM_ENOTATION, "notation has no '/' and is not "
-		    "base64url text");
-		ksm__err_hint(GRAMMAR_HINT);
-		return KSM_ENOTATION;
-	}
-	if (memchr(b->d, '\0', b->len) != NULL) {
-		ksm__err(KSM_ENOTATION, "the decoded base64 notation contains "
-		    "a NUL byte");
-		ksm__err_hint(GRAMMAR_HINT);
-		return KSM_ENOTATION;
-	}
-	return 0;
-}
-
 int
 ksm_notation__parse(ksm_notation **out, const char *text, size_t len,
     unsigned int flags)
@@ -334,6 +314,7 @@ ksm_notation__parse(ksm_notation **out, const char *text, size_t len,
 	struct ksmx_buf b = KSMX_BUF_INIT(KSM_MAX_NOTATION);
 	struct pctx p = { text, len, 0 };
 	ksm_notation *n = NULL;
+	const char *nul;
 	size_t pos = 0, raw, idx1_at;
 	int closed, r;
 
@@ -346,12 +327,14 @@ ksm_notation__parse(ksm_notation **out, const char *text, size_t len,
 		ksm__err_hint(GRAMMAR_HINT);
 		return KSM_ENOTATION;
 	}
-	if (memchr(text, '\0', len) != NULL) {
-		ksm__err(KSM_ENOTATION, "notation contains a NUL byte");
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		ksm__err(KSM_ENOTATION, "notation contains a NUL byte "
+		    "(byte %zu)", (size_t)(nul - text) + 1);
+		ksm__err_hint("a notation is text: %s", GRAMMAR_HINT);
 		return KSM_ENOTATION;
 	}
 	if (memchr(text, '/', len) == NULL) {
-		if ((r = decode_b64(&b, text, len)) != 0)
+		if ((r = ksm_notation__b64_decode(&b, text, len)) != 0)
 			goto out;
 		p.s = (const char *)b.d;
 		p.len = b.len;
@@ -471,16 +454,24 @@ ksm_notation_index2(const ksm_notation *n)
 }
 
 int
-ksm_notation__uid_shaped(const char *token)
+ksm_notation__uid_shaped_n(const char *s, size_t len)
 {
 	size_t i;
 	char c;
 
-	for (i = 0; token[i] != '\0'; i++) {
-		c = token[i];
+	if (len != 22)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
 			return 0;
 	}
-	return i == 22;
+	return 1;
+}
+
+int
+ksm_notation__uid_shaped(const char *token)
+{
+	return ksm_notation__uid_shaped_n(token, strnlen(token, 23));
 }

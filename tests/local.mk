@@ -16,6 +16,7 @@ UNIT_TESTS = \
 	tests/unit/test-config \
 	tests/unit/test-replay \
 	tests/unit/test-notation \
+	tests/unit/test-notation-grammar \
 	tests/unit/test-totp
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -26,6 +27,7 @@ tests_unit_test_crypto_SOURCES = tests/unit/test-crypto.c
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_replay_SOURCES = tests/unit/test-replay.c
 tests_unit_test_notation_SOURCES = tests/unit/test-notation.c
+tests_unit_test_notation_grammar_SOURCES = tests/unit/test-notation-grammar.c
 tests_unit_test_totp_SOURCES = tests/unit/test-totp.c
 # one set of flags for every unit test
 tests_unit_test_util_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
@@ -34,6 +36,7 @@ tests_unit_test_crypto_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_config_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_replay_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_notation_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_notation_grammar_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_totp_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_util_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_error_CFLAGS = $(KSM_TEST_CFLAGS)
@@ -41,6 +44,7 @@ tests_unit_test_crypto_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_config_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_replay_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_notation_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_notation_grammar_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_totp_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_util_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_error_LDADD = $(KSM_TEST_LDADD)
@@ -48,6 +52,7 @@ tests_unit_test_crypto_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_config_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_replay_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_notation_LDADD = $(KSM_TEST_LDADD)
+tests_unit_test_notation_grammar_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_totp_LDADD = $(KSM_TEST_LDADD)
 
 # End-to-end scripts: real binaries against keeper-sandbox on 127.0.0.1.
@@ -98,7 +103,7 @@ KSM_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 noinst_PROGRAMS += tests/fuzz/fuzz-notation
 # the parser and resolver are compiled in, so libFuzzer sees their coverage
 tests_fuzz_fuzz_notation_SOURCES = tests/fuzz/fuzz-notation.c \
-	core/notation-parse.c core/notation-eval.c
+	core/notation-parse.c core/notation-b64.c core/notation-eval.c
 tests_fuzz_fuzz_notation_CPPFLAGS = $(AM_CPPFLAGS)
 tests_fuzz_fuzz_notation_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_notation_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)

@@ -7,8 +7,9 @@
  *	[keeper://]<UID or title>/file/<file name, title or UID>
  *
  * '/', '[', ']' and '\' in a title, label or file name are written \/ \[ \]
- * and \\.  A string without any '/' is read as base64url of a notation.
- * docs/notation.md has the grammar, both result styles and every message.
+ * and \\.  A string without any '/' is read as the base64url form of a
+ * notation (both alphabets, '=' padding optional).  docs/notation.md has
+ * the grammar, the base64url rule, both result styles and every message.
  */
 #ifndef KSM_NOTATION_H
 #define KSM_NOTATION_H
@@ -52,6 +53,19 @@ KSM_EXTERN(int) ksm_notation_parse(ksm_notation **out, const char *text)
 /** ksm_notation_parse() with KSM_NOTATION_* flags. */
 KSM_EXTERN(int) ksm_notation_parse_ex(ksm_notation **out, const char *text,
     unsigned int flags) KSM_WARN_UNUSED;
+
+/**
+ * For callers that take a bare record UID or a notation in the same place:
+ * whether text is the record UID.  It is when it has a UID's form (22
+ * characters of A-Z a-z 0-9 - _) and is not the base64url form of a
+ * notation (which a UID, 16 random bytes, practically never is).  Any
+ * other text without a '/' is a notation in its base64url form, or a
+ * mistyped one that ksm_notation_parse() explains.  Leaves
+ * ksm_error_last() as it was.
+ *
+ * @return 1 or 0 (NULL: 0)
+ */
+KSM_EXTERN(int) ksm_notation_is_uid(const char *text);
 
 /** Free a parsed notation.  NULL is a no-op. */
 KSM_EXTERN(void) ksm_notation_free(ksm_notation *n);

@@ -3,6 +3,7 @@
 //
 // usage: node jssdk-notation.mjs --config FILE [--ca-file FILE]
 //        node jssdk-notation.mjs --totp
+//        node jssdk-notation.mjs --parse GRAMMAR.json
 //
 // Notation mode reads notations from stdin, one a line, resolves each with
 // the SDK's exported getNotationResults() (config: a bound localConfigStorage
@@ -12,7 +13,12 @@
 // where <class> maps the SDK's message to libksm's code names (ENOTFOUND,
 // EAMBIGUOUS, ENOTATION, else EOTHER).  TOTP mode reads "UNIXTIME URI" lines
 // and prints getTotpCode()'s {"code":"...","timeLeft":N} or {"error":"EINVAL"}
-// for a null result.
+// for a null result.  Parse mode runs the SDK's exported parseNotation() in
+// both readings (strict, and legacyMode as getValue uses it) over every row
+// of tests/vectors/notation-grammar.json (its "text", or its "hex" bytes)
+// and prints one line per row: {"strict":P,"legacy":P}, P being
+// {"record","selector" (lower case),"parameter","index1","index2"} with
+// absent parts left out, or {"error":"<SDK text>"}.
 //
 // Exit 1 on any console.error/console.warn of the SDK (it logs and swallows
 // some problems) and on setup failures; exit 2 on usage errors.  Its
@@ -26,6 +32,7 @@ import { createRequire } from 'node:module'
 import { consoleOutput } from './jssdk-console.mjs'
 
 const require = createRequire(import.meta.url)
+let ksm	// the SDK, once loaded
 
 function say (msg) {
 	process.stderr.write(`jssdk-notation: ${msg}\n`)
@@ -33,7 +40,7 @@ function say (msg) {
 
 function usage (msg) {
 	say(msg)
-	say('usage: node jssdk-notation.mjs --config FILE [--ca-file FILE] | --totp')
+	say('usage: node jssdk-notation.mjs --config FILE [--ca-file FILE] | --totp | --parse FILE')
 	process.exit(2)
 }
 
@@ -45,6 +52,21 @@ function errorClass (msg) {
 	if (/Invalid notation|Invalid field index|[Pp]arsing error|Missing required parameter|notation/i.test(msg))
 		return 'ENOTATION'
 	return 'EOTHER'
+}
+
+// the parts of one parseNotation() result, in the table's shape
+function parsed (text, legacy) {
+	try {
+		const p = ksm.parseNotation(text, legacy)
+		const sel = p[2]
+		const out = { record: p[1].text[0], selector: sel.text[0].toLowerCase() }
+		if (sel.parameter) out.parameter = sel.parameter[0]
+		if (sel.index1) out.index1 = sel.index1[0]
+		if (sel.index2) out.index2 = sel.index2[0]
+		return out
+	} catch (e) {
+		return { error: e && e.message ? e.message : String(e) }
+	}
 }
 
 function readLines () {
@@ -67,13 +89,19 @@ async function main () {
 		case '--config': o.config = val(); break
 		case '--ca-file': o.caFile = val(); break
 		case '--totp': o.totp = true; break
+		case '--parse': o.parse = val(); break
 		default: usage(`unknown argument '${a}'`)
 		}
 	}
-	if (!o.totp && !o.config) usage('--config or --totp is required')
-	const ksm = require(process.env.KSM_JSSDK || '@keeper-security/secrets-manager-core')
+	if (!o.totp && !o.config && !o.parse) usage('--config, --totp or --parse is required')
+	ksm = require(process.env.KSM_JSSDK || '@keeper-security/secrets-manager-core')
 	const out = []
-	if (o.totp) {
+	if (o.parse) {
+		for (const row of JSON.parse(fs.readFileSync(o.parse, 'utf8')).rows) {
+			const text = row.hex !== undefined ? Buffer.from(row.hex, 'hex').toString('utf8') : row.text
+			out.push({ strict: parsed(text, false), legacy: parsed(text, true) })
+		}
+	} else if (o.totp) {
 		for (const line of readLines()) {
 			const sp = line.indexOf(' ')
 			if (sp < 0) throw new Error('TOTP input lines are "UNIXTIME URI"')

@@ -4,6 +4,12 @@
 # JS SDK's exported getNotationResults / getTotpCode
 # (tests/conformance/jssdk-notation.mjs), on sandbox/demo-vault.json.
 #
+# First the grammar: every row of tests/vectors/notation-grammar.json (one
+# per production, base64url form included; tests/unit/test-notation-grammar
+# checks libksm against the same rows) goes through the SDK's exported
+# parseNotation in both readings and must give what the row says libksm
+# gives, or the SDK result the row lists as an allowed difference.
+#
 # Every notation of NOTATIONS goes through both, with one config (bound by
 # keeper-secret; the JS SDK reads it, see conformance-jssdk.sh (c)), and the
 # results are compared one by one: the same list of strings, or the same
@@ -27,6 +33,40 @@ NC=$top_builddir/tests/integration/notation-client
 jssdk_install	# sets KSM_JSSDK, CONF_SRC (skips without node)
 JS=$CONF_SRC/jssdk-notation.mjs
 
+# ---- the grammar, production by production (no server needed) ----
+
+GRAMMAR=$top_srcdir/tests/vectors/notation-grammar.json
+n_rows=$(jq '.rows | length' "$GRAMMAR") || bail "cannot read $GRAMMAR"
+RC=0
+timeout "$TIMEOUT" node "$JS" --parse "$GRAMMAR" >"$TMP/js-parse.jsonl" \
+    2>"$TMP/js-parse.err" || RC=$?
+cat "$TMP/js-parse.err" >>"$ALL_ERR"
+check "JS SDK parseNotation answers all $n_rows grammar rows (exit $RC)" \
+    test "$RC" -eq 0 -a "$(wc -l <"$TMP/js-parse.jsonl")" -eq "$n_rows"
+# errors compare by class: which of the SDK's texts is not the point here
+CLS='def cls: if has("error") then {error: true} else . end;'
+mapfile -t P_WANT < <(jq -cS "$CLS"' .rows[] |
+    {strict: ((.js.strict // .strict) | cls),
+     legacy: ((.js.legacy // .legacy // .strict) | cls)}' "$GRAMMAR")
+mapfile -t P_GOT < <(jq -cS "$CLS"' {strict: (.strict | cls),
+    legacy: (.legacy | cls)}' "$TMP/js-parse.jsonl")
+mapfile -t P_NAME < <(jq -r '.rows[] | .production' "$GRAMMAR")
+mapfile -t P_WHY < <(jq -r '.rows[] | .js.why // ""' "$GRAMMAR")
+n_pdiff=0
+for i in "${!P_NAME[@]}"; do
+	if [ "${P_GOT[$i]:-missing}" != "${P_WANT[$i]}" ]; then
+		not_ok "grammar: ${P_NAME[$i]}: the JS SDK parses it otherwise"
+		diag "JS SDK: $(sed -n "$((i + 1))p" "$TMP/js-parse.jsonl")" \
+		    "want:   ${P_WANT[$i]}"
+	elif [ -n "${P_WHY[$i]}" ]; then
+		ok "grammar: ${P_NAME[$i]}: allowed difference (${P_WHY[$i]})"
+		n_pdiff=$((n_pdiff + 1))
+	else
+		ok "grammar: ${P_NAME[$i]}: same"
+	fi
+done
+diag "grammar: $n_rows rows, $n_pdiff allowed differences"
+
 # ---- the notations ----
 
 L=ugx5tPRTMb6qaULWYa7H5A	# Example.com Login (oneTimeCode, custom text)
@@ -38,6 +78,10 @@ T=lb0COrOklbEXcWngnWpJVw	# "Team/Build [CI] Token"
 LEG=UyhNV_nYwIa_QTOw7O3e3A	# Old Router, legacy (V2)
 PRIV=deN0l9qchpc69dlLBiqGSA	# not shared with the demo app
 DASH=-zTfZBsIUajowrj_sR32ZQ	# UID starting with '-'
+
+# base64url as CI systems pass it (basenc --base64url, '=' dropped or kept)
+b64u() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+b64p() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_'; }
 
 NOTATIONS=(
 	"$L/type"
@@ -89,7 +133,25 @@ NOTATIONS=(
 	"Private Not Shared/title"
 	"No Such Record/title"
 	"$LEG/type"
-	"$(printf '%s' "keeper://$L/field/login" | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+	"$(b64u "keeper://$L/field/login")"
+	"$(b64u "$L/field/password")"
+	"$(b64p "$A/custom_field/aws_access_key_id")"
+	"$(b64p "$S/field/keyPair[0][publicKey]")"
+	"$(b64u "$P/field/host[0][hostName]" | sed 's/.\{8\}/& /g')"
+	"$(b64u 'Team\/Build \[CI\] Token/field/password')"
+	"$(b64u "$F/file/service.conf")"
+	"$(b64u "AWS Deploy Keys/custom_field/region[]")"
+	"$(printf '\357\273\277%s' "$L/title" | base64 -w0 | tr '+/' '-_')"
+	"$(b64u "No Such Record/title")"
+	"$(b64u "$PRIV/field/login")"
+	"$(b64u "$L/typo")"
+	"$(b64u "$L/field/login[first]")"
+	"$(b64u "$(b64u "$L/type")")"
+	"$L"
+	"$DASH"
+	"$(b64u "$L/field/login" | sed 's/^..../&./')"
+	"$(b64u "$L/type")Q"
+	"$(printf 'x\377/title' | base64 -w0 | tr '+/' '-_')"
 )
 
 # ALLOWED[notation]="reason|libksm result|JS SDK result" (results in the
@@ -97,6 +159,9 @@ NOTATIONS=(
 declare -A ALLOWED=(
 	["$F/file/Service configuration"]="file match by title: libksm matches name, title or UID (as Python); JS only name or UID|values|{\"error\":\"ENOTFOUND\"}"
 	["$LEG/type"]="legacy (V2) record: libksm refuses it with KSM_ELEGACY; JS reads the untyped data and finds no type|{\"error\":\"ELEGACY\"}|{\"values\":[]}"
+	["$(b64u "$L/field/login" | sed 's/^..../&./')"]="base64 with a '.' inside: libksm names the character; Node's Buffer skips it|{\"error\":\"ENOTATION\"}|values"
+	["$(b64u "$L/type")Q"]="base64 of 4n+1 characters: libksm (and Python) refuse the lone last one; Node drops it|{\"error\":\"ENOTATION\"}|values"
+	["$(printf 'x\377/title' | base64 -w0 | tr '+/' '-_')"]="base64 of bytes that are not UTF-8: libksm (and Python) refuse them; JS reads U+FFFD and finds no such title|{\"error\":\"ENOTATION\"}|{\"error\":\"ENOTFOUND\"}"
 )
 
 printf '%s\n' "${NOTATIONS[@]}" >"$TMP/notations"

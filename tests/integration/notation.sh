@@ -280,6 +280,88 @@ check "exec --inline: the command was not run" test ! -e "$TMP/marker"
 ks exec -- "$TMP/no-such-command"
 expect_fail "exec of a missing command: 127" 127 "cannot run"
 
+# ---- the base64url form (a notation without any '/') ----
+
+# as CI systems pass it: basenc --base64url, '=' dropped or kept
+b64u() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+b64p() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_'; }
+
+ks get "$(b64u "keeper://$LOGIN/field/password")"
+expect_out "get BASE64URL (unpadded) resolves, not a UID" "Pw-nt-login-4Rk8Zq"
+
+ks get "$(b64p "$LOGIN/custom_field/API key")"
+expect_out "get BASE64URL with '=' padding" "Sk-nt-custom-7Wd2Lp"
+
+ks get "$(b64u 'Ops\/Prod \[eu\] login/field/url[1]')" \
+    "$(b64u "keeper://$FOLDER/field/host[][hostName]")"
+expect_out "get: two base64 notations, a title with escapes and a property" \
+    "$(printf 'https://two.example.com\nnt-db.internal')"
+
+ks get "$(b64u "keeper://$LOGIN/field/password" | sed 's/.\{12\}/&\n/g')"
+expect_out "get: base64 wrapped over lines (as base64(1) prints it)" \
+    "Pw-nt-login-4Rk8Zq"
+
+printf '%s\n' "$(b64u "$LOGIN/field/login")" >"$TMP/in"
+RC=0
+timeout "$TIMEOUT" "$KS" --config "$CFG" get --stdin <"$TMP/in" >"$OUT" 2>"$ERR" || RC=$?
+cat "$ERR" >>"$ALL_ERR"
+expect_out "get --stdin takes a base64 line" "nt-user@example.com"
+
+ks get "$LOGIN" "$(b64u "$LOGIN/field/login")"
+expect_fail "a UID and a base64 notation are not mixed" 2 "cannot be mixed"
+
+# one error line naming the problem, never a UID lookup
+b64_fails() {	# DESC STATUS REGEX
+	expect_fail "$@"
+	check "$1: one error line" \
+	    test "$(grep -c '^keeper-secret: ' "$ERR")" -eq 1
+	check "$1: not read as a record UID" \
+	    sh -c "! grep -q 'not shared' '$ERR'"
+}
+ks get "$(b64u "keeper://$LOGIN/bogus")"
+b64_fails "get: a base64 notation with a bad selector" 16 \
+    "bad selector 'bogus' at character 33 of the decoded base64 notation"
+ks get "$(b64u "$(b64u "keeper://$LOGIN/field/password")")"
+b64_fails "get: a notation base64-encoded twice" 16 \
+    "decoding has no '/' either"
+ks get -- "$(b64u "$LOGIN/type")Q"
+b64_fails "get: base64 with a character too many" 16 \
+    "base64 characters do not make whole bytes"
+
+ks get --json -- "$DASH"
+check "a plain UID is never read as base64 (even one starting with '-')" \
+    test "$(jq -r '.[0].uid' "$OUT" 2>/dev/null)" = "$DASH"
+
+if command -v oathtool >/dev/null 2>&1; then
+	totp_check "totp BASE64URL, checked with oathtool" 6 \
+	    --totp -b JBSWY3DPEHPK3PXP -- \
+	    "$(b64u "keeper://$LOGIN/field/oneTimeCode")"
+else
+	ok "# SKIP oathtool not installed (Debian package oathtool)"
+fi
+
+ks download -o - "$(b64u "keeper://$FILEREC/file/hello.txt")"
+expect_out "download BASE64URL" "hello, file"
+
+B=$(b64u "keeper://$LOGIN/field/password")
+X=$B ks exec -- sh -c 'test "$X" = "$1"' sh "$B"
+expect_ok "exec: only keeper:// values are references (as ksm exec): a base64 value is left alone"
+
+GH=$top_builddir/plugins/git/git-credential-keeper
+if [ -x "$GH" ]; then
+	RC=0
+	printf 'protocol=https\nhost=git.example.com\n\n' |
+	    timeout "$TIMEOUT" "$GH" --config "$CFG" --username \
+	    "$(b64u "$LOGIN/field/login")" --password "$B" get \
+	    >"$OUT" 2>"$ERR" || RC=$?
+	cat "$ERR" >>"$ALL_ERR"
+	check "git-credential-keeper --username/--password BASE64URL" \
+	    test "$RC" -eq 0 -a "$(grep -E '^(username|password)=' "$OUT" |
+	    tr '\n' '|')" = "username=nt-user@example.com|password=Pw-nt-login-4Rk8Zq|"
+else
+	ok "# SKIP git-credential-keeper not built"
+fi
+
 # ---- help ----
 
 for v in get totp download exec; do

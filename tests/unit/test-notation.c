@@ -17,7 +17,6 @@
 #include "ksm-int.h"
 #include "json.h"
 #include "notation-int.h"
-#include "util/b64.h"
 #include "ksm-test.h"
 
 /* A fixture's records as resolver candidates. */
@@ -834,8 +833,6 @@ test_parse_errors(void)
 		    "first index '[abc]' at character 10 is not a number" },
 		{ "a/file/x[0]", KSM_ENOTATION, "file selector takes no index" },
 		{ "a/file/x\\[0\\]", 0, NULL },
-		{ "not base64!", KSM_ENOTATION, "not base64url" },
-		{ "YQ", KSM_ENOTATION, "decoded base64" },	/* "a" */
 	};
 	ksm_notation *nt;
 	char *big;
@@ -857,30 +854,10 @@ test_parse_errors(void)
 		    cs[i].msg))
 			ksm_test_diag("message: %s", ksm_error_last()->message);
 		T_OK(ksm_error_last()->hint[0] != '\0' ||
-		    strstr(cs[i].msg, "base64") != NULL ||
 		    cs[i].code != KSM_ENOTATION, "parse::error '%s' has a hint",
 		    cs[i].text);
 	}
-	/* the base64url form, padded and not, and a bad one */
-	T_OK(ksm_notation_parse(&nt, "a2VlcGVyOi8vdGVzdC11aWQtMTIzL2ZpZWxkL2xvZ2lu")
-	    == 0 && strcmp(ksm_notation_record(nt), "test-uid-123") == 0,
-	    "parse::base64 form");
-	ksm_notation_free(nt);
-	T_OK(ksm_notation_parse(&nt, "YS90eXBl") == 0 &&	/* a/type */
-	    ksm_notation_selector(nt) == KSM_SELECTOR_TYPE,
-	    "parse::base64 unpadded");
-	ksm_notation_free(nt);
-	T_OK(ksm_notation_parse(&nt, "YS90aXRsZQ==") == 0 &&	/* a/title */
-	    ksm_notation_selector(nt) == KSM_SELECTOR_TITLE,
-	    "parse::base64 padded");
-	ksm_notation_free(nt);
-	T_OK(ksm_notation_parse(&nt, "YS90aXRsZQ") == 0,
-	    "parse::base64 padding optional");
-	ksm_notation_free(nt);
-	r = ksm_notation_parse(&nt, "YS94eHg");	/* a/xxx */
-	T_OK(r == KSM_ENOTATION && strstr(ksm_error_last()->message,
-	    "of the decoded base64 notation"), "parse::base64 errors say so "
-	    "(%s)", ksm_error_last()->message);
+	/* the base64url form: tests/unit/test-notation-grammar.c */
 	/* limits and arguments */
 	big = malloc(KSM_MAX_NOTATION + 10);
 	if (big != NULL) {
