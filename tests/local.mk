@@ -135,20 +135,20 @@ tests_unit_test_agent_proto_SOURCES = tests/unit/test-agent-proto.c \
 tests_unit_test_agent_proto_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
 tests_unit_test_agent_proto_CFLAGS = $(KSM_TEST_CFLAGS)
-tests_unit_test_agent_proto_LDADD = $(KSM_TEST_LDADD)
+tests_unit_test_agent_proto_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 tests_fuzz_replay_agent_SOURCES = tests/fuzz/standalone.c \
 	tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
 tests_fuzz_replay_agent_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent -DFUZZ_TARGET='"agent"'
 tests_fuzz_replay_agent_CFLAGS = $(KSM_TEST_CFLAGS)
-tests_fuzz_replay_agent_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_agent_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-agent
 tests_fuzz_fuzz_agent_SOURCES = tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
 tests_fuzz_fuzz_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/ssh-agent
 tests_fuzz_fuzz_agent_CFLAGS = $(AM_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_agent_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
-tests_fuzz_fuzz_agent_LDADD = core/libksmcore.la $(CJSON_LIBS)
+tests_fuzz_fuzz_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) $(OPENSSL_LIBS)
 endif
 
 # plugins/git: the credential protocol module, its unit test and fuzz replay
@@ -293,7 +293,8 @@ tests_bench_agent_bench_SOURCES = tests/bench/agent-bench.c \
 	$(AGENT_PROTO_SOURCES)
 tests_bench_agent_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
-tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS)
+tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS) \
+	$(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/bench-agent.sh tests/bench/bench-clock.h
 # one HTTPS connection per client, also after the server closed it (helper "connreuse")
 TESTS += tests/integration/connreuse.sh

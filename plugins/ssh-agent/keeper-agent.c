@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,8 +31,9 @@
 #include "ksm-int.h"
 #include "json.h"
 #include "util/wipe.h"
-#include "agent-hosts.h"
 #include "agent-keys.h"
+#include "agent-log.h"
+#include "agent-policy.h"
 #include "agent-proto.h"
 
 #define PROG		"keeper-agent"
@@ -51,18 +53,15 @@ struct opts {
 	int		 refresh;	/* seconds, 0: only on SIGHUP */
 	const char	*known[MAX_FILTERS];	/* known_hosts files */
 	size_t		 n_known;
-};
-
-/* A host from the record's host field: hostName and port. */
-struct host {
-	char		*name;
-	unsigned	 port;
+	int		 confirm;	/* --confirm */
+	unsigned	 confirm_timeout;	/* --confirm-timeout */
+	unsigned	 lifetime;	/* --lifetime */
+	const char	*log;		/* --log */
 };
 
 struct entry {
 	struct agent_key	*key;
-	struct host		*hosts;		/* offered only to these */
-	size_t			 n_hosts;
+	struct agent_policy	 pol;	/* hosts, forward=, confirm, lifetime */
 };
 
 struct store {
@@ -78,7 +77,8 @@ struct client {
 };
 
 static int verbose;
-static const struct opts *g_opts;	/* for st_allowed's known_hosts */
+static struct agent_policy_cfg g_pcfg;	/* known_hosts, --confirm, ... */
+static struct agent_lock g_lock;	/* ssh-add -x / -X */
 
 static void
 logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -127,43 +127,41 @@ st_sign(void *ctx, size_t i, const uint8_t *data, size_t len,
 	return r;
 }
 
-/*
- * The host restriction: on a connection bound to a host key (ssh sends
- * session-bind@openssh.com before asking for keys), a key whose record
- * names hosts is offered only when known_hosts lists that host key for
- * one of them.  Unbound connections (ssh-add, ssh-keygen -Y) see all.
- */
+/* The access control of agent-policy.h, and the audit line per signature. */
 static int
-st_allowed(void *ctx, size_t i, const struct agent_conn *conn)
+st_allowed(void *ctx, size_t i, const struct agent_conn *conn,
+    const struct agent_sign_req *req)
 {
 	const struct entry *e = &((struct store *)ctx)->e[i];
-	size_t h, f;
+	const uint8_t *blob;
+	size_t len;
 
-	if (!conn->bound || e->n_hosts == 0)
-		return 1;
-	for (f = 0; f < g_opts->n_known; f++)
-		for (h = 0; h < e->n_hosts; h++)
-			if (agent_hosts_known(g_opts->known[f],
-			    e->hosts[h].name, e->hosts[h].port, conn->hostkey,
-			    conn->hostkey_len))
-				return 1;
-	logmsg("\"%s\" not offered: the bound host is none of its hosts",
+	blob = agent_key_blob(e->key, &len);
+	return agent_policy_allowed(&e->pol, &g_pcfg, conn, req, blob, len,
 	    agent_key_comment(e->key));
-	return 0;
+}
+
+static void
+st_audit(void *ctx, size_t i, const struct agent_conn *conn,
+    const struct agent_sign_req *req, int r)
+{
+	const struct entry *e = &((struct store *)ctx)->e[i];
+	const uint8_t *blob;
+	size_t len;
+
+	blob = agent_key_blob(e->key, &len);
+	agent_policy_audit(&e->pol, &g_pcfg, conn, req, blob, len,
+	    agent_key_comment(e->key), r);
 }
 
 static const struct agent_keyops store_ops = { st_count, st_identity,
-    st_sign, st_allowed };
+    st_sign, st_allowed, st_audit, &g_lock };
 
 static void
 entry_free(struct entry *e)
 {
-	size_t h;
-
 	agent_key_free(e->key);
-	for (h = 0; h < e->n_hosts; h++)
-		free(e->hosts[h].name);
-	free(e->hosts);
+	agent_policy_clear(&e->pol);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -207,55 +205,16 @@ field(const cJSON *rec, const char *type)
 	return NULL;
 }
 
-/* Every hostName (and port) of the record's host fields. */
-static int
-load_hosts(const cJSON *rec, struct entry *e)
-{
-	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
-	const char *t, *name, *port;
-	struct host *tmp;
-	size_t l;
-
-	for (l = 0; l < 2; l++) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, lists[l])) {
-			t = cJSON_GetStringValue(cJSON_GetObjectItem(f,
-			    "type"));
-			if (t == NULL || strcmp(t, "host") != 0)
-				continue;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value")) {
-				name = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(v, "hostName"));
-				port = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(v, "port"));
-				if (name == NULL || name[0] == '\0')
-					continue;
-				tmp = realloc(e->hosts, (e->n_hosts + 1) *
-				    sizeof(*tmp));
-				if (tmp == NULL)
-					return KSM_ENOMEM;
-				e->hosts = tmp;
-				tmp[e->n_hosts].port = port ?
-				    (unsigned)strtoul(port, NULL, 10) : 0;
-				if ((tmp[e->n_hosts].name =
-				    ksmx_strdup(name)) == NULL)
-					return KSM_ENOMEM;
-				e->n_hosts++;
-			}
-		}
-	}
-	return 0;
-}
-
 static int
 load_record(struct store *s, size_t *cap, const ksm_record *rec)
 {
 	const char *title = ksm_record_title(rec), *priv, *pw, *pub;
 	const cJSON *kp;
-	struct entry e = { NULL, NULL, 0 }, *tmp;
+	struct entry e, *tmp;
 	cJSON *j;
 	int r;
 
+	memset(&e, 0, sizeof(e));
 	if ((j = cJSON_Parse(ksm_record_json(rec))) == NULL)
 		return KSM_ENOMEM;
 	kp = field(j, "keyPair");
@@ -277,8 +236,18 @@ load_record(struct store *s, size_t *cap, const ksm_record *rec)
 		r = 0;	/* skip the key, serve the others */
 		goto out;
 	}
-	if ((r = load_hosts(j, &e)) != 0)
+	if ((r = agent_policy_load(&e.pol, j, ksm_record_uid(rec),
+	    &g_pcfg)) != 0) {
+		if (r == KSM_ENOMEM)
+			goto out;
+		fprintf(stderr, PROG ": %s\n", ksm_error_last()->message);
+		r = 0;	/* fail closed: the key is not served */
 		goto out;
+	}
+	if (agent_policy_expired(&e.pol, agent_now_ms())) {
+		r = 0;	/* its lifetime ended; SIGHUP brings it back */
+		goto out;
+	}
 	if (s->n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
 		if ((tmp = realloc(s->e, *cap * sizeof(*tmp))) == NULL) {
@@ -481,6 +450,46 @@ refresh_timeout(const struct opts *o, struct store *s, long long *due)
 	return (int)(*due - now);
 }
 
+/*
+ * Drop the keys whose lifetime is over (their private key is wiped);
+ * milliseconds until the next one ends, -1: none.
+ */
+static int
+store_expire(struct store *s)
+{
+	long long now = agent_now_ms(), next = -1, left;
+	const uint8_t *blob;
+	size_t i = 0, len;
+
+	while (i < s->n) {
+		if (!agent_policy_expired(&s->e[i].pol, now)) {
+			left = s->e[i].pol.expires_ms - now;
+			if (s->e[i].pol.expires_ms != 0 && (next < 0 ||
+			    left < next))
+				next = left;
+			i++;
+			continue;
+		}
+		blob = agent_key_blob(s->e[i].key, &len);
+		agent_policy_log_key(&s->e[i].pol, "expired", blob, len,
+		    agent_key_comment(s->e[i].key));
+		entry_free(&s->e[i]);
+		memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) *
+		    sizeof(s->e[0]));
+		s->n--;
+	}
+	return next < 0 ? -1 : next > INT_MAX ? INT_MAX : (int)next;
+}
+
+/* The poll timeout: the sooner of the next refresh and key expiry. */
+static int
+next_timeout(const struct opts *o, struct store *s, long long *due)
+{
+	int a = refresh_timeout(o, s, due), b = store_expire(s);
+
+	return a < 0 ? b : b < 0 || a < b ? a : b;
+}
+
 static int
 serve(const struct opts *o, int lfd, struct store *s)
 {
@@ -512,7 +521,7 @@ serve(const struct opts *o, int lfd, struct store *s)
 			pf[i + 2].fd = cl[i].fd;
 			pf[i + 2].events = cl[i].out.len ? POLLOUT : POLLIN;
 		}
-		n = poll(pf, MAX_CLIENTS + 2, refresh_timeout(o, s, &due));
+		n = poll(pf, MAX_CLIENTS + 2, next_timeout(o, s, &due));
 		if (n < 0 && errno != EINTR)
 			return -1;
 		if (n <= 0)
@@ -520,6 +529,7 @@ serve(const struct opts *o, int lfd, struct store *s)
 		if (pf[0].revents & POLLIN &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
+				g_pcfg.epoch_ms = agent_now_ms();
 				refresh(o, s);
 				due = now_ms() + (long long)o->refresh * 1000;
 			} else
@@ -530,10 +540,12 @@ serve(const struct opts *o, int lfd, struct store *s)
 		    SOCK_NONBLOCK)) >= 0) {
 			for (i = 0; i < MAX_CLIENTS && cl[i].fd >= 0; i++)
 				;
-			if (i == MAX_CLIENTS || !peer_ok(fd))
+			if (i == MAX_CLIENTS || !peer_ok(fd)) {
 				close(fd);
-			else
+			} else {
 				cl[i].fd = fd;
+				agent_peer_get(fd, &cl[i].conn.peer);
+			}
 			continue;	/* pf no longer matches cl */
 		}
 		for (i = 0; i < MAX_CLIENTS; i++) {
@@ -578,7 +590,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " [-D] [-c | -s] [-a SOCKET] [--config FILE]\n"
 	    "           [--record UID]... [--folder UID]... [--refresh SECONDS]\n"
-	    "           [--known-hosts FILE]...\n"
+	    "           [--known-hosts FILE]... [--confirm] [--confirm-timeout N]\n"
+	    "           [--lifetime SECONDS] [--log FILE|syslog|-]\n"
 	    "       " PROG " -k\n"
 	    "SSH agent serving the SSH keys (sshKeys records) shared with a "
 	    "KSM application.\n"
@@ -591,10 +604,32 @@ usage(FILE *f)
 	    "  --refresh N  reload from Keeper every N seconds (also on SIGHUP)\n"
 	    "  --known-hosts FILE  host keys for the records' host fields\n"
 	    "               (repeatable; default ~/.ssh/known_hosts and\n"
-	    "               /etc/ssh/ssh_known_hosts)\n");
+	    "               /etc/ssh/ssh_known_hosts)\n"
+	    "  --confirm    ask through SSH_ASKPASS before every signature\n"
+	    "  --confirm-timeout N  refuse when there is no answer in N s (60)\n"
+	    "  --lifetime N drop the keys N seconds after start or SIGHUP\n"
+	    "  --log DEST   a line per signature to a file, syslog (the\n"
+	    "               default) or - (standard error; the default with -D)\n");
 }
 
-enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN };
+enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
+	OPT_CONFIRM, OPT_CONFIRM_TIMEOUT, OPT_LIFETIME, OPT_LOG };
+
+/* A whole number of seconds, 1 ..  one year; 0 when s is not one. */
+static unsigned
+seconds(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 366UL * 24 * 3600)
+		return 0;
+	return (unsigned)v;
+}
 
 static int
 parse(int argc, char **argv, struct opts *o)
@@ -605,6 +640,11 @@ parse(int argc, char **argv, struct opts *o)
 		{ "folder",	required_argument, NULL, OPT_FOLDER },
 		{ "refresh",	required_argument, NULL, OPT_REFRESH },
 		{ "known-hosts", required_argument, NULL, OPT_KNOWN },
+		{ "confirm",	no_argument, NULL, OPT_CONFIRM },
+		{ "confirm-timeout", required_argument, NULL,
+		    OPT_CONFIRM_TIMEOUT },
+		{ "lifetime",	required_argument, NULL, OPT_LIFETIME },
+		{ "log",	required_argument, NULL, OPT_LOG },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -635,6 +675,22 @@ parse(int argc, char **argv, struct opts *o)
 				return -1;
 			o->known[o->n_known++] = optarg;
 			break;
+		case OPT_CONFIRM:	o->confirm = 1; break;
+		case OPT_CONFIRM_TIMEOUT:
+			if ((o->confirm_timeout = seconds(optarg)) == 0) {
+				fprintf(stderr, PROG ": --confirm-timeout: "
+				    "'%s' is not a number of seconds\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_LIFETIME:
+			if ((o->lifetime = seconds(optarg)) == 0) {
+				fprintf(stderr, PROG ": --lifetime: '%s' is "
+				    "not a number of seconds\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_LOG:	o->log = optarg; break;
 		case 'h':	usage(stdout); exit(0);
 		default:	return -1;
 		}
@@ -705,7 +761,17 @@ main(int argc, char **argv)
 		}
 		o.known[o.n_known++] = "/etc/ssh/ssh_known_hosts";
 	}
-	g_opts = &o;
+	g_pcfg.known = o.known;
+	g_pcfg.n_known = o.n_known;
+	g_pcfg.confirm = o.confirm;
+	g_pcfg.confirm_timeout = o.confirm_timeout;
+	g_pcfg.lifetime = o.lifetime;
+	g_pcfg.epoch_ms = agent_now_ms();
+	if (agent_log_open(o.log != NULL ? o.log : o.foreground ? "-" :
+	    "syslog", PROG) != 0) {
+		fprintf(stderr, PROG ": %s\n", ksm_error_last()->message);
+		return 1;
+	}
 	/* no core dumps, no ptrace by other processes of this user */
 	setrlimit(RLIMIT_CORE, &rl);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -2,15 +2,21 @@
 # The pure protocol pieces, shared by the daemon and the tests.
 AGENT_PROTO_SOURCES = plugins/ssh-agent/agent-proto.c \
 	plugins/ssh-agent/agent-proto.h plugins/ssh-agent/agent-wire.c \
-	plugins/ssh-agent/agent-wire.h
+	plugins/ssh-agent/agent-wire.h plugins/ssh-agent/agent-verify.c \
+	plugins/ssh-agent/agent-verify.h plugins/ssh-agent/agent-log.c \
+	plugins/ssh-agent/agent-log.h
 AGENT_KEYS_SOURCES = plugins/ssh-agent/agent-keys.c \
 	plugins/ssh-agent/agent-keys.h plugins/ssh-agent/agent-keygen.c \
 	plugins/ssh-agent/agent-keygen.h
 AGENT_HOSTS_SOURCES = plugins/ssh-agent/agent-hosts.c \
 	plugins/ssh-agent/agent-hosts.h
+# the access control per key: host binding, forwarding, confirm, lifetime
+AGENT_POLICY_SOURCES = plugins/ssh-agent/agent-policy.c \
+	plugins/ssh-agent/agent-policy.h plugins/ssh-agent/agent-confirm.c \
+	plugins/ssh-agent/agent-confirm.h $(AGENT_HOSTS_SOURCES)
 bin_PROGRAMS += plugins/ssh-agent/keeper-agent
 plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
-	$(AGENT_PROTO_SOURCES) $(AGENT_KEYS_SOURCES) $(AGENT_HOSTS_SOURCES)
+	$(AGENT_PROTO_SOURCES) $(AGENT_KEYS_SOURCES) $(AGENT_POLICY_SOURCES)
 plugins_ssh_agent_keeper_agent_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBSSH_CFLAGS)
 plugins_ssh_agent_keeper_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) \
