@@ -220,6 +220,11 @@ EXTRA_DIST += tests/integration/git.sh tests/integration/git-vault.json
 # keeper-agent under real ssh-add, ssh-keygen -Y and sshd
 TESTS += tests/integration/ssh-agent.sh
 EXTRA_DIST += tests/integration/ssh-agent.sh
+# keeper-agent's access control: two sshd, a jump host, forged binds,
+# SSH_ASKPASS confirmation, lock/unlock, lifetimes, the audit log
+TESTS += tests/integration/ssh-agent-hosts.sh
+EXTRA_DIST += tests/integration/ssh-agent-hosts.sh \
+	tests/integration/agent-forge.py
 # keeper-keyring under a real gnome-keyring on a private session bus
 TESTS += tests/integration/keyring.sh
 EXTRA_DIST += tests/integration/keyring.sh

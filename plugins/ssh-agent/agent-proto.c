@@ -14,7 +14,7 @@
 #include "agent-wire.h"
 
 #define LOCK_ROUNDS	20000	/* PBKDF2-HMAC-SHA256 iterations */
-#define LOCK_DELAY_MS	100	/* per earlier wrong unlock passphrase */
+#define LOCK_DELAY_MS	100	/* per wrong unlock passphrase after the first */
 #define LOCK_DELAY_MAX	30000	/* ms */
 
 long
@@ -402,7 +402,7 @@ lock_unlock(struct agent_lock *l, const struct agent_conn *conn,
 	if (CRYPTO_memcmp(h, l->hash, sizeof(h)) != 0) {
 		ksmx_wipe_array(h);
 		l->fails++;
-		delay = (long long)LOCK_DELAY_MS * l->fails;
+		delay = (long long)LOCK_DELAY_MS * (l->fails - 1);
 		l->next_try_ms = now + (delay > LOCK_DELAY_MAX ?
 		    LOCK_DELAY_MAX : delay);
 		agent_log("unlock refused: wrong passphrase (%u in a row) "

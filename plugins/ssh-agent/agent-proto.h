@@ -88,9 +88,10 @@ struct agent_sign_req {
 
 /*
  * The agent-wide lock (ssh-add -x / -X).  Zero-initialise; only a salted
- * slow hash of the passphrase is kept.  After a wrong passphrase the next
- * attempts are refused unchecked for 100 ms per earlier failure (at most
- * 30 s), so guessing through the socket is slow.
+ * slow hash of the passphrase is kept.  After the second wrong passphrase
+ * in a row, the next attempt is refused unchecked for 100 ms per wrong one
+ * after the first (at most 30 s), so guessing through the socket is slow
+ * while one typo costs nothing.
  */
 struct agent_lock {
 	int		 locked;

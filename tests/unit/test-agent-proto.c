@@ -671,12 +671,16 @@ test_lock(void)
 	T_OK(lock_msg(&lops, &c, SSH_AGENTC_UNLOCK, "wrong") ==
 	    SSH_AGENT_FAILURE && lk.locked && lk.fails == 1,
 	    "wrong passphrase: failure, still locked");
+	T_OK(lock_msg(&lops, &c, SSH_AGENTC_UNLOCK, "wrong") ==
+	    SSH_AGENT_FAILURE && lk.fails == 2 && lk.next_try_ms == 1100,
+	    "right after one typo it is checked; a second wrong one: 100 ms");
 	T_OK(lock_msg(&lops, &c, SSH_AGENTC_UNLOCK, PW) == SSH_AGENT_FAILURE &&
-	    lk.locked, "the right one too soon after: refused unchecked");
+	    lk.locked && lk.fails == 2,
+	    "the right one too soon after: refused unchecked");
 	fake_ms += 100;
 	T_OK(lock_msg(&lops, &c, SSH_AGENTC_UNLOCK, "wrong") ==
-	    SSH_AGENT_FAILURE && lk.fails == 2 && lk.next_try_ms == 1300,
-	    "a second wrong one: the wait grows (200 ms)");
+	    SSH_AGENT_FAILURE && lk.fails == 3 && lk.next_try_ms == 1300,
+	    "a third wrong one: the wait grows (200 ms)");
 	fake_ms += 199;
 	T_OK(lock_msg(&lops, &c, SSH_AGENTC_UNLOCK, PW) == SSH_AGENT_FAILURE &&
 	    lk.locked, "1 ms early: refused");
