@@ -205,6 +205,21 @@ tests_unit_test_agent_hosts_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
 tests_unit_test_agent_hosts_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_agent_hosts_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
+# keeper-agent: host-key signatures (session-bind) and the access control
+check_PROGRAMS += tests/unit/test-agent-verify tests/unit/test-agent-policy
+TESTS += tests/unit/test-agent-verify tests/unit/test-agent-policy
+tests_unit_test_agent_verify_SOURCES = tests/unit/test-agent-verify.c \
+	$(AGENT_PROTO_SOURCES)
+tests_unit_test_agent_verify_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_verify_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_verify_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
+tests_unit_test_agent_policy_SOURCES = tests/unit/test-agent-policy.c \
+	$(AGENT_PROTO_SOURCES) $(AGENT_POLICY_SOURCES)
+tests_unit_test_agent_policy_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_policy_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_policy_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_PAM
 check_PROGRAMS += tests/pam/pam-driver
 tests_pam_pam_driver_SOURCES = tests/pam/pam-driver.c
