@@ -256,8 +256,8 @@ test_sign(void)
 	struct ksmx_buf m = KSMX_BUF_INIT(AGENT_MAX_MSG * 2);
 	struct agent_conn c = { 0 };
 	struct agent_rd rd;
-	const uint8_t *s, *p;
-	size_t sl, pl;
+	const uint8_t *s = NULL, *p;
+	size_t sl = 0, pl;
 	uint8_t type;
 
 	build(&m, 13);
