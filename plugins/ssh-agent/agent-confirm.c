@@ -10,20 +10,11 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ksm-int.h"
 #include "agent-confirm.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "agent-log.h"
 
 /* A descriptor that polls readable when pid exits; -1 without pidfd. */
 static int
@@ -110,10 +101,10 @@ agent_confirm(const char *prompt, unsigned timeout_s)
 	setpgid(pid, pid);	/* either side may win; both set the same */
 	close(p[1]);
 	pidfd = exit_fd(pid);
-	deadline = now_ms() + (long long)timeout_s * 1000;
+	deadline = agent_now_ms() + (long long)timeout_s * 1000;
 	/* until it exits and its output is read, or the deadline */
 	while (!eof || !exited) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - agent_now_ms()) <= 0)
 			break;
 		np = 0;
 		if (!eof) {

@@ -59,6 +59,15 @@ agent_log_close(void)
 	kind = DEST_NONE;
 }
 
+long long
+agent_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 agent_log(const char *fmt, ...)
 {

@@ -39,6 +39,9 @@ struct agent_peer {
 int	agent_log_open(const char *dest, const char *ident);
 void	agent_log_close(void);
 
+/* CLOCK_MONOTONIC in milliseconds: deadlines, lifetimes, delays. */
+long long	agent_now_ms(void);
+
 /* One audit line (no newline needed; control characters become '?'). */
 void	agent_log(const char *fmt, ...) AGENT_LOG_PRINTF(1, 2);
 

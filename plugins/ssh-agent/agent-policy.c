@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,15 +15,6 @@
 #include "agent-verify.h"
 
 #define MAX_LIST	64	/* hosts or forward= entries of one record */
-
-long long
-agent_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 hosts_free(struct agent_host *h, size_t n)
@@ -86,35 +76,49 @@ parse_port(const char *s, size_t len)
 	return v <= 65535 ? (unsigned)v : 0;
 }
 
-/* Every hostName (and port) of the record's host fields. */
+/*
+ * Call fn with every field of the record, standard then custom, until it
+ * returns non-zero; that value, or 0.
+ */
 static int
-load_hosts(struct agent_policy *p, const cJSON *rec)
+each_field(struct agent_policy *p, const cJSON *rec,
+    int (*fn)(struct agent_policy *, const cJSON *, void *), void *arg)
 {
 	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
-	const char *t, *name, *port;
+	const cJSON *f;
 	size_t l;
 	int r;
 
-	for (l = 0; l < 2; l++) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, lists[l])) {
-			t = cJSON_GetStringValue(cJSON_GetObjectItem(f,
-			    "type"));
-			if (t == NULL || strcmp(t, "host") != 0)
-				continue;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value")) {
-				name = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(v, "hostName"));
-				port = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(v, "port"));
-				if (name == NULL || name[0] == '\0')
-					continue;
-				if ((r = host_add(&p->hosts, &p->n_hosts, name,
-				    strlen(name), port ? parse_port(port,
-				    strlen(port)) : 0)) != 0)
-					return r;
-			}
-		}
+	for (l = 0; l < 2; l++)
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, lists[l]))
+			if ((r = fn(p, f, arg)) != 0)
+				return r;
+	return 0;
+}
+
+/* A host field: every hostName (and port) in it. */
+static int
+host_field(struct agent_policy *p, const cJSON *f, void *arg)
+{
+	const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(f, "type"));
+	const char *name, *port;
+	const cJSON *v;
+	int r;
+
+	(void)arg;
+	if (t == NULL || strcmp(t, "host") != 0)
+		return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value")) {
+		name = cJSON_GetStringValue(cJSON_GetObjectItem(v, "hostName"));
+		port = cJSON_GetStringValue(cJSON_GetObjectItem(v, "port"));
+		if (name == NULL || name[0] == '\0')
+			continue;
+		if ((r = host_add(&p->hosts, &p->n_hosts, name, strlen(name),
+		    port ? parse_port(port, strlen(port)) : 0)) == KSM_ETOOBIG)
+			return ksm__err(r, "record %s: more than %d hosts",
+			    p->uid, MAX_LIST);
+		if (r != 0)
+			return r;
 	}
 	return 0;
 }
@@ -213,29 +217,21 @@ parse_options(struct agent_policy *p, const char *s, unsigned *lifetime)
 	}
 }
 
-/* Every value of every field labelled keeper-agent. */
+/* A field labelled keeper-agent: the options in each of its values. */
 static int
-load_options(struct agent_policy *p, const cJSON *rec, unsigned *lifetime)
+option_field(struct agent_policy *p, const cJSON *f, void *lifetime)
 {
-	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
 	const char *label;
-	size_t l;
+	const cJSON *v;
 	int r;
 
-	for (l = 0; l < 2; l++) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, lists[l])) {
-			label = cJSON_GetStringValue(cJSON_GetObjectItem(f,
-			    "label"));
-			if (label == NULL ||
-			    strcasecmp(label, AGENT_POLICY_LABEL) != 0)
-				continue;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value"))
-				if (cJSON_IsString(v) && (r = parse_options(p,
-				    v->valuestring, lifetime)) != 0)
-					return r;
-		}
-	}
+	label = cJSON_GetStringValue(cJSON_GetObjectItem(f, "label"));
+	if (label == NULL || strcasecmp(label, AGENT_POLICY_LABEL) != 0)
+		return 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value"))
+		if (cJSON_IsString(v) && (r = parse_options(p, v->valuestring,
+		    lifetime)) != 0)
+			return r;
 	return 0;
 }
 
@@ -251,8 +247,8 @@ agent_policy_load(struct agent_policy *p, const cJSON *rec, const char *uid,
 		r = KSM_ENOMEM;
 		goto out;
 	}
-	if ((r = load_hosts(p, rec)) != 0 ||
-	    (r = load_options(p, rec, &life)) != 0)
+	if ((r = each_field(p, rec, host_field, NULL)) != 0 ||
+	    (r = each_field(p, rec, option_field, &life)) != 0)
 		goto out;
 	p->confirm |= cfg->confirm;
 	if (cfg->lifetime != 0 && (life == 0 || cfg->lifetime < life))

@@ -68,9 +68,6 @@ struct agent_policy_cfg {
 	long long		 epoch_ms;	/* start or last SIGHUP */
 };
 
-/* CLOCK_MONOTONIC in milliseconds. */
-long long	agent_now_ms(void);
-
 /*
  * Read the policy of record rec (its parsed JSON) with UID uid.  0;
  * KSM_EINVAL (an unknown or malformed keeper-agent option; the message

@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -340,17 +339,6 @@ extension(struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
 	return r;
 }
 
-static long long
-lock_now(const struct agent_lock *l)
-{
-	struct timespec ts;
-
-	if (l->now_ms != NULL)
-		return l->now_ms();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 lock_hash(const struct agent_lock *l, const uint8_t *pass, size_t len,
     uint8_t out[32])
@@ -391,7 +379,7 @@ lock_unlock(struct agent_lock *l, const struct agent_conn *conn,
 	}
 	if (!l->locked)
 		return KSM_EPERM;
-	now = lock_now(l);
+	now = l->now_ms != NULL ? l->now_ms() : agent_now_ms();
 	if (l->fails > 0 && now < l->next_try_ms) {
 		agent_log("unlock refused unchecked (too soon after %u wrong "
 		    "passphrases) for %s", l->fails, who);
