@@ -115,7 +115,8 @@ agent_confirm(const char *prompt, unsigned timeout_s)
 			pf[np].fd = pidfd;
 			pf[np++].events = POLLIN;
 		}
-		if (!exited && pidfd < 0 && waitpid(pid, &status, WNOHANG) == pid)
+		if (!exited && pidfd < 0 &&
+		    waitpid(pid, &status, WNOHANG) == pid)
 			exited = 1;
 		/* exited: only what is already written (a child of it may
 		 * hold the pipe open); no pidfd: look again in a moment */
@@ -129,7 +130,8 @@ agent_confirm(const char *prompt, unsigned timeout_s)
 			continue;
 		if (!eof && pf[0].revents != 0) {
 			if (got < sizeof(ans) - 1)
-				n = read(p[0], ans + got, sizeof(ans) - 1 - got);
+				n = read(p[0], ans + got,
+				    sizeof(ans) - 1 - got);
 			else
 				n = read(p[0], drop, sizeof(drop));
 			if (n == 0 || (n < 0 && errno != EINTR &&

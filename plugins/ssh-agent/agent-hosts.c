@@ -233,7 +233,8 @@ name_line(const struct kh_line *l, void *arg)
 	c = memchr(l->hosts, ',', l->hosts_len);
 	n = c != NULL ? (size_t)(c - l->hosts) : l->hosts_len;
 	if (n == 0 || n >= a->out_len || l->hosts[0] == '!' ||
-	    memchr(l->hosts, '*', n) != NULL || memchr(l->hosts, '?', n) != NULL ||
+	    memchr(l->hosts, '*', n) != NULL ||
+	    memchr(l->hosts, '?', n) != NULL ||
 	    !key_equal(l->key, l->key_len, a->key, a->key_len))
 		return 0;
 	memcpy(a->out, l->hosts, n);

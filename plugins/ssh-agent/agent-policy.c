@@ -296,7 +296,7 @@ check(const struct agent_policy *p, const struct agent_policy_cfg *cfg,
 		return "the key's lifetime is over";
 	if (c->n_hops == 0) {
 		if (p->no_local)
-			return "no-local: the connection is not bound to a host";
+			return "no-local: the connection has no host binding";
 		if (restricted && c->bind_failed)
 			return "a session-bind on this connection was refused";
 		if (restricted && login)

@@ -64,7 +64,7 @@ struct agent_policy_cfg {
 	size_t			 n_known;
 	int			 confirm;	/* --confirm: every key */
 	unsigned		 confirm_timeout; /* seconds; 0: default */
-	unsigned		 lifetime;	/* --lifetime seconds; 0: none */
+	unsigned		 lifetime;	/* --lifetime s; 0: none */
 	long long		 epoch_ms;	/* start or last SIGHUP */
 };
 

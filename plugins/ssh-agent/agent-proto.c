@@ -13,7 +13,7 @@
 #include "agent-wire.h"
 
 #define LOCK_ROUNDS	20000	/* PBKDF2-HMAC-SHA256 iterations */
-#define LOCK_DELAY_MS	100	/* per wrong unlock passphrase after the first */
+#define LOCK_DELAY_MS	100	/* per wrong passphrase after the first */
 #define LOCK_DELAY_MAX	30000	/* ms */
 
 long

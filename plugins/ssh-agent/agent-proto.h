@@ -65,7 +65,7 @@ struct agent_conn {
 	struct agent_hop	hops[AGENT_MAX_HOPS];
 	size_t			n_hops;
 	int			bind_failed;	/* a session-bind was refused */
-	struct agent_peer	peer;		/* who connected (for the log) */
+	struct agent_peer	peer;		/* who connected, for the log */
 };
 
 /* What a signature request signs, as far as the agent can tell. */
@@ -83,7 +83,7 @@ struct agent_sign_req {
 	const uint8_t		*hostkey;	/* NULL: plain "publickey" */
 	size_t			 hostkey_len;
 	char			 user[64];	/* cut, control chars as '?' */
-	char			 ns[64];	/* SSHSIG: namespace, e.g. git */
+	char			 ns[64];	/* SSHSIG namespace: git */
 };
 
 /*

@@ -137,7 +137,7 @@ ecdsa_key(struct agent_rd *rd, const uint8_t *type, size_t type_len,
 	    q, q_len))
 		r = KSM_ENOMEM;
 	else
-		r = fromdata("EC", bld, &k->pk);	/* the point is checked */
+		r = fromdata("EC", bld, &k->pk);	/* checks the point */
 	OSSL_PARAM_BLD_free(bld);
 	return r;
 }

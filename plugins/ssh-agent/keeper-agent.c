@@ -590,8 +590,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " [-D] [-c | -s] [-a SOCKET] [--config FILE]\n"
 	    "           [--record UID]... [--folder UID]... [--refresh SECONDS]\n"
-	    "           [--known-hosts FILE]... [--confirm] [--confirm-timeout N]\n"
-	    "           [--lifetime SECONDS] [--log FILE|syslog|-]\n"
+	    "           [--known-hosts FILE]... [--confirm]\n"
+	    "           [--confirm-timeout N] [--lifetime N]\n"
+	    "           [--log FILE|syslog|-]\n"
 	    "       " PROG " -k\n"
 	    "SSH agent serving the SSH keys (sshKeys records) shared with a "
 	    "KSM application.\n"
@@ -606,16 +607,16 @@ usage(FILE *f)
 	    "               (repeatable; default ~/.ssh/known_hosts and\n"
 	    "               /etc/ssh/ssh_known_hosts)\n"
 	    "  --confirm    ask through SSH_ASKPASS before every signature\n"
-	    "  --confirm-timeout N  refuse when there is no answer in N s (60)\n"
+	    "  --confirm-timeout N  no answer in N s: refused (60)\n"
 	    "  --lifetime N drop the keys N seconds after start or SIGHUP\n"
 	    "  --log DEST   a line per signature to a file, syslog (the\n"
-	    "               default) or - (standard error; the default with -D)\n");
+	    "               default) or - (stderr; the default with -D)\n");
 }
 
 enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
 	OPT_CONFIRM, OPT_CONFIRM_TIMEOUT, OPT_LIFETIME, OPT_LOG };
 
-/* A whole number of seconds, 1 ..  one year; 0 when s is not one. */
+/* A whole number of seconds, 1 to one year; 0 when s is not one. */
 static unsigned
 seconds(const char *s)
 {
@@ -679,7 +680,8 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_CONFIRM_TIMEOUT:
 			if ((o->confirm_timeout = seconds(optarg)) == 0) {
 				fprintf(stderr, PROG ": --confirm-timeout: "
-				    "'%s' is not a number of seconds\n", optarg);
+				    "'%s' is not a number of seconds\n",
+				    optarg);
 				return -1;
 			}
 			break;

@@ -120,7 +120,8 @@ test_load(void)
 	    p.hosts[1].port == 2222, "host fields (an empty one skipped)");
 	T_OK(p.confirm && p.no_local, "confirm, no-local");
 	T_OK(p.n_forward == 3 && strcmp(p.forward[0].name, "jump.test") == 0 &&
-	    p.forward[0].port == 0 && strcmp(p.forward[1].name, "j6.test") == 0 &&
+	    p.forward[0].port == 0 &&
+	    strcmp(p.forward[1].name, "j6.test") == 0 &&
 	    p.forward[1].port == 2200 && strcmp(p.forward[2].name, "j2") == 0 &&
 	    p.forward[2].port == 22, "forward=: host, [host]:port, host:port");
 	T_OK(p.expires_ms == cfg.epoch_ms + 30000, "lifetime=30");
@@ -141,7 +142,8 @@ test_load(void)
 	T_OK(strstr(ksm_error_last()->message, "record UID1") != NULL &&
 	    strstr(ksm_error_last()->message, "'confrm'") != NULL &&
 	    p.uid == NULL, "the message names the record and the option");
-	T_FAILS(load(&p, "", "forward=[j]"), KSM_EINVAL, "[host] without a port");
+	T_FAILS(load(&p, "", "forward=[j]"), KSM_EINVAL,
+	    "[host] without a port");
 	T_FAILS(load(&p, "", "forward=j:0"), KSM_EINVAL, "port 0");
 	T_FAILS(load(&p, "", "forward=j:70000"), KSM_EINVAL, "port 70000");
 	T_FAILS(load(&p, "", "forward=a,,b"), KSM_EINVAL, "an empty host");

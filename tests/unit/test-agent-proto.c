@@ -503,7 +503,8 @@ test_restricted(void)
 	T_OK(bound_list(&c, &hostB, "s1", 0, 2),
 	    "bound to its host: both keys listed");
 	T_OK(run(&c, m.d, m.len, &out) == SSH2_AGENT_SIGN_RESPONSE &&
-	    last_key == 1 && last_audit == 0, "bound to its host: signs, audited");
+	    last_key == 1 && last_audit == 0,
+	    "bound to its host: signs, audited");
 	memset(&c, 0, sizeof(c));
 	T_OK(bound_list(&c, &hostA, "s1", 1, 1) &&
 	    bound_list(&c, &hostB, "s2", 0, 2),

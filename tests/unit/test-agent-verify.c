@@ -119,7 +119,8 @@ key_sign(const struct key *k, const char *alg, const void *data, size_t len,
 	}
 	if (alg != NULL)
 		snprintf(name, sizeof(name), "%s", alg);
-	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, md, NULL, k->pk) != 1 ||
+	if (ctx == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, md, NULL, k->pk) != 1 ||
 	    EVP_DigestSign(ctx, raw, &n, data, len) != 1)
 		abort();
 	EVP_MD_CTX_free(ctx);
