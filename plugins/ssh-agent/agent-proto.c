@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -105,11 +106,13 @@ copy_text(char *out, size_t out_len, const uint8_t *p, size_t n)
  * OpenSSH's userauth signature data (RFC 4252 7, and PROTOCOL's
  * publickey-hostbound-v00@openssh.com): string session_id, byte 50,
  * string user, string "ssh-connection", string method, bool TRUE,
- * string algorithm, string key, [string server host key].
+ * string algorithm, string key, [string server host key].  Whatever
+ * starts with a session id and byte 50 counts as a login, so no variant
+ * (a certificate for the key, another method) passes for other data; the
+ * user and host key are filled in when the rest parses.
  */
 static int
-parse_userauth(struct agent_sign_req *req, struct agent_rd *rd,
-    const uint8_t *key, size_t key_len)
+parse_userauth(struct agent_sign_req *req, struct agent_rd *rd)
 {
 	const uint8_t *sid, *user, *svc, *meth, *alg, *pk, *hk = NULL;
 	size_t sid_len, user_len, svc_len, meth_len, alg_len, pk_len;
@@ -118,32 +121,33 @@ parse_userauth(struct agent_sign_req *req, struct agent_rd *rd,
 	int hostbound;
 
 	if (agent_rd_string(rd, &sid, &sid_len, AGENT_MAX_SESSION_ID) != 0 ||
-	    sid_len == 0 || agent_rd_u8(rd, &type) != 0 || type != 50 ||
-	    agent_rd_string(rd, &user, &user_len, 1024) != 0 ||
+	    sid_len == 0 || agent_rd_u8(rd, &type) != 0 || type != 50)
+		return -1;
+	req->kind = AGENT_DATA_USERAUTH;
+	req->session_id = sid;
+	req->session_id_len = sid_len;
+	snprintf(req->user, sizeof(req->user), "?");
+	if (agent_rd_string(rd, &user, &user_len, 1024) != 0 ||
 	    agent_rd_string(rd, &svc, &svc_len, 64) != 0 ||
 	    agent_rd_string(rd, &meth, &meth_len, 64) != 0 ||
 	    agent_rd_u8(rd, &follows) != 0 || follows != 1 ||
 	    agent_rd_string(rd, &alg, &alg_len, 64) != 0 ||
 	    agent_rd_string(rd, &pk, &pk_len, AGENT_MAX_BLOB) != 0)
-		return -1;
+		return 0;
 	if (svc_len != 14 || memcmp(svc, "ssh-connection", 14) != 0)
-		return -1;
+		return 0;
 	if (meth_len == 9 && memcmp(meth, "publickey", 9) == 0)
 		hostbound = 0;
 	else if (meth_len == 35 &&
 	    memcmp(meth, "publickey-hostbound-v00@openssh.com", 35) == 0)
 		hostbound = 1;
 	else
-		return -1;
+		return 0;
 	if (hostbound && (agent_rd_string(rd, &hk, &hk_len,
 	    AGENT_MAX_HOSTKEY) != 0 || hk_len == 0))
-		return -1;
-	if (agent_rd_end(rd) != 0 || pk_len != key_len ||
-	    memcmp(pk, key, key_len) != 0)
-		return -1;
-	req->kind = AGENT_DATA_USERAUTH;
-	req->session_id = sid;
-	req->session_id_len = sid_len;
+		return 0;
+	if (agent_rd_end(rd) != 0)
+		return 0;
 	req->hostkey = hk;
 	req->hostkey_len = hk_len;
 	copy_text(req->user, sizeof(req->user), user, user_len);
@@ -173,12 +177,12 @@ parse_sshsig(struct agent_sign_req *req, struct agent_rd *rd)
 
 void
 agent_sign_req_parse(struct agent_sign_req *req, const uint8_t *data,
-    size_t len, const uint8_t *key, size_t key_len)
+    size_t len)
 {
 	struct agent_rd rd = { data, len };
 
 	memset(req, 0, sizeof(*req));
-	if (parse_userauth(req, &rd, key, key_len) == 0)
+	if (parse_userauth(req, &rd) == 0)
 		return;
 	memset(req, 0, sizeof(*req));
 	rd.p = data;
@@ -244,7 +248,7 @@ sign(const struct agent_keyops *ops, void *ctx,
 		r = KSM_ENOTFOUND;
 		goto out;
 	}
-	agent_sign_req_parse(&req, data, data_len, blob, blob_len);
+	agent_sign_req_parse(&req, data, data_len);
 	if ((r = allowed(ops, ctx, (size_t)k, conn, &req)) != 0)
 		goto out;
 	r = ops->sign(ctx, (size_t)k, data, data_len, flags, &sig);

@@ -131,12 +131,14 @@ struct agent_keyops {
 };
 
 /*
- * Classify data a client asks identity key (its public blob) to sign.  A
- * userauth request must name that very key; anything that does not parse
- * as a userauth or SSHSIG message is AGENT_DATA_OTHER.  req borrows data.
+ * Classify data a client asks the agent to sign.  Anything that starts
+ * like a userauth request (string session id, byte 50) is a login, even
+ * when the rest does not parse (then user is "?" and hostkey NULL); a
+ * complete SSHSIG message is AGENT_DATA_SSHSIG; the rest is
+ * AGENT_DATA_OTHER.  req borrows data.
  */
 void	agent_sign_req_parse(struct agent_sign_req *req, const uint8_t *data,
-	    size_t len, const uint8_t *key, size_t key_len);
+	    size_t len);
 
 /*
  * Frame check on the bytes received so far: the whole frame size (4 +

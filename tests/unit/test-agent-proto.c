@@ -567,25 +567,32 @@ test_sign_req(void)
 	userauth(&d, "sid-1", "root", 0, blob1, sizeof(blob1));
 	T_OK(sign_kind(&d) == AGENT_DATA_USERAUTH,
 	    "publickey userauth: USERAUTH");
-	agent_sign_req_parse(&req, d.d, d.len, blob1, sizeof(blob1));
+	agent_sign_req_parse(&req, d.d, d.len);
 	T_OK(req.session_id_len == 5 && memcmp(req.session_id, "sid-1", 5) ==
 	    0 && req.hostkey == NULL && strcmp(req.user, "root") == 0,
 	    "its session, user, no host key");
 	userauth(&d, "sid-1", "a\nb", 1, blob1, sizeof(blob1));
-	agent_sign_req_parse(&req, d.d, d.len, blob1, sizeof(blob1));
+	agent_sign_req_parse(&req, d.d, d.len);
 	T_OK(req.kind == AGENT_DATA_USERAUTH && req.hostkey_len ==
 	    hostB.blob.len && strcmp(req.user, "a?b") == 0,
 	    "hostbound userauth: the host key; control characters in the "
 	    "user name replaced");
-	agent_sign_req_parse(&req, d.d, d.len, blob0, sizeof(blob0));
-	T_OK(req.kind == AGENT_DATA_OTHER,
-	    "a userauth naming another key: OTHER");
+	userauth(&d, "sid-1", "root", 0, blob0, sizeof(blob0));
+	T_OK(sign_kind(&d) == AGENT_DATA_USERAUTH,
+	    "a userauth naming another key (a certificate): still a login");
 	userauth(&d, "sid-1", "root", 2, blob1, sizeof(blob1));
-	T_OK(sign_kind(&d) == AGENT_DATA_OTHER, "another method: OTHER");
-	userauth(&d, "sid-1", "root", 0, blob1, sizeof(blob1));
+	agent_sign_req_parse(&req, d.d, d.len);
+	T_OK(req.kind == AGENT_DATA_USERAUTH && strcmp(req.user, "?") == 0 &&
+	    req.session_id_len == 5, "another method: a login, user unknown");
+	userauth(&d, "sid-1", "root", 1, blob1, sizeof(blob1));
 	ksmx_buf_putc(&d, 0);
-	T_OK(sign_kind(&d) == AGENT_DATA_OTHER, "trailing byte: OTHER");
-
+	agent_sign_req_parse(&req, d.d, d.len);
+	T_OK(req.kind == AGENT_DATA_USERAUTH && req.hostkey == NULL,
+	    "trailing byte: a login, its host key not trusted");
+	ksmx_buf_clear(&d);
+	agent_put_cstring(&d, "sid");
+	ksmx_buf_putc(&d, 51);
+	T_OK(sign_kind(&d) == AGENT_DATA_OTHER, "not byte 50: OTHER");
 	ksmx_buf_clear(&d);
 	ksmx_buf_put(&d, "SSHSIG", 6);
 	agent_put_cstring(&d, "git");
@@ -593,7 +600,7 @@ test_sign_req(void)
 	agent_put_cstring(&d, "sha512");
 	agent_put_string(&d, blob0, sizeof(blob0));
 	T_OK(sign_kind(&d) == AGENT_DATA_SSHSIG, "SSHSIG: SSHSIG");
-	agent_sign_req_parse(&req, d.d, d.len, blob1, sizeof(blob1));
+	agent_sign_req_parse(&req, d.d, d.len);
 	T_OK(strcmp(req.ns, "git") == 0 && req.user[0] == '\0',
 	    "its namespace");
 	d.len--;
