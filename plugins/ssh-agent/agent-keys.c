@@ -23,7 +23,7 @@
 #include "agent-keygen.h"
 #include "agent-keys.h"
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 enum ktype { K_ED25519, K_RSA, K_ECDSA };
 
@@ -118,7 +118,7 @@ put_bn(struct ksmx_buf *b, const BIGNUM *bn)
 	if (n < 0 || (size_t)n > sizeof(tmp))
 		return KSM_ETOOBIG;
 	BN_bn2bin(bn, tmp);
-	return agent_put_mpint(b, tmp, (size_t)n);
+	return ksmx_put_mpint(b, tmp, (size_t)n);
 }
 
 /* Fill k->type, ec fields and k->blob from k->pkey. */
@@ -138,8 +138,8 @@ make_blob(struct agent_key *k)
 		if (EVP_PKEY_get_raw_public_key(k->pkey, pub, &len) != 1 ||
 		    len != 32)
 			goto out;
-		if ((r = agent_put_cstring(&b, "ssh-ed25519")) != 0 ||
-		    (r = agent_put_string(&b, pub, len)) != 0)
+		if ((r = ksmx_put_cstring(&b, "ssh-ed25519")) != 0 ||
+		    (r = ksmx_put_string(&b, pub, len)) != 0)
 			goto out;
 	} else if (EVP_PKEY_is_a(k->pkey, "RSA")) {
 		k->type = K_RSA;
@@ -151,7 +151,7 @@ make_blob(struct agent_key *k)
 			r = ksm__err(KSM_EINVAL, "RSA key shorter than 2048 bits");
 			goto out;
 		}
-		if ((r = agent_put_cstring(&b, "ssh-rsa")) != 0 ||
+		if ((r = ksmx_put_cstring(&b, "ssh-rsa")) != 0 ||
 		    (r = put_bn(&b, e)) != 0 || (r = put_bn(&b, n)) != 0)
 			goto out;
 	} else if (EVP_PKEY_is_a(k->pkey, "EC")) {
@@ -172,9 +172,9 @@ make_blob(struct agent_key *k)
 			char alg[32];
 
 			snprintf(alg, sizeof(alg), "ecdsa-sha2-%s", k->ec_name);
-			if ((r = agent_put_cstring(&b, alg)) != 0 ||
-			    (r = agent_put_cstring(&b, k->ec_name)) != 0 ||
-			    (r = agent_put_string(&b, pub, len)) != 0)
+			if ((r = ksmx_put_cstring(&b, alg)) != 0 ||
+			    (r = ksmx_put_cstring(&b, k->ec_name)) != 0 ||
+			    (r = ksmx_put_string(&b, pub, len)) != 0)
 				goto out;
 		}
 	} else {
@@ -206,13 +206,13 @@ bn_secure(const uint8_t *p, size_t n)
 }
 
 static int
-rd_mpint(struct agent_rd *rd, BIGNUM **out)
+rd_mpint(struct ksmx_rd *rd, BIGNUM **out)
 {
 	const uint8_t *p;
 	size_t n;
 	int r;
 
-	if ((r = agent_rd_string(rd, &p, &n, 2048)) != 0)
+	if ((r = ksmx_rd_string(rd, &p, &n, 2048)) != 0)
 		return r;
 	if (n > 0 && (p[0] & 0x80))
 		return KSM_EPROTO;	/* negative */
@@ -235,7 +235,7 @@ fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
 }
 
 static int
-openssh_rsa(struct agent_rd *rd, EVP_PKEY **out)
+openssh_rsa(struct ksmx_rd *rd, EVP_PKEY **out)
 {
 	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL,
 	    *q = NULL, *dmp1 = NULL, *dmq1 = NULL, *t = NULL;
@@ -284,7 +284,7 @@ out:
 }
 
 static int
-openssh_ecdsa(struct agent_rd *rd, const uint8_t *type, size_t type_len,
+openssh_ecdsa(struct ksmx_rd *rd, const uint8_t *type, size_t type_len,
     EVP_PKEY **out)
 {
 	const uint8_t *curve, *q;
@@ -294,8 +294,8 @@ openssh_ecdsa(struct agent_rd *rd, const uint8_t *type, size_t type_len,
 	BIGNUM *d = NULL;
 	int r;
 
-	if ((r = agent_rd_string(rd, &curve, &curve_len, 64)) != 0 ||
-	    (r = agent_rd_string(rd, &q, &q_len, 256)) != 0 ||
+	if ((r = ksmx_rd_string(rd, &curve, &curve_len, 64)) != 0 ||
+	    (r = ksmx_rd_string(rd, &q, &q_len, 256)) != 0 ||
 	    (r = rd_mpint(rd, &d)) != 0)
 		goto out;
 	r = KSM_EINVAL;
@@ -320,7 +320,7 @@ out:
 
 /* The private section: check ints, one key, comment, padding 1 2 3... */
 static int
-openssh_private(struct agent_rd *rd, EVP_PKEY **out)
+openssh_private(struct ksmx_rd *rd, EVP_PKEY **out)
 {
 	const uint8_t *type, *pub, *priv, *comment;
 	size_t type_len, pub_len, priv_len, comment_len, i;
@@ -328,16 +328,16 @@ openssh_private(struct agent_rd *rd, EVP_PKEY **out)
 	uint8_t pad;
 	int r;
 
-	if ((r = agent_rd_u32(rd, &c1)) != 0 ||
-	    (r = agent_rd_u32(rd, &c2)) != 0)
+	if ((r = ksmx_rd_u32(rd, &c1)) != 0 ||
+	    (r = ksmx_rd_u32(rd, &c2)) != 0)
 		return r;
 	if (c1 != c2)
 		return KSM_ECRYPTO;	/* wrong passphrase or corrupt */
-	if ((r = agent_rd_string(rd, &type, &type_len, 64)) != 0)
+	if ((r = ksmx_rd_string(rd, &type, &type_len, 64)) != 0)
 		return r;
 	if (type_len == 11 && memcmp(type, "ssh-ed25519", 11) == 0) {
-		if ((r = agent_rd_string(rd, &pub, &pub_len, 32)) != 0 ||
-		    (r = agent_rd_string(rd, &priv, &priv_len, 64)) != 0)
+		if ((r = ksmx_rd_string(rd, &pub, &pub_len, 32)) != 0 ||
+		    (r = ksmx_rd_string(rd, &priv, &priv_len, 64)) != 0)
 			return r;
 		if (pub_len != 32 || priv_len != 64 ||
 		    CRYPTO_memcmp(priv + 32, pub, 32) != 0)
@@ -354,10 +354,10 @@ openssh_private(struct agent_rd *rd, EVP_PKEY **out)
 	}
 	if (r != 0)
 		return r;
-	if ((r = agent_rd_string(rd, &comment, &comment_len, 4096)) != 0)
+	if ((r = ksmx_rd_string(rd, &comment, &comment_len, 4096)) != 0)
 		return r;
 	for (i = 1; rd->len > 0; i++)
-		if (agent_rd_u8(rd, &pad) != 0 || pad != (uint8_t)i)
+		if (ksmx_rd_u8(rd, &pad) != 0 || pad != (uint8_t)i)
 			return KSM_EPROTO;
 	return 0;
 }
@@ -491,7 +491,7 @@ static int
 openssh_load(const char *text, size_t len, const char *passphrase,
     EVP_PKEY **out)
 {
-	struct agent_rd rd, priv;
+	struct ksmx_rd rd, priv;
 	const uint8_t *magic, *cipher, *kdf, *kdfopt, *pub, *sect;
 	size_t cipher_len, kdf_len, kdfopt_len, pub_len, sect_len, dlen = 0;
 	uint8_t *d = NULL;
@@ -502,18 +502,18 @@ openssh_load(const char *text, size_t len, const char *passphrase,
 		return ksm__err(r, "cannot decode the OpenSSH private key");
 	rd.p = d;
 	rd.len = dlen;
-	if ((r = agent_rd_bytes(&rd, &magic, sizeof(openssh_magic))) != 0 ||
+	if ((r = ksmx_rd_bytes(&rd, &magic, sizeof(openssh_magic))) != 0 ||
 	    memcmp(magic, openssh_magic, sizeof(openssh_magic)) != 0) {
 		r = ksm__err(KSM_EINVAL, "not an openssh-key-v1 key");
 		goto out;
 	}
-	if ((r = agent_rd_string(&rd, &cipher, &cipher_len, 64)) != 0 ||
-	    (r = agent_rd_string(&rd, &kdf, &kdf_len, 64)) != 0 ||
-	    (r = agent_rd_string(&rd, &kdfopt, &kdfopt_len, 1024)) != 0 ||
-	    (r = agent_rd_u32(&rd, &nkeys)) != 0 ||
-	    (r = agent_rd_string(&rd, &pub, &pub_len, AGENT_MAX_BLOB)) != 0 ||
-	    (r = agent_rd_string(&rd, &sect, &sect_len, 64 * 1024)) != 0 ||
-	    (r = agent_rd_end(&rd)) != 0) {
+	if ((r = ksmx_rd_string(&rd, &cipher, &cipher_len, 64)) != 0 ||
+	    (r = ksmx_rd_string(&rd, &kdf, &kdf_len, 64)) != 0 ||
+	    (r = ksmx_rd_string(&rd, &kdfopt, &kdfopt_len, 1024)) != 0 ||
+	    (r = ksmx_rd_u32(&rd, &nkeys)) != 0 ||
+	    (r = ksmx_rd_string(&rd, &pub, &pub_len, AGENT_MAX_BLOB)) != 0 ||
+	    (r = ksmx_rd_string(&rd, &sect, &sect_len, 64 * 1024)) != 0 ||
+	    (r = ksmx_rd_end(&rd)) != 0) {
 		r = ksm__err(KSM_EINVAL, "malformed OpenSSH private key");
 		goto out;
 	}
@@ -737,7 +737,7 @@ ecdsa_sig(const uint8_t *der, size_t len, struct ksmx_buf *out)
 		return KSM_ECRYPTO;
 	ECDSA_SIG_get0(s, &rr, &ss);
 	if ((r = put_bn(&b, rr)) == 0 && (r = put_bn(&b, ss)) == 0)
-		r = agent_put_string(out, b.d, b.len);
+		r = ksmx_put_string(out, b.d, b.len);
 	ECDSA_SIG_free(s);
 	ksmx_buf_clear(&b);
 	return r;
@@ -785,12 +785,12 @@ key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
 	    raw_len > sizeof(raw) ||
 	    EVP_DigestSign(ctx, raw, &raw_len, data, len) != 1)
 		goto out;
-	if ((r = agent_put_cstring(sig, alg)) != 0)
+	if ((r = ksmx_put_cstring(sig, alg)) != 0)
 		goto out;
 	if (k->type == K_ECDSA)
 		r = ecdsa_sig(raw, raw_len, sig);
 	else
-		r = agent_put_string(sig, raw, raw_len);
+		r = ksmx_put_string(sig, raw, raw_len);
 out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(pk);	/* RSA, Ed25519: the per-signature copy, wiped */
@@ -816,7 +816,7 @@ static int
 pub_blob(const char *line, uint8_t **out, size_t *out_len)
 {
 	struct ksmx_buf b = KSMX_BUF_INIT(AGENT_MAX_BLOB);
-	struct agent_rd rd;
+	struct ksmx_rd rd;
 	const char *sp, *b64, *end;
 	const uint8_t *type;
 	size_t type_len;
@@ -833,7 +833,7 @@ pub_blob(const char *line, uint8_t **out, size_t *out_len)
 		goto out;
 	rd.p = b.d;
 	rd.len = b.len;
-	if (agent_rd_string(&rd, &type, &type_len, 64) != 0 ||
+	if (ksmx_rd_string(&rd, &type, &type_len, 64) != 0 ||
 	    type_len != (size_t)(sp - line) ||
 	    memcmp(type, line, type_len) != 0)
 		goto out;

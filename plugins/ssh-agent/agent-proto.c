@@ -11,7 +11,7 @@
 #include "util/wipe.h"
 #include "agent-proto.h"
 #include "agent-verify.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 #define LOCK_ROUNDS	20000	/* PBKDF2-HMAC-SHA256 iterations */
 #define LOCK_DELAY_MS	100	/* per wrong passphrase after the first */
@@ -58,7 +58,7 @@ reply_code(struct ksmx_buf *out, size_t start, uint8_t code)
 		ksmx_wipe(out->d + start, out->len - start);
 		out->len = start;
 	}
-	if ((r = agent_put_u32(out, 1)) != 0 ||
+	if ((r = ksmx_put_u32(out, 1)) != 0 ||
 	    (r = ksmx_buf_putc(out, code)) != 0)
 		return r;
 	return 0;
@@ -112,7 +112,7 @@ copy_text(char *out, size_t out_len, const uint8_t *p, size_t n)
  * user and host key are filled in when the rest parses.
  */
 static int
-parse_userauth(struct agent_sign_req *req, struct agent_rd *rd)
+parse_userauth(struct agent_sign_req *req, struct ksmx_rd *rd)
 {
 	const uint8_t *sid, *user, *svc, *meth, *alg, *pk, *hk = NULL;
 	size_t sid_len, user_len, svc_len, meth_len, alg_len, pk_len;
@@ -120,19 +120,19 @@ parse_userauth(struct agent_sign_req *req, struct agent_rd *rd)
 	uint8_t type, follows;
 	int hostbound;
 
-	if (agent_rd_string(rd, &sid, &sid_len, AGENT_MAX_SESSION_ID) != 0 ||
-	    sid_len == 0 || agent_rd_u8(rd, &type) != 0 || type != 50)
+	if (ksmx_rd_string(rd, &sid, &sid_len, AGENT_MAX_SESSION_ID) != 0 ||
+	    sid_len == 0 || ksmx_rd_u8(rd, &type) != 0 || type != 50)
 		return -1;
 	req->kind = AGENT_DATA_USERAUTH;
 	req->session_id = sid;
 	req->session_id_len = sid_len;
 	snprintf(req->user, sizeof(req->user), "?");
-	if (agent_rd_string(rd, &user, &user_len, 1024) != 0 ||
-	    agent_rd_string(rd, &svc, &svc_len, 64) != 0 ||
-	    agent_rd_string(rd, &meth, &meth_len, 64) != 0 ||
-	    agent_rd_u8(rd, &follows) != 0 || follows != 1 ||
-	    agent_rd_string(rd, &alg, &alg_len, 64) != 0 ||
-	    agent_rd_string(rd, &pk, &pk_len, AGENT_MAX_BLOB) != 0)
+	if (ksmx_rd_string(rd, &user, &user_len, 1024) != 0 ||
+	    ksmx_rd_string(rd, &svc, &svc_len, 64) != 0 ||
+	    ksmx_rd_string(rd, &meth, &meth_len, 64) != 0 ||
+	    ksmx_rd_u8(rd, &follows) != 0 || follows != 1 ||
+	    ksmx_rd_string(rd, &alg, &alg_len, 64) != 0 ||
+	    ksmx_rd_string(rd, &pk, &pk_len, AGENT_MAX_BLOB) != 0)
 		return 0;
 	if (svc_len != 14 || memcmp(svc, "ssh-connection", 14) != 0)
 		return 0;
@@ -143,10 +143,10 @@ parse_userauth(struct agent_sign_req *req, struct agent_rd *rd)
 		hostbound = 1;
 	else
 		return 0;
-	if (hostbound && (agent_rd_string(rd, &hk, &hk_len,
+	if (hostbound && (ksmx_rd_string(rd, &hk, &hk_len,
 	    AGENT_MAX_HOSTKEY) != 0 || hk_len == 0))
 		return 0;
-	if (agent_rd_end(rd) != 0)
+	if (ksmx_rd_end(rd) != 0)
 		return 0;
 	req->hostkey = hk;
 	req->hostkey_len = hk_len;
@@ -157,18 +157,18 @@ parse_userauth(struct agent_sign_req *req, struct agent_rd *rd)
 /* PROTOCOL.sshsig signed data: "SSHSIG", string namespace, string
  * reserved, string hash algorithm, string H(message). */
 static int
-parse_sshsig(struct agent_sign_req *req, struct agent_rd *rd)
+parse_sshsig(struct agent_sign_req *req, struct ksmx_rd *rd)
 {
 	const uint8_t *magic, *ns, *p;
 	size_t ns_len, n;
 
-	if (agent_rd_bytes(rd, &magic, 6) != 0 ||
+	if (ksmx_rd_bytes(rd, &magic, 6) != 0 ||
 	    memcmp(magic, "SSHSIG", 6) != 0 ||
-	    agent_rd_string(rd, &ns, &ns_len, 256) != 0 || ns_len == 0 ||
-	    agent_rd_string(rd, &p, &n, 1024) != 0 ||
-	    agent_rd_string(rd, &p, &n, 64) != 0 ||
-	    agent_rd_string(rd, &p, &n, 64) != 0 ||
-	    agent_rd_end(rd) != 0)
+	    ksmx_rd_string(rd, &ns, &ns_len, 256) != 0 || ns_len == 0 ||
+	    ksmx_rd_string(rd, &p, &n, 1024) != 0 ||
+	    ksmx_rd_string(rd, &p, &n, 64) != 0 ||
+	    ksmx_rd_string(rd, &p, &n, 64) != 0 ||
+	    ksmx_rd_end(rd) != 0)
 		return -1;
 	req->kind = AGENT_DATA_SSHSIG;
 	copy_text(req->ns, sizeof(req->ns), ns, ns_len);
@@ -179,7 +179,7 @@ void
 agent_sign_req_parse(struct agent_sign_req *req, const uint8_t *data,
     size_t len)
 {
-	struct agent_rd rd = { data, len };
+	struct ksmx_rd rd = { data, len };
 
 	memset(req, 0, sizeof(*req));
 	if (parse_userauth(req, &rd) == 0)
@@ -195,7 +195,7 @@ agent_sign_req_parse(struct agent_sign_req *req, const uint8_t *data,
 
 static int
 identities(const struct agent_keyops *ops, void *ctx,
-    const struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
+    const struct agent_conn *conn, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	const uint8_t *b;
 	const char *c;
@@ -203,20 +203,20 @@ identities(const struct agent_keyops *ops, void *ctx,
 	uint32_t cnt = 0;
 	int r;
 
-	if ((r = agent_rd_end(rd)) != 0)
+	if ((r = ksmx_rd_end(rd)) != 0)
 		return r;
 	if ((r = ksmx_buf_putc(out, SSH2_AGENT_IDENTITIES_ANSWER)) != 0)
 		return r;
 	at = out->len;
-	if ((r = agent_put_u32(out, 0)) != 0)
+	if ((r = ksmx_put_u32(out, 0)) != 0)
 		return r;
 	n = ops->count(ctx);
 	for (i = 0; i < n; i++) {
 		if (allowed(ops, ctx, i, conn, NULL) != 0 ||
 		    ops->identity(ctx, i, &b, &bl, &c) != 0)
 			continue;
-		if ((r = agent_put_string(out, b, bl)) != 0 ||
-		    (r = agent_put_cstring(out, c ? c : "")) != 0)
+		if ((r = ksmx_put_string(out, b, bl)) != 0 ||
+		    (r = ksmx_put_cstring(out, c ? c : "")) != 0)
 			return r;
 		cnt++;
 	}
@@ -229,7 +229,7 @@ identities(const struct agent_keyops *ops, void *ctx,
 
 static int
 sign(const struct agent_keyops *ops, void *ctx,
-    const struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
+    const struct agent_conn *conn, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	struct ksmx_buf sig = KSMX_BUF_INIT(AGENT_MAX_BLOB);
 	struct agent_sign_req req;
@@ -239,10 +239,10 @@ sign(const struct agent_keyops *ops, void *ctx,
 	long k;
 	int r;
 
-	if ((r = agent_rd_string(rd, &blob, &blob_len, AGENT_MAX_BLOB)) != 0 ||
-	    (r = agent_rd_string(rd, &data, &data_len, AGENT_MAX_MSG)) != 0 ||
-	    (r = agent_rd_u32(rd, &flags)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	if ((r = ksmx_rd_string(rd, &blob, &blob_len, AGENT_MAX_BLOB)) != 0 ||
+	    (r = ksmx_rd_string(rd, &data, &data_len, AGENT_MAX_MSG)) != 0 ||
+	    (r = ksmx_rd_u32(rd, &flags)) != 0 ||
+	    (r = ksmx_rd_end(rd)) != 0)
 		goto out;
 	if ((k = find_key(ops, ctx, blob, blob_len)) < 0) {
 		r = KSM_ENOTFOUND;
@@ -257,7 +257,7 @@ sign(const struct agent_keyops *ops, void *ctx,
 	if (r != 0)
 		goto out;
 	if ((r = ksmx_buf_putc(out, SSH2_AGENT_SIGN_RESPONSE)) != 0 ||
-	    (r = agent_put_string(out, sig.d, sig.len)) != 0)
+	    (r = ksmx_put_string(out, sig.d, sig.len)) != 0)
 		goto out;
 out:
 	ksmx_buf_clear(&sig);
@@ -274,7 +274,7 @@ out:
  * connection when this fails.
  */
 static int
-session_bind(struct agent_conn *conn, struct agent_rd *rd,
+session_bind(struct agent_conn *conn, struct ksmx_rd *rd,
     struct ksmx_buf *out)
 {
 	const uint8_t *hk, *sid, *sg;
@@ -283,12 +283,12 @@ session_bind(struct agent_conn *conn, struct agent_rd *rd,
 	uint8_t fwd;
 	int r;
 
-	if ((r = agent_rd_string(rd, &hk, &hk_len, AGENT_MAX_HOSTKEY)) != 0 ||
-	    (r = agent_rd_string(rd, &sid, &sid_len,
+	if ((r = ksmx_rd_string(rd, &hk, &hk_len, AGENT_MAX_HOSTKEY)) != 0 ||
+	    (r = ksmx_rd_string(rd, &sid, &sid_len,
 	    AGENT_MAX_SESSION_ID)) != 0 ||
-	    (r = agent_rd_string(rd, &sg, &sg_len, AGENT_MAX_BLOB)) != 0 ||
-	    (r = agent_rd_u8(rd, &fwd)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	    (r = ksmx_rd_string(rd, &sg, &sg_len, AGENT_MAX_BLOB)) != 0 ||
+	    (r = ksmx_rd_u8(rd, &fwd)) != 0 ||
+	    (r = ksmx_rd_end(rd)) != 0)
 		return r;
 	if (hk_len == 0 || sid_len == 0 || sg_len == 0 || fwd > 1)
 		return KSM_EPROTO;
@@ -328,13 +328,13 @@ is_session_bind(const uint8_t *name, size_t name_len)
 }
 
 static int
-extension(struct agent_conn *conn, struct agent_rd *rd, struct ksmx_buf *out)
+extension(struct agent_conn *conn, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	const uint8_t *name;
 	size_t name_len;
 	int r;
 
-	if ((r = agent_rd_string(rd, &name, &name_len, 256)) != 0)
+	if ((r = ksmx_rd_string(rd, &name, &name_len, 256)) != 0)
 		return r;
 	if (!is_session_bind(name, name_len))
 		return KSM_EINVAL;	/* unsupported extension: FAILURE */
@@ -355,7 +355,7 @@ lock_hash(const struct agent_lock *l, const uint8_t *pass, size_t len,
 /* SSH_AGENTC_LOCK / UNLOCK: string passphrase. */
 static int
 lock_unlock(struct agent_lock *l, const struct agent_conn *conn,
-    uint8_t type, struct agent_rd *rd, struct ksmx_buf *out)
+    uint8_t type, struct ksmx_rd *rd, struct ksmx_buf *out)
 {
 	const uint8_t *pass;
 	uint8_t h[32];
@@ -366,8 +366,8 @@ lock_unlock(struct agent_lock *l, const struct agent_conn *conn,
 
 	if (l == NULL)
 		return KSM_EINVAL;
-	if ((r = agent_rd_string(rd, &pass, &len, AGENT_MAX_LOCK_PASS)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	if ((r = ksmx_rd_string(rd, &pass, &len, AGENT_MAX_LOCK_PASS)) != 0 ||
+	    (r = ksmx_rd_end(rd)) != 0)
 		return r;
 	agent_peer_str(&conn->peer, who, sizeof(who));
 	if (type == SSH_AGENTC_LOCK) {
@@ -415,7 +415,7 @@ lock_unlock(struct agent_lock *l, const struct agent_conn *conn,
  * the connection.
  */
 static int
-locked_reply(struct agent_conn *conn, uint8_t type, struct agent_rd *rd,
+locked_reply(struct agent_conn *conn, uint8_t type, struct ksmx_rd *rd,
     struct ksmx_buf *out)
 {
 	const uint8_t *name;
@@ -425,10 +425,10 @@ locked_reply(struct agent_conn *conn, uint8_t type, struct agent_rd *rd,
 	if (type == SSH2_AGENTC_REQUEST_IDENTITIES) {
 		if ((r = ksmx_buf_putc(out, SSH2_AGENT_IDENTITIES_ANSWER)) != 0)
 			return r;
-		return agent_put_u32(out, 0);
+		return ksmx_put_u32(out, 0);
 	}
 	if (type == SSH_AGENTC_EXTENSION &&
-	    agent_rd_string(rd, &name, &name_len, 256) == 0 &&
+	    ksmx_rd_string(rd, &name, &name_len, 256) == 0 &&
 	    is_session_bind(name, name_len))
 		conn->bind_failed = 1;
 	return KSM_EPERM;
@@ -439,14 +439,14 @@ agent_handle(const struct agent_keyops *ops, void *ctx,
     struct agent_conn *conn, const uint8_t *msg, size_t len,
     struct ksmx_buf *out)
 {
-	struct agent_rd rd = { msg, len };
+	struct ksmx_rd rd = { msg, len };
 	size_t start = out->len;
 	uint8_t type;
 	int r;
 
-	if ((r = agent_put_u32(out, 0)) != 0)	/* length, set below */
+	if ((r = ksmx_put_u32(out, 0)) != 0)	/* length, set below */
 		return r;
-	if (agent_rd_u8(&rd, &type) != 0)
+	if (ksmx_rd_u8(&rd, &type) != 0)
 		r = KSM_EPROTO;
 	else if (type == SSH_AGENTC_LOCK || type == SSH_AGENTC_UNLOCK)
 		r = lock_unlock(ops->lock, conn, type, &rd, out);

@@ -14,7 +14,7 @@
 #include "util/buf.h"
 #include "util/wipe.h"
 #include "agent-verify.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 #define RSA_MIN_BITS	1024	/* OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE */
 #define RSA_MAX_BYTES	2048	/* 16384 bits, OpenSSH's limit */
@@ -45,13 +45,13 @@ str_is(const uint8_t *p, size_t len, const char *s)
 
 /* A non-negative mpint, as a BIGNUM. */
 static int
-rd_mpint(struct agent_rd *rd, size_t max, BIGNUM **out)
+rd_mpint(struct ksmx_rd *rd, size_t max, BIGNUM **out)
 {
 	const uint8_t *p;
 	size_t n;
 	int r;
 
-	if ((r = agent_rd_string(rd, &p, &n, max)) != 0)
+	if ((r = ksmx_rd_string(rd, &p, &n, max)) != 0)
 		return r;
 	if (n > 0 && (p[0] & 0x80) != 0)
 		return KSM_EPROTO;
@@ -78,7 +78,7 @@ fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
 }
 
 static int
-rsa_key(struct agent_rd *rd, struct pubkey *k)
+rsa_key(struct ksmx_rd *rd, struct pubkey *k)
 {
 	OSSL_PARAM_BLD *bld = NULL;
 	BIGNUM *e = NULL, *n = NULL;
@@ -86,7 +86,7 @@ rsa_key(struct agent_rd *rd, struct pubkey *k)
 
 	if ((r = rd_mpint(rd, 16, &e)) != 0 ||
 	    (r = rd_mpint(rd, RSA_MAX_BYTES + 1, &n)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	    (r = ksmx_rd_end(rd)) != 0)
 		goto out;
 	if (BN_num_bits(n) < RSA_MIN_BITS || BN_is_odd(e) == 0) {
 		r = KSM_EPROTO;
@@ -109,7 +109,7 @@ out:
 }
 
 static int
-ecdsa_key(struct agent_rd *rd, const uint8_t *type, size_t type_len,
+ecdsa_key(struct ksmx_rd *rd, const uint8_t *type, size_t type_len,
     struct pubkey *k)
 {
 	OSSL_PARAM_BLD *bld = NULL;
@@ -117,9 +117,9 @@ ecdsa_key(struct agent_rd *rd, const uint8_t *type, size_t type_len,
 	size_t curve_len, q_len, i;
 	int r;
 
-	if ((r = agent_rd_string(rd, &curve, &curve_len, 32)) != 0 ||
-	    (r = agent_rd_string(rd, &q, &q_len, 256)) != 0 ||
-	    (r = agent_rd_end(rd)) != 0)
+	if ((r = ksmx_rd_string(rd, &curve, &curve_len, 32)) != 0 ||
+	    (r = ksmx_rd_string(rd, &q, &q_len, 256)) != 0 ||
+	    (r = ksmx_rd_end(rd)) != 0)
 		return r;
 	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
 		if (str_is(curve, curve_len, curves[i].ssh))
@@ -145,17 +145,17 @@ ecdsa_key(struct agent_rd *rd, const uint8_t *type, size_t type_len,
 static int
 pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *k)
 {
-	struct agent_rd rd = { blob, len };
+	struct ksmx_rd rd = { blob, len };
 	const uint8_t *type, *a;
 	size_t type_len, a_len;
 	int r;
 
 	memset(k, 0, sizeof(*k));
-	if ((r = agent_rd_string(&rd, &type, &type_len, 64)) != 0)
+	if ((r = ksmx_rd_string(&rd, &type, &type_len, 64)) != 0)
 		return r;
 	if (str_is(type, type_len, "ssh-ed25519")) {
-		if ((r = agent_rd_string(&rd, &a, &a_len, 32)) != 0 ||
-		    (r = agent_rd_end(&rd)) != 0)
+		if ((r = ksmx_rd_string(&rd, &a, &a_len, 32)) != 0 ||
+		    (r = ksmx_rd_end(&rd)) != 0)
 			return r;
 		if (a_len != 32)
 			return KSM_EPROTO;
@@ -175,7 +175,7 @@ pubkey_parse(const uint8_t *blob, size_t len, struct pubkey *k)
 static int
 ecdsa_der(const uint8_t *p, size_t len, uint8_t **der, size_t *der_len)
 {
-	struct agent_rd rd = { p, len };
+	struct ksmx_rd rd = { p, len };
 	ECDSA_SIG *s = NULL;
 	BIGNUM *rr = NULL, *ss = NULL;
 	unsigned char *d = NULL;
@@ -183,7 +183,7 @@ ecdsa_der(const uint8_t *p, size_t len, uint8_t **der, size_t *der_len)
 
 	if ((r = rd_mpint(&rd, 67, &rr)) != 0 ||
 	    (r = rd_mpint(&rd, 67, &ss)) != 0 ||
-	    (r = agent_rd_end(&rd)) != 0)
+	    (r = ksmx_rd_end(&rd)) != 0)
 		goto out;
 	if ((s = ECDSA_SIG_new()) == NULL || !ECDSA_SIG_set0(s, rr, ss)) {
 		r = KSM_ENOMEM;
@@ -208,7 +208,7 @@ int
 agent_verify(const uint8_t *key, size_t key_len, const uint8_t *sig,
     size_t sig_len, const uint8_t *data, size_t data_len)
 {
-	struct agent_rd rd = { sig, sig_len };
+	struct ksmx_rd rd = { sig, sig_len };
 	struct pubkey k;
 	EVP_MD_CTX *ctx = NULL;
 	const EVP_MD *md = NULL;
@@ -219,9 +219,9 @@ agent_verify(const uint8_t *key, size_t key_len, const uint8_t *sig,
 
 	if ((r = pubkey_parse(key, key_len, &k)) != 0)
 		goto out;
-	if ((r = agent_rd_string(&rd, &alg, &alg_len, 64)) != 0 ||
-	    (r = agent_rd_string(&rd, &s, &s_len, RSA_MAX_BYTES)) != 0 ||
-	    (r = agent_rd_end(&rd)) != 0)
+	if ((r = ksmx_rd_string(&rd, &alg, &alg_len, 64)) != 0 ||
+	    (r = ksmx_rd_string(&rd, &s, &s_len, RSA_MAX_BYTES)) != 0 ||
+	    (r = ksmx_rd_end(&rd)) != 0)
 		goto out;
 	r = KSM_ECRYPTO;
 	if (k.rsa) {

@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "ksm/error.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 int
-agent_rd_u8(struct agent_rd *rd, uint8_t *out)
+ksmx_rd_u8(struct ksmx_rd *rd, uint8_t *out)
 {
 	if (rd->len < 1)
 		return KSM_EPROTO;
@@ -17,7 +17,7 @@ agent_rd_u8(struct agent_rd *rd, uint8_t *out)
 }
 
 int
-agent_rd_u32(struct agent_rd *rd, uint32_t *out)
+ksmx_rd_u32(struct ksmx_rd *rd, uint32_t *out)
 {
 	if (rd->len < 4)
 		return KSM_EPROTO;
@@ -29,14 +29,14 @@ agent_rd_u32(struct agent_rd *rd, uint32_t *out)
 }
 
 int
-agent_rd_string(struct agent_rd *rd, const uint8_t **out, size_t *out_len,
+ksmx_rd_string(struct ksmx_rd *rd, const uint8_t **out, size_t *out_len,
     size_t max)
 {
-	struct agent_rd save = *rd;
+	struct ksmx_rd save = *rd;
 	uint32_t n;
 	int r;
 
-	if ((r = agent_rd_u32(rd, &n)) != 0)
+	if ((r = ksmx_rd_u32(rd, &n)) != 0)
 		return r;
 	if (n > max) {
 		*rd = save;
@@ -54,7 +54,7 @@ agent_rd_string(struct agent_rd *rd, const uint8_t **out, size_t *out_len,
 }
 
 int
-agent_rd_bytes(struct agent_rd *rd, const uint8_t **out, size_t n)
+ksmx_rd_bytes(struct ksmx_rd *rd, const uint8_t **out, size_t n)
 {
 	if (n > rd->len)
 		return KSM_EPROTO;
@@ -65,13 +65,13 @@ agent_rd_bytes(struct agent_rd *rd, const uint8_t **out, size_t n)
 }
 
 int
-agent_rd_end(const struct agent_rd *rd)
+ksmx_rd_end(const struct ksmx_rd *rd)
 {
 	return rd->len == 0 ? 0 : KSM_EPROTO;
 }
 
 int
-agent_put_u32(struct ksmx_buf *b, uint32_t v)
+ksmx_put_u32(struct ksmx_buf *b, uint32_t v)
 {
 	uint8_t x[4];
 
@@ -83,25 +83,25 @@ agent_put_u32(struct ksmx_buf *b, uint32_t v)
 }
 
 int
-agent_put_string(struct ksmx_buf *b, const void *p, size_t n)
+ksmx_put_string(struct ksmx_buf *b, const void *p, size_t n)
 {
 	int r;
 
 	if (n > UINT32_MAX)
 		return KSM_ETOOBIG;
-	if ((r = agent_put_u32(b, (uint32_t)n)) != 0)
+	if ((r = ksmx_put_u32(b, (uint32_t)n)) != 0)
 		return r;
 	return n ? ksmx_buf_put(b, p, n) : 0;
 }
 
 int
-agent_put_cstring(struct ksmx_buf *b, const char *s)
+ksmx_put_cstring(struct ksmx_buf *b, const char *s)
 {
-	return agent_put_string(b, s, strlen(s));
+	return ksmx_put_string(b, s, strlen(s));
 }
 
 int
-agent_put_mpint(struct ksmx_buf *b, const uint8_t *p, size_t n)
+ksmx_put_mpint(struct ksmx_buf *b, const uint8_t *p, size_t n)
 {
 	int pad, r;
 
@@ -112,7 +112,7 @@ agent_put_mpint(struct ksmx_buf *b, const uint8_t *p, size_t n)
 	pad = n > 0 && (p[0] & 0x80);
 	if (n + (size_t)pad > UINT32_MAX)
 		return KSM_ETOOBIG;
-	if ((r = agent_put_u32(b, (uint32_t)(n + (size_t)pad))) != 0)
+	if ((r = ksmx_put_u32(b, (uint32_t)(n + (size_t)pad))) != 0)
 		return r;
 	if (pad && (r = ksmx_buf_putc(b, 0)) != 0)
 		return r;

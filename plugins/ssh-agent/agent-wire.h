@@ -7,26 +7,26 @@
 
 #include "util/buf.h"
 
-struct agent_rd {
+struct ksmx_rd {
 	const uint8_t	*p;	/* next unread byte */
 	size_t		 len;	/* bytes left */
 };
 
 /* Readers: 0, KSM_EPROTO (short input) or KSM_ETOOBIG (string > max). */
-int	agent_rd_u8(struct agent_rd *rd, uint8_t *out);
-int	agent_rd_u32(struct agent_rd *rd, uint32_t *out);
+int	ksmx_rd_u8(struct ksmx_rd *rd, uint8_t *out);
+int	ksmx_rd_u32(struct ksmx_rd *rd, uint32_t *out);
 /* An SSH string; *out borrows from the input. */
-int	agent_rd_string(struct agent_rd *rd, const uint8_t **out,
+int	ksmx_rd_string(struct ksmx_rd *rd, const uint8_t **out,
 	    size_t *out_len, size_t max);
 /* Exactly n raw bytes, borrowed. */
-int	agent_rd_bytes(struct agent_rd *rd, const uint8_t **out, size_t n);
+int	ksmx_rd_bytes(struct ksmx_rd *rd, const uint8_t **out, size_t n);
 /* 0 when nothing is left, KSM_EPROTO on trailing bytes. */
-int	agent_rd_end(const struct agent_rd *rd);
+int	ksmx_rd_end(const struct ksmx_rd *rd);
 
-int	agent_put_u32(struct ksmx_buf *b, uint32_t v);
-int	agent_put_string(struct ksmx_buf *b, const void *p, size_t n);
-int	agent_put_cstring(struct ksmx_buf *b, const char *s);
+int	ksmx_put_u32(struct ksmx_buf *b, uint32_t v);
+int	ksmx_put_string(struct ksmx_buf *b, const void *p, size_t n);
+int	ksmx_put_cstring(struct ksmx_buf *b, const char *s);
 /* An mpint from an unsigned big-endian magnitude (leading zeros dropped). */
-int	agent_put_mpint(struct ksmx_buf *b, const uint8_t *p, size_t n);
+int	ksmx_put_mpint(struct ksmx_buf *b, const uint8_t *p, size_t n);
 
 #endif /* AGENT_WIRE_H */

@@ -25,7 +25,7 @@
 #include "util/buf.h"
 #include "bench-clock.h"
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 #define MAX_KEYS	64
 
@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	char comments[MAX_KEYS][128], types[MAX_KEYS][64];
 	uint8_t data[64];
 	double *t, t0, secs;
-	struct agent_rd rd;
+	struct ksmx_rd rd;
 	const uint8_t *b, *c;
 	size_t bl, cl, i, runs, nk = 0;
 	uint32_t n, j;
@@ -145,19 +145,19 @@ main(int argc, char **argv)
 
 	rd.p = rep.d + 1;
 	rd.len = rep.len - 1;
-	if (agent_rd_u32(&rd, &n) != 0)
+	if (ksmx_rd_u32(&rd, &n) != 0)
 		return 1;
 	for (j = 0; j < n && nk < MAX_KEYS; j++) {
-		struct agent_rd br;
+		struct ksmx_rd br;
 		const uint8_t *ty;
 		size_t tl;
 
-		if (agent_rd_string(&rd, &b, &bl, AGENT_MAX_BLOB) != 0 ||
-		    agent_rd_string(&rd, &c, &cl, 4096) != 0)
+		if (ksmx_rd_string(&rd, &b, &bl, AGENT_MAX_BLOB) != 0 ||
+		    ksmx_rd_string(&rd, &c, &cl, 4096) != 0)
 			return 1;
 		br.p = b;
 		br.len = bl;
-		if (agent_rd_string(&br, &ty, &tl, 63) != 0)
+		if (ksmx_rd_string(&br, &ty, &tl, 63) != 0)
 			return 1;
 		memcpy(types[nk], ty, tl);
 		types[nk][tl] = '\0';
@@ -171,9 +171,9 @@ main(int argc, char **argv)
 	for (i = 0; i < nk; i++) {
 		ksmx_buf_clear(&sreq);
 		ksmx_buf_putc(&sreq, SSH2_AGENTC_SIGN_REQUEST);
-		agent_put_string(&sreq, blobs[i], blob_len[i]);
-		agent_put_string(&sreq, data, sizeof(data));
-		agent_put_u32(&sreq, strcmp(types[i], "ssh-rsa") == 0 ?
+		ksmx_put_string(&sreq, blobs[i], blob_len[i]);
+		ksmx_put_string(&sreq, data, sizeof(data));
+		ksmx_put_u32(&sreq, strcmp(types[i], "ssh-rsa") == 0 ?
 		    SSH_AGENT_RSA_SHA2_512 : 0);
 		count = 0;
 		t0 = bench_now_us();

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,9 +48,9 @@ f_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
 	(void)i;
 	if (flags & 1)
 		return -1;
-	if ((r = agent_put_cstring(sig, "f")) != 0)
+	if ((r = ksmx_put_cstring(sig, "f")) != 0)
 		return r;
-	return agent_put_string(sig, data, len > 64 ? 64 : len);
+	return ksmx_put_string(sig, data, len > 64 ? 64 : len);
 }
 
 /*

@@ -26,7 +26,7 @@
 #include "agent-keygen.h"
 #include "agent-keys.h"
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 static char *
 slurp(const char *path)
@@ -64,21 +64,21 @@ fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
 static EVP_PKEY *
 pub_from_blob(const uint8_t *blob, size_t len, char *type, size_t tsz)
 {
-	struct agent_rd rd = { blob, len };
+	struct ksmx_rd rd = { blob, len };
 	const uint8_t *t, *a, *b;
 	size_t tl, al, bl;
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	BIGNUM *e = NULL, *n = NULL;
 	EVP_PKEY *pk = NULL;
 
-	if (agent_rd_string(&rd, &t, &tl, 64) != 0 || tl >= tsz)
+	if (ksmx_rd_string(&rd, &t, &tl, 64) != 0 || tl >= tsz)
 		goto out;
 	memcpy(type, t, tl);
 	type[tl] = '\0';
-	if (agent_rd_string(&rd, &a, &al, 4096) != 0)
+	if (ksmx_rd_string(&rd, &a, &al, 4096) != 0)
 		goto out;
 	if (strcmp(type, "ssh-ed25519") != 0 &&
-	    agent_rd_string(&rd, &b, &bl, 4096) != 0)
+	    ksmx_rd_string(&rd, &b, &bl, 4096) != 0)
 		goto out;
 	if (strcmp(type, "ssh-ed25519") == 0) {
 		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, a, al);
@@ -111,7 +111,7 @@ static int
 verify(EVP_PKEY *pk, const char *keytype, const uint8_t *sig, size_t len,
     const uint8_t *data, size_t dlen, const char *want_alg)
 {
-	struct agent_rd rd = { sig, len }, in;
+	struct ksmx_rd rd = { sig, len }, in;
 	const uint8_t *alg, *s, *r8, *s8;
 	size_t algl, sl, rl, ssl;
 	const EVP_MD *md = NULL;
@@ -120,9 +120,9 @@ verify(EVP_PKEY *pk, const char *keytype, const uint8_t *sig, size_t len,
 	ECDSA_SIG *es = NULL;
 	int ok = 0, derlen;
 
-	if (agent_rd_string(&rd, &alg, &algl, 64) != 0 ||
-	    agent_rd_string(&rd, &s, &sl, 4096) != 0 ||
-	    agent_rd_end(&rd) != 0 || algl != strlen(want_alg) ||
+	if (ksmx_rd_string(&rd, &alg, &algl, 64) != 0 ||
+	    ksmx_rd_string(&rd, &s, &sl, 4096) != 0 ||
+	    ksmx_rd_end(&rd) != 0 || algl != strlen(want_alg) ||
 	    memcmp(alg, want_alg, algl) != 0)
 		goto out;
 	if (strcmp(want_alg, "rsa-sha2-256") == 0)
@@ -136,9 +136,9 @@ verify(EVP_PKEY *pk, const char *keytype, const uint8_t *sig, size_t len,
 		    strstr(keytype, "384") ? EVP_sha384() : EVP_sha512();
 		in.p = s;
 		in.len = sl;
-		if (agent_rd_string(&in, &r8, &rl, 80) != 0 ||
-		    agent_rd_string(&in, &s8, &ssl, 80) != 0 ||
-		    agent_rd_end(&in) != 0)
+		if (ksmx_rd_string(&in, &r8, &rl, 80) != 0 ||
+		    ksmx_rd_string(&in, &s8, &ssl, 80) != 0 ||
+		    ksmx_rd_end(&in) != 0)
 			goto out;
 		es = ECDSA_SIG_new();
 		ECDSA_SIG_set0(es, BN_bin2bn(r8, (int)rl, NULL),

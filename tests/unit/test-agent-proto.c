@@ -19,7 +19,7 @@
 #include "ksm-int.h"
 #include "ksm-test.h"
 #include "agent-proto.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 static const uint8_t blob0[] = { 0, 0, 0, 3, 'k', 'e', 'y', 0, 0, 0, 1, 'A' };
 static const uint8_t blob1[] = { 0, 0, 0, 3, 'k', 'e', 'y', 0, 0, 0, 1, 'B' };
@@ -56,9 +56,9 @@ t_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
 	last_flags = flags;
 	if (flags & 0x80)
 		return KSM_ECRYPTO;
-	if ((r = agent_put_cstring(sig, "t-sig")) != 0)
+	if ((r = ksmx_put_cstring(sig, "t-sig")) != 0)
 		return r;
-	return agent_put_string(sig, data, len);
+	return ksmx_put_string(sig, data, len);
 }
 
 /* A host: an Ed25519 key and its SSH blob. */
@@ -119,8 +119,8 @@ host_new(struct host *h)
 	h->blob = (struct ksmx_buf)KSMX_BUF_INIT(1024);
 	if (h->pk == NULL || EVP_PKEY_get_raw_public_key(h->pk, pub, &n) != 1)
 		abort();
-	agent_put_cstring(&h->blob, "ssh-ed25519");
-	agent_put_string(&h->blob, pub, n);
+	ksmx_put_cstring(&h->blob, "ssh-ed25519");
+	ksmx_put_string(&h->blob, pub, n);
 }
 
 static void
@@ -143,8 +143,8 @@ host_sign(const struct host *h, const char *sid, struct ksmx_buf *out)
 	    (const uint8_t *)sid, strlen(sid)) != 1)
 		abort();
 	EVP_MD_CTX_free(ctx);
-	agent_put_cstring(out, "ssh-ed25519");
-	agent_put_string(out, sig, n);
+	ksmx_put_cstring(out, "ssh-ed25519");
+	ksmx_put_string(out, sig, n);
 }
 
 /*
@@ -161,15 +161,15 @@ bind_msg(struct ksmx_buf *m, const struct host *hk, const char *sid,
 	if (signer != NULL) {
 		host_sign(signer, sid, &sig);
 	} else {
-		agent_put_cstring(&sig, "ssh-ed25519");
-		agent_put_string(&sig, zero, sizeof(zero));
+		ksmx_put_cstring(&sig, "ssh-ed25519");
+		ksmx_put_string(&sig, zero, sizeof(zero));
 	}
 	ksmx_buf_clear(m);
 	ksmx_buf_putc(m, 27);
-	agent_put_cstring(m, "session-bind@openssh.com");
-	agent_put_string(m, hk->blob.d, hk->blob.len);
-	agent_put_cstring(m, sid);
-	agent_put_string(m, sig.d, sig.len);
+	ksmx_put_cstring(m, "session-bind@openssh.com");
+	ksmx_put_string(m, hk->blob.d, hk->blob.len);
+	ksmx_put_cstring(m, sid);
+	ksmx_put_string(m, sig.d, sig.len);
 	ksmx_buf_putc(m, (uint8_t)fwd);
 	ksmx_buf_clear(&sig);
 }
@@ -255,79 +255,79 @@ test_sign(void)
 	struct ksmx_buf out = KSMX_BUF_INIT(AGENT_MAX_MSG + 4);
 	struct ksmx_buf m = KSMX_BUF_INIT(AGENT_MAX_MSG * 2);
 	struct agent_conn c = { 0 };
-	struct agent_rd rd;
+	struct ksmx_rd rd;
 	const uint8_t *s = NULL, *p;
 	size_t sl = 0, pl;
 	uint8_t type;
 
 	build(&m, 13);
-	agent_put_string(&m, blob1, sizeof(blob1));
-	agent_put_cstring(&m, "to be signed");
-	agent_put_u32(&m, SSH_AGENT_RSA_SHA2_512);
+	ksmx_put_string(&m, blob1, sizeof(blob1));
+	ksmx_put_cstring(&m, "to be signed");
+	ksmx_put_u32(&m, SSH_AGENT_RSA_SHA2_512);
 	T_OK(run(&c, m.d, m.len, &out) == 14, "sign response");
 	T_OK(last_key == 1 && last_flags == SSH_AGENT_RSA_SHA2_512,
 	    "second key, flags passed through");
 	rd.p = out.d + 4;
 	rd.len = out.len - 4;
-	T_OK(agent_rd_u8(&rd, &type) == 0 &&
-	    agent_rd_string(&rd, &s, &sl, 1000) == 0 &&
-	    agent_rd_end(&rd) == 0, "sign response: one string");
+	T_OK(ksmx_rd_u8(&rd, &type) == 0 &&
+	    ksmx_rd_string(&rd, &s, &sl, 1000) == 0 &&
+	    ksmx_rd_end(&rd) == 0, "sign response: one string");
 	rd.p = s;
 	rd.len = sl;
-	T_OK(agent_rd_string(&rd, &p, &pl, 100) == 0 && pl == 5 &&
+	T_OK(ksmx_rd_string(&rd, &p, &pl, 100) == 0 && pl == 5 &&
 	    memcmp(p, "t-sig", 5) == 0 &&
-	    agent_rd_string(&rd, &p, &pl, 100) == 0 && pl == 12 &&
+	    ksmx_rd_string(&rd, &p, &pl, 100) == 0 && pl == 12 &&
 	    memcmp(p, "to be signed", 12) == 0, "signature carries data");
 
 	/* the key store refusing */
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0));
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0x80);
+	ksmx_put_string(&m, blob0, sizeof(blob0));
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0x80);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE && out.len == 5,
 	    "sign error: failure");
 
 	/* unknown key blob */
 	build(&m, 13);
-	agent_put_cstring(&m, "not a key we hold");
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0);
+	ksmx_put_cstring(&m, "not a key we hold");
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "unknown key: failure");
 
 	/* a blob that is a prefix of a real one */
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0) - 1);
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0);
+	ksmx_put_string(&m, blob0, sizeof(blob0) - 1);
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "truncated key blob: failure");
 
 	/* blob length pointing past the end */
 	build(&m, 13);
-	agent_put_u32(&m, 1000);
+	ksmx_put_u32(&m, 1000);
 	ksmx_buf_put(&m, blob0, sizeof(blob0));
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "blob length past end: failure");
 
 	/* blob larger than any key */
 	build(&m, 13);
-	agent_put_u32(&m, AGENT_MAX_BLOB + 1);
+	ksmx_put_u32(&m, AGENT_MAX_BLOB + 1);
 	ksmx_buf_reserve(&m, AGENT_MAX_BLOB + 1);
 	memset(m.d + m.len, 'a', AGENT_MAX_BLOB + 1);
 	m.len += AGENT_MAX_BLOB + 1;
-	agent_put_cstring(&m, "x");
-	agent_put_u32(&m, 0);
+	ksmx_put_cstring(&m, "x");
+	ksmx_put_u32(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "oversized blob: failure");
 
 	/* missing flags, and a trailing byte */
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0));
-	agent_put_cstring(&m, "x");
+	ksmx_put_string(&m, blob0, sizeof(blob0));
+	ksmx_put_cstring(&m, "x");
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "missing flags: failure");
-	agent_put_u32(&m, 0);
+	ksmx_put_u32(&m, 0);
 	ksmx_buf_putc(&m, 0);
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "trailing byte: failure");
@@ -370,7 +370,7 @@ test_extension(void)
 	struct agent_conn c = { 0 };
 
 	build(&m, 27);
-	agent_put_cstring(&m, "query");
+	ksmx_put_cstring(&m, "query");
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE,
 	    "query: failure (unsupported)");
 	T_OK(!c.bind_failed, "another extension does not mark the connection");
@@ -491,9 +491,9 @@ test_restricted(void)
 	    "bound to another host: the restricted key is not listed");
 	T_OK(last_req == NULL, "listing asks allowed() without a request");
 	build(&m, 13);
-	agent_put_string(&m, blob1, sizeof(blob1));
-	agent_put_cstring(&m, "data");
-	agent_put_u32(&m, 0);
+	ksmx_put_string(&m, blob1, sizeof(blob1));
+	ksmx_put_cstring(&m, "data");
+	ksmx_put_u32(&m, 0);
 	last_key = 99;
 	last_audit = 99;
 	T_OK(run(&c, m.d, m.len, &out) == SSH_AGENT_FAILURE && last_key == 99,
@@ -528,9 +528,9 @@ sign_kind(const struct ksmx_buf *data)
 
 	last_kind = (enum agent_data_kind)-1;
 	build(&m, 13);
-	agent_put_string(&m, blob1, sizeof(blob1));
-	agent_put_string(&m, data->d, data->len);
-	agent_put_u32(&m, 0);
+	ksmx_put_string(&m, blob1, sizeof(blob1));
+	ksmx_put_string(&m, data->d, data->len);
+	ksmx_put_u32(&m, 0);
 	run(&c, m.d, m.len, &out);
 	ksmx_buf_clear(&m);
 	ksmx_buf_clear(&out);
@@ -546,16 +546,16 @@ userauth(struct ksmx_buf *d, const char *sid, const char *user, int method,
 	    "publickey-hostbound-v00@openssh.com", "hostbased" };
 
 	ksmx_buf_clear(d);
-	agent_put_cstring(d, sid);
+	ksmx_put_cstring(d, sid);
 	ksmx_buf_putc(d, 50);
-	agent_put_cstring(d, user);
-	agent_put_cstring(d, "ssh-connection");
-	agent_put_cstring(d, meth[method]);
+	ksmx_put_cstring(d, user);
+	ksmx_put_cstring(d, "ssh-connection");
+	ksmx_put_cstring(d, meth[method]);
 	ksmx_buf_putc(d, 1);
-	agent_put_cstring(d, "ssh-ed25519");
-	agent_put_string(d, key, key_len);
+	ksmx_put_cstring(d, "ssh-ed25519");
+	ksmx_put_string(d, key, key_len);
 	if (method == 1)
-		agent_put_string(d, hostB.blob.d, hostB.blob.len);
+		ksmx_put_string(d, hostB.blob.d, hostB.blob.len);
 }
 
 static void
@@ -590,15 +590,15 @@ test_sign_req(void)
 	T_OK(req.kind == AGENT_DATA_USERAUTH && req.hostkey == NULL,
 	    "trailing byte: a login, its host key not trusted");
 	ksmx_buf_clear(&d);
-	agent_put_cstring(&d, "sid");
+	ksmx_put_cstring(&d, "sid");
 	ksmx_buf_putc(&d, 51);
 	T_OK(sign_kind(&d) == AGENT_DATA_OTHER, "not byte 50: OTHER");
 	ksmx_buf_clear(&d);
 	ksmx_buf_put(&d, "SSHSIG", 6);
-	agent_put_cstring(&d, "git");
-	agent_put_cstring(&d, "");
-	agent_put_cstring(&d, "sha512");
-	agent_put_string(&d, blob0, sizeof(blob0));
+	ksmx_put_cstring(&d, "git");
+	ksmx_put_cstring(&d, "");
+	ksmx_put_cstring(&d, "sha512");
+	ksmx_put_string(&d, blob0, sizeof(blob0));
 	T_OK(sign_kind(&d) == AGENT_DATA_SSHSIG, "SSHSIG: SSHSIG");
 	agent_sign_req_parse(&req, d.d, d.len);
 	T_OK(strcmp(req.ns, "git") == 0 && req.user[0] == '\0',
@@ -631,7 +631,7 @@ lock_msg(const struct agent_keyops *o, struct agent_conn *c, uint8_t type,
 	int r = -1;
 
 	build(&m, type);
-	agent_put_cstring(&m, pass);
+	ksmx_put_cstring(&m, pass);
 	if (agent_handle(o, NULL, c, m.d, m.len, &out) == 0 && out.len >= 5)
 		r = out.d[4];
 	ksmx_buf_clear(&m);
@@ -664,9 +664,9 @@ test_lock(void)
 	    out.len == 9 && out.d[4] == 12 && out.d[8] == 0,
 	    "locked: the identity list is empty");
 	build(&m, 13);
-	agent_put_string(&m, blob0, sizeof(blob0));
-	agent_put_cstring(&m, "data");
-	agent_put_u32(&m, 0);
+	ksmx_put_string(&m, blob0, sizeof(blob0));
+	ksmx_put_cstring(&m, "data");
+	ksmx_put_u32(&m, 0);
 	last_key = 99;
 	T_OK(run_ops(&lops, &c, &m, &out) == SSH_AGENT_FAILURE &&
 	    last_key == 99, "locked: no signature");

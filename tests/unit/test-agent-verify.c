@@ -20,7 +20,7 @@
 #include "ksm-test.h"
 #include "util/b64.h"
 #include "agent-verify.h"
-#include "agent-wire.h"
+#include "util/wire.h"
 
 enum ktype { K_ED, K_P256, K_P384, K_P521, K_RSA };
 
@@ -39,7 +39,7 @@ put_bn(struct ksmx_buf *b, const BIGNUM *bn)
 	uint8_t tmp[1024];
 	int n = BN_bn2bin(bn, tmp);
 
-	agent_put_mpint(b, tmp, (size_t)n);
+	ksmx_put_mpint(b, tmp, (size_t)n);
 }
 
 static void
@@ -56,13 +56,13 @@ key_new(struct key *k, enum ktype type)
 	if (type == K_ED) {
 		k->pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 		EVP_PKEY_get_raw_public_key(k->pk, pub, &n);
-		agent_put_cstring(&k->blob, "ssh-ed25519");
-		agent_put_string(&k->blob, pub, n);
+		ksmx_put_cstring(&k->blob, "ssh-ed25519");
+		ksmx_put_string(&k->blob, pub, n);
 	} else if (type == K_RSA) {
 		k->pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 		EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_RSA_E, &e);
 		EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_RSA_N, &m);
-		agent_put_cstring(&k->blob, "ssh-rsa");
+		ksmx_put_cstring(&k->blob, "ssh-rsa");
 		put_bn(&k->blob, e);
 		put_bn(&k->blob, m);
 		BN_free(e);
@@ -72,9 +72,9 @@ key_new(struct key *k, enum ktype type)
 		EVP_PKEY_get_octet_string_param(k->pk,
 		    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub, sizeof(pub), &n);
 		snprintf(name, sizeof(name), "ecdsa-sha2-%s", curve[type]);
-		agent_put_cstring(&k->blob, name);
-		agent_put_cstring(&k->blob, curve[type]);
-		agent_put_string(&k->blob, pub, n);
+		ksmx_put_cstring(&k->blob, name);
+		ksmx_put_cstring(&k->blob, curve[type]);
+		ksmx_put_string(&k->blob, pub, n);
 	}
 	if (k->pk == NULL)
 		abort();
@@ -125,11 +125,11 @@ key_sign(const struct key *k, const char *alg, const void *data, size_t len,
 		abort();
 	EVP_MD_CTX_free(ctx);
 	ksmx_buf_clear(out);
-	agent_put_cstring(out, name);
+	ksmx_put_cstring(out, name);
 	if (k->type == K_ED || k->type == K_RSA) {
 		while (strip_zero && off < n && raw[off] == 0)
 			off++;
-		agent_put_string(out, raw + off, n - off);
+		ksmx_put_string(out, raw + off, n - off);
 	} else {
 		const unsigned char *p = raw;
 		ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)n);
@@ -137,7 +137,7 @@ key_sign(const struct key *k, const char *alg, const void *data, size_t len,
 		put_bn(&inner, ECDSA_SIG_get0_r(s));
 		put_bn(&inner, ECDSA_SIG_get0_s(s));
 		ECDSA_SIG_free(s);
-		agent_put_string(out, inner.d, inner.len);
+		ksmx_put_string(out, inner.d, inner.len);
 	}
 	ksmx_buf_clear(&inner);
 }
@@ -230,27 +230,27 @@ test_blobs(void)
 
 	key_new(&p256, K_P256);
 	key_sign(&p256, NULL, "sid", 3, &sig, 0);
-	agent_put_cstring(&b, "ssh-ed25519-cert-v01@openssh.com");
-	agent_put_cstring(&b, "x");
+	ksmx_put_cstring(&b, "ssh-ed25519-cert-v01@openssh.com");
+	ksmx_put_cstring(&b, "x");
 	T_OK(agent_verify(b.d, b.len, sig.d, sig.len, (const uint8_t *)"sid",
 	    3) == KSM_EINVAL, "certificate host key: EINVAL (not verified)");
 	ksmx_buf_clear(&b);
-	agent_put_cstring(&b, "ecdsa-sha2-nistp256");
-	agent_put_cstring(&b, "nistp384");
+	ksmx_put_cstring(&b, "ecdsa-sha2-nistp256");
+	ksmx_put_cstring(&b, "nistp384");
 	memcpy(pt, p256.blob.d + p256.blob.len - 65, 65);
-	agent_put_string(&b, pt, 65);
+	ksmx_put_string(&b, pt, 65);
 	T_OK(agent_verify(b.d, b.len, sig.d, sig.len, (const uint8_t *)"sid",
 	    3) == KSM_EPROTO, "ECDSA type and curve disagree: EPROTO");
 	ksmx_buf_clear(&b);
-	agent_put_cstring(&b, "ecdsa-sha2-nistp256");
-	agent_put_cstring(&b, "nistp256");
+	ksmx_put_cstring(&b, "ecdsa-sha2-nistp256");
+	ksmx_put_cstring(&b, "nistp256");
 	pt[64] ^= 1;	/* no longer on the curve */
-	agent_put_string(&b, pt, 65);
+	ksmx_put_string(&b, pt, 65);
 	T_OK(agent_verify(b.d, b.len, sig.d, sig.len, (const uint8_t *)"sid",
 	    3) != 0, "a point off the curve: refused");
 	ksmx_buf_clear(&b);
-	agent_put_cstring(&b, "ssh-ed25519");
-	agent_put_string(&b, pt, 31);
+	ksmx_put_cstring(&b, "ssh-ed25519");
+	ksmx_put_string(&b, pt, 31);
 	T_OK(agent_verify(b.d, b.len, sig.d, sig.len, (const uint8_t *)"sid",
 	    3) == KSM_EPROTO, "Ed25519 key of 31 bytes: EPROTO");
 	key_free(&p256);
