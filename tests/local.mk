@@ -140,20 +140,20 @@ tests_unit_test_agent_proto_SOURCES = tests/unit/test-agent-proto.c \
 tests_unit_test_agent_proto_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
 tests_unit_test_agent_proto_CFLAGS = $(KSM_TEST_CFLAGS)
-tests_unit_test_agent_proto_LDADD = $(KSM_TEST_LDADD)
+tests_unit_test_agent_proto_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 tests_fuzz_replay_agent_SOURCES = tests/fuzz/standalone.c \
 	tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
 tests_fuzz_replay_agent_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent -DFUZZ_TARGET='"agent"'
 tests_fuzz_replay_agent_CFLAGS = $(KSM_TEST_CFLAGS)
-tests_fuzz_replay_agent_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_agent_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-agent
 tests_fuzz_fuzz_agent_SOURCES = tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
 tests_fuzz_fuzz_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/ssh-agent
 tests_fuzz_fuzz_agent_CFLAGS = $(AM_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_agent_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
-tests_fuzz_fuzz_agent_LDADD = core/libksmcore.la $(CJSON_LIBS)
+tests_fuzz_fuzz_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) $(OPENSSL_LIBS)
 endif
 
 # plugins/git: the credential protocol module, its unit test and fuzz replay
@@ -210,6 +210,21 @@ tests_unit_test_agent_hosts_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
 tests_unit_test_agent_hosts_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_agent_hosts_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
+# keeper-agent: host-key signatures (session-bind) and the access control
+check_PROGRAMS += tests/unit/test-agent-verify tests/unit/test-agent-policy
+TESTS += tests/unit/test-agent-verify tests/unit/test-agent-policy
+tests_unit_test_agent_verify_SOURCES = tests/unit/test-agent-verify.c \
+	$(AGENT_PROTO_SOURCES)
+tests_unit_test_agent_verify_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_verify_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_verify_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
+tests_unit_test_agent_policy_SOURCES = tests/unit/test-agent-policy.c \
+	$(AGENT_PROTO_SOURCES) $(AGENT_POLICY_SOURCES)
+tests_unit_test_agent_policy_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_agent_policy_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_policy_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_PAM
 check_PROGRAMS += tests/pam/pam-driver
 tests_pam_pam_driver_SOURCES = tests/pam/pam-driver.c
@@ -225,6 +240,11 @@ EXTRA_DIST += tests/integration/git.sh tests/integration/git-vault.json
 # keeper-agent under real ssh-add, ssh-keygen -Y and sshd
 TESTS += tests/integration/ssh-agent.sh
 EXTRA_DIST += tests/integration/ssh-agent.sh
+# keeper-agent's access control: two sshd, a jump host, forged binds,
+# SSH_ASKPASS confirmation, lock/unlock, lifetimes, the audit log
+TESTS += tests/integration/ssh-agent-hosts.sh
+EXTRA_DIST += tests/integration/ssh-agent-hosts.sh \
+	tests/integration/agent-forge.py
 # keeper-keyring under a real gnome-keyring on a private session bus
 TESTS += tests/integration/keyring.sh
 EXTRA_DIST += tests/integration/keyring.sh
@@ -298,7 +318,8 @@ tests_bench_agent_bench_SOURCES = tests/bench/agent-bench.c \
 	$(AGENT_PROTO_SOURCES)
 tests_bench_agent_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent
-tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS)
+tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS) \
+	$(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/bench-agent.sh tests/bench/bench-clock.h
 # one HTTPS connection per client, also after the server closed it (helper "connreuse")
 TESTS += tests/integration/connreuse.sh

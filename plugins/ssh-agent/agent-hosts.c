@@ -117,26 +117,33 @@ key_equal(const char *b64, size_t len, const uint8_t *key, size_t key_len)
 	return r;
 }
 
-int
-agent_hosts_known(const char *path, const char *host, unsigned port,
-    const uint8_t *key, size_t key_len)
+/* One known_hosts line, split: what each lookup below looks at. */
+struct kh_line {
+	int		 revoked;	/* @revoked */
+	const char	*hosts;		/* the comma list, or |1|salt|hash */
+	size_t		 hosts_len;
+	const char	*key;		/* base64 blob */
+	size_t		 key_len;
+};
+
+/*
+ * Call fn for each usable line of the file (comments, @cert-authority and
+ * overlong lines skipped) until it returns non-zero; that value, or 0.
+ */
+static int
+kh_each(const char *path, int (*fn)(const struct kh_line *, void *),
+    void *arg)
 {
 	char line[LINE_MAX_KH];
-	char name[600];
+	struct kh_line l;
 	const char *p, *f;
 	size_t n;
-	int found = 0, revoked;
+	int r = 0;
 	FILE *fp;
 
-	if (host == NULL || host[0] == '\0' || strlen(host) > 512)
-		return 0;
-	if (port == 0 || port == 22)
-		snprintf(name, sizeof(name), "%s", host);
-	else
-		snprintf(name, sizeof(name), "[%s]:%u", host, port);
 	if ((fp = fopen(path, "re")) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
 		if (strchr(line, '\n') == NULL && !feof(fp)) {
 			int ch;	/* overlong line: skip the rest */
 
@@ -147,26 +154,101 @@ agent_hosts_known(const char *path, const char *host, unsigned port,
 		p = line;
 		if ((n = next_field(&p, &f)) == 0 || f[0] == '#')
 			continue;
-		revoked = 0;
+		l.revoked = 0;
 		if (f[0] == '@') {
 			if (n != 8 || memcmp(f, "@revoked", 8) != 0)
 				continue;	/* @cert-authority: not a key */
-			revoked = 1;
+			l.revoked = 1;
 			if ((n = next_field(&p, &f)) == 0)
 				continue;
 		}
-		if (!hosts_match(f, n, name))
+		l.hosts = f;
+		l.hosts_len = n;
+		if (next_field(&p, &f) == 0 ||			/* key type */
+		    (l.key_len = next_field(&p, &l.key)) == 0)	/* blob */
 			continue;
-		if (next_field(&p, &f) == 0 ||		/* key type */
-		    (n = next_field(&p, &f)) == 0 ||	/* base64 blob */
-		    !key_equal(f, n, key, key_len))
-			continue;
-		if (revoked) {
-			found = 0;
-			break;
-		}
-		found = 1;
+		r = fn(&l, arg);
 	}
 	fclose(fp);
-	return found;
+	return r;
+}
+
+struct known_arg {
+	const char	*name;
+	const uint8_t	*key;
+	size_t		 key_len;
+	int		 found;
+};
+
+/* 1: found and not revoked so far; -1: revoked (stop). */
+static int
+known_line(const struct kh_line *l, void *arg)
+{
+	struct known_arg *a = arg;
+
+	if (!hosts_match(l->hosts, l->hosts_len, a->name) ||
+	    !key_equal(l->key, l->key_len, a->key, a->key_len))
+		return 0;
+	if (l->revoked)
+		return -1;
+	a->found = 1;
+	return 0;
+}
+
+int
+agent_hosts_known(const char *path, const char *host, unsigned port,
+    const uint8_t *key, size_t key_len)
+{
+	struct known_arg a = { NULL, key, key_len, 0 };
+	char name[600];
+
+	if (host == NULL || host[0] == '\0' || strlen(host) > 512)
+		return 0;
+	if (port == 0 || port == 22)
+		snprintf(name, sizeof(name), "%s", host);
+	else
+		snprintf(name, sizeof(name), "[%s]:%u", host, port);
+	a.name = name;
+	if (kh_each(path, known_line, &a) < 0)
+		return 0;
+	return a.found;
+}
+
+struct name_arg {
+	const uint8_t	*key;
+	size_t		 key_len;
+	char		*out;
+	size_t		 out_len;
+};
+
+static int
+name_line(const struct kh_line *l, void *arg)
+{
+	struct name_arg *a = arg;
+	const char *c;
+	size_t n;
+
+	if (l->revoked || (l->hosts_len > 3 && memcmp(l->hosts, "|1|", 3) == 0))
+		return 0;
+	c = memchr(l->hosts, ',', l->hosts_len);
+	n = c != NULL ? (size_t)(c - l->hosts) : l->hosts_len;
+	if (n == 0 || n >= a->out_len || l->hosts[0] == '!' ||
+	    memchr(l->hosts, '*', n) != NULL ||
+	    memchr(l->hosts, '?', n) != NULL ||
+	    !key_equal(l->key, l->key_len, a->key, a->key_len))
+		return 0;
+	memcpy(a->out, l->hosts, n);
+	a->out[n] = '\0';
+	return 1;
+}
+
+int
+agent_hosts_name(const char *path, const uint8_t *key, size_t key_len,
+    char *out, size_t out_len)
+{
+	struct name_arg a = { key, key_len, out, out_len };
+
+	if (out_len == 0)
+		return 0;
+	return kh_each(path, name_line, &a) == 1;
 }

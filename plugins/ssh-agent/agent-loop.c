@@ -9,6 +9,7 @@
 
 #include "ksm/error.h"
 #include "util/wipe.h"
+#include "agent-log.h"
 #include "agent-loop.h"
 
 #define MAX_LISTENERS	4
@@ -39,15 +40,6 @@ struct loop {
 	int		 rescan;	/* a released connection may hold frames */
 	struct pollfd	*pf;
 };
-
-long long
-loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 loop_new(struct loop **out)
@@ -143,7 +135,7 @@ void
 conn_release(struct loop *l, struct conn *c)
 {
 	c->held = 0;
-	c->active_ms = loop_now_ms();
+	c->active_ms = agent_now_ms();
 	l->rescan = 1;
 }
 
@@ -221,8 +213,10 @@ accept_one(struct loop *l, const struct listener *ls)
 	c->peer = uc;
 	c->in = (struct ksmx_buf)KSMX_BUF_INIT(side->max_frame + 4);
 	c->out = (struct ksmx_buf)KSMX_BUF_INIT(side->max_out);
-	c->active_ms = loop_now_ms();
+	c->active_ms = agent_now_ms();
 	l->cs[slot] = c;
+	if (side->opened != NULL)
+		side->opened(side->ctx, c);
 }
 
 /* Handle every complete frame buffered while not held; -1: close. */
@@ -263,7 +257,7 @@ conn_read(struct conn *c)
 	ksmx_wipe(tmp, sizeof(tmp));
 	if (r != 0)
 		return -1;
-	c->active_ms = loop_now_ms();
+	c->active_ms = agent_now_ms();
 	return conn_frames(c);
 }
 
@@ -279,7 +273,7 @@ conn_write(struct conn *c)
 	c->out.len -= (size_t)n;
 	if (c->out.len == 0)
 		ksmx_buf_clear(&c->out);	/* a large answer: give it back */
-	c->active_ms = loop_now_ms();
+	c->active_ms = agent_now_ms();
 	return 0;
 }
 
@@ -352,10 +346,10 @@ loop_run(struct loop *l)
 			    c->held ? 0 : POLLIN;
 			pf[k].revents = 0;
 		}
-		n = poll(pf, (nfds_t)n_fd, poll_timeout(l, loop_now_ms()));
+		n = poll(pf, (nfds_t)n_fd, poll_timeout(l, agent_now_ms()));
 		if (n < 0 && errno != EINTR)
 			return -1;
-		close_idle(l, loop_now_ms());
+		close_idle(l, agent_now_ms());
 		if (l->rescan) {
 			l->rescan = 0;
 			for (i = 0; i < l->n_cs; i++)

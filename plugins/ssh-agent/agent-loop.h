@@ -34,6 +34,8 @@ struct side {
 	/* one frame (with its length prefix); 0, or -1 to close */
 	int		(*handle)(void *ctx, struct conn *c, const uint8_t *msg,
 			    size_t len);
+	/* after a connection was accepted (may be NULL) */
+	void		(*opened)(void *ctx, struct conn *c);
 	/* before a connection's state goes (may be NULL) */
 	void		(*closed)(void *ctx, struct conn *c);
 	/* may this peer connect?  1 or 0 (NULL: same uid only) */
@@ -70,8 +72,7 @@ void	loop_stop(struct loop *l);
 /* A handler that answers later holds the connection, then releases it. */
 void	conn_hold(struct conn *c);
 void	conn_release(struct loop *l, struct conn *c);
-/* Connections of a side, and the loop of a connection's callbacks. */
+/* Connections of a side. */
 size_t	loop_conns(const struct loop *l, const struct side *side);
-long long loop_now_ms(void);
 
 #endif /* AGENT_LOOP_H */

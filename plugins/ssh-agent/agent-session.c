@@ -12,7 +12,7 @@
 #include "client-int.h"
 #include "cache.h"
 #include "agent-msg.h"
-#include "agent-loop.h"
+#include "agent-log.h"
 #include "agent-session.h"
 #include "secrets-answer.h"
 
@@ -149,7 +149,7 @@ slot_failed(struct slot *sl, int r, const ksm_error *e)
 static void
 finish_job(struct session *s, struct job *j)
 {
-	long long now = loop_now_ms();
+	long long now = agent_now_ms();
 	struct answer *a;
 	ksm_error e;
 	int ep, r;
@@ -243,7 +243,7 @@ sync_fetch(struct session *s, const int want[EP_N])
 	join_job(s);
 	memset(&s->job, 0, sizeof(s->job));
 	memcpy(s->job.want, want, sizeof(s->job.want));
-	s->job.start_ms = loop_now_ms();
+	s->job.start_ms = agent_now_ms();
 	run_job(s, &s->job);
 	finish_job(s, &s->job);
 	for (ep = 0; ep < EP_N; ep++)
@@ -346,7 +346,7 @@ session_reload(struct session *s)
 void
 session_touch(struct session *s)
 {
-	s->slot[EP_SECRETS].used_ms = loop_now_ms();
+	s->slot[EP_SECRETS].used_ms = agent_now_ms();
 }
 
 void
@@ -471,7 +471,7 @@ int
 session_serve(struct session *s, const struct ksm_agent_request *rq,
     long long since_ms, struct ksmx_buf *out, const char **how)
 {
-	long long now = loop_now_ms(), age;
+	long long now = agent_now_ms(), age;
 	struct slot *sl;
 	size_t missing = 0, mark = out->len;
 	int ep, attempted, fresh, r;
@@ -525,7 +525,7 @@ session_serve(struct session *s, const struct ksm_agent_request *rq,
 char *
 session_status(const struct session *s)
 {
-	long long now = loop_now_ms();
+	long long now = agent_now_ms();
 	char ans[EP_N][160];
 	char *out;
 	int ep;

@@ -32,8 +32,8 @@
 #include "ksm-int.h"
 #include "cache.h"
 #include "client-int.h"
-#include "agent-audit.h"
 #include "agent-keys.h"
+#include "agent-log.h"
 #include "agent-loop.h"
 #include "agent-session.h"
 #include "secrets-side.h"
@@ -181,6 +181,7 @@ on_signal(void *ctx)
 		return;
 	}
 	/* drop everything and fetch anew; on failure keep serving */
+	ssh_side_rearm(a->ssh);	/* key lifetimes start again */
 	if (session_reload(a->session) != 0)
 		fprintf(stderr, PROG ": Keeper unreachable (%s), keeping %zu "
 		    "keys\n", ksm_error_last()->message, ssh_side_keys(a->ssh));
@@ -192,10 +193,15 @@ on_fetched(void *ctx)
 	session_fetched(((struct agent *)ctx)->session);
 }
 
+/* The sooner of the session's next wish and the next key expiry. */
 static long long
 on_timer(void *ctx, long long now)
 {
-	return session_tick(((struct agent *)ctx)->session, now);
+	struct agent *a = ctx;
+	long long t = session_tick(a->session, now);
+	long long e = ssh_side_expire(a->ssh, now);
+
+	return t < 0 ? e : e < 0 || t < e ? t : e;
 }
 
 static void
@@ -206,7 +212,8 @@ usage(FILE *f)
 	    "           [--secrets-socket PATH] [--log FILE] [--refresh SECONDS]\n"
 	    "           [--max-age SECONDS] [--throttle-pause SECONDS]\n"
 	    "           [--throttle-burst N] [--record UID]... [--folder UID]...\n"
-	    "           [--known-hosts FILE]...\n"
+	    "           [--known-hosts FILE]... [--confirm] [--confirm-timeout N]\n"
+	    "           [--lifetime N]\n"
 	    "       " PROG " -k\n"
 	    "The per-user Keeper session: an SSH agent serving the SSH keys "
 	    "(sshKeys\nrecords) shared with a KSM application, and the "
@@ -221,7 +228,9 @@ usage(FILE *f)
 	    "  -k           stop the agent named by $SSH_AGENT_PID\n"
 	    "  -c, -s       print csh / sh commands (default sh)\n"
 	    "  --config FILE  the KSM config (default as keeper-secret)\n"
-	    "  --log FILE   audit lines here (default syslog)\n"
+	    "  --log DEST   a line per answer and per signature to a file,\n"
+	    "               syslog (the default) or - (stderr; the default\n"
+	    "               with -D)\n"
 	    "  --refresh N  answers are fresh for N seconds and refreshed\n"
 	    "               while in use (default 60; 0: only on SIGHUP)\n"
 	    "  --max-age N  serve answers up to N seconds old while Keeper\n"
@@ -233,11 +242,15 @@ usage(FILE *f)
 	    "  --folder UID serve only SSH keys in these folders (repeatable)\n"
 	    "  --known-hosts FILE  host keys for the records' host fields\n"
 	    "               (repeatable; default ~/.ssh/known_hosts and\n"
-	    "               /etc/ssh/ssh_known_hosts)\n");
+	    "               /etc/ssh/ssh_known_hosts)\n"
+	    "  --confirm    ask through SSH_ASKPASS before every signature\n"
+	    "  --confirm-timeout N  no answer in N s: refused (60)\n"
+	    "  --lifetime N drop the keys N seconds after start or SIGHUP\n");
 }
 
 enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
-	OPT_SECRETS, OPT_LOG, OPT_MAX_AGE, OPT_PAUSE, OPT_BURST };
+	OPT_SECRETS, OPT_LOG, OPT_MAX_AGE, OPT_PAUSE, OPT_BURST, OPT_CONFIRM,
+	OPT_CONFIRM_TIMEOUT, OPT_LIFETIME };
 
 /* A number of seconds (or a count) within [lo, hi]: 0, or -1. */
 static int
@@ -282,6 +295,10 @@ parse(int argc, char **argv, struct opts *o)
 		{ "max-age",	required_argument, NULL, OPT_MAX_AGE },
 		{ "throttle-pause", required_argument, NULL, OPT_PAUSE },
 		{ "throttle-burst", required_argument, NULL, OPT_BURST },
+		{ "confirm",	no_argument, NULL, OPT_CONFIRM },
+		{ "confirm-timeout", required_argument, NULL,
+		    OPT_CONFIRM_TIMEOUT },
+		{ "lifetime",	required_argument, NULL, OPT_LIFETIME },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -333,6 +350,17 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_BURST:
 			if (number("--throttle-burst", optarg, 1, 200,
 			    &o->sess.burst) != 0)
+				return -1;
+			break;
+		case OPT_CONFIRM:	o->ssh.confirm = 1; break;
+		case OPT_CONFIRM_TIMEOUT:
+			if (number("--confirm-timeout", optarg, 1, 31622400,
+			    &o->ssh.confirm_timeout) != 0)
+				return -1;
+			break;
+		case OPT_LIFETIME:
+			if (number("--lifetime", optarg, 1, 31622400,
+			    &o->ssh.lifetime) != 0)
 				return -1;
 			break;
 		case 'h':	usage(stdout); exit(0);
@@ -506,9 +534,10 @@ main(int argc, char **argv)
 	if (defaults(&o, ssh_path, sec_path, user_kh, sizeof(ssh_path)) != 0)
 		return 1;
 	harden();
-	if (audit_open(o.log, o.verbose) != 0) {
-		fprintf(stderr, PROG ": cannot open the log %s: %s\n", o.log,
-		    strerror(errno));
+	agent_log_verbose(o.verbose);
+	if (agent_log_open(o.log != NULL ? o.log : o.foreground ? "-" :
+	    "syslog", PROG) != 0) {
+		fprintf(stderr, PROG ": %s\n", ksm_error_last()->message);
 		return 1;
 	}
 	if ((a.sfd = signal_fd()) < 0 || ssh_side_new(&a.ssh, &o.ssh) != 0)
@@ -541,8 +570,8 @@ main(int argc, char **argv)
 	if (daemonize(&o) != 0)
 		goto out;
 	if (o.foreground)
-		audit_set_verbose(1);	/* -D: diagnostics on stderr */
-	logmsg("%zu keys, SSH agent on %s, secrets on %s", ssh_side_keys(a.ssh),
+		agent_log_verbose(1);	/* -D: diagnostics on stderr */
+	agent_debug("%zu keys, SSH agent on %s, secrets on %s", ssh_side_keys(a.ssh),
 	    o.sock, o.secrets_sock != NULL ? o.secrets_sock : "(none)");
 	rc = loop_run(a.loop) == 0 ? 0 : 1;
 out:
@@ -561,6 +590,6 @@ out:
 	ssh_side_free(a.ssh);
 	if (a.sfd >= 0)
 		close(a.sfd);
-	audit_close();
+	agent_log_close();
 	return rc;
 }

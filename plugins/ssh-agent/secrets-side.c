@@ -7,7 +7,7 @@
 
 #include "ksm-int.h"
 #include "agent-msg.h"
-#include "agent-audit.h"
+#include "agent-log.h"
 #include "agent-loop.h"
 #include "agent-session.h"
 #include "secrets-side.h"
@@ -36,7 +36,8 @@ static void
 audit_answer(const struct conn *c, const struct ksm_agent_request *rq,
     const char *how)
 {
-	char peer[320], uids[AUDIT_UIDS * (KSM_AGENT_MAX_NAME + 1) + 32];
+	char who[320], uids[AUDIT_UIDS * (KSM_AGENT_MAX_NAME + 1) + 32];
+	struct agent_peer peer;
 	size_t i, at = 0;
 
 	if (rq->n_uids == 0)
@@ -47,8 +48,9 @@ audit_answer(const struct conn *c, const struct ksm_agent_request *rq,
 	if (rq->n_uids > AUDIT_UIDS)
 		(void)snprintf(uids + at, sizeof(uids) - at, " and %zu more",
 		    rq->n_uids - AUDIT_UIDS);
-	audit("%s for %s: %s (%s)", rq->endpoint,
-	    audit_peer(peer, sizeof(peer), c->peer.pid), uids, how);
+	agent_peer_get(c->fd, &peer);
+	agent_log("%s for %s: %s (%s)", rq->endpoint,
+	    agent_peer_str(&peer, who, sizeof(who)), uids, how);
 }
 
 /* Serve p's request; 0 when answered, SESSION_WAIT, or an error. */
@@ -135,7 +137,7 @@ handle(void *ctx, struct conn *c, const uint8_t *msg, size_t len)
 		r = ksm_agent_put_done(&c->out);
 		break;
 	default:	/* GET */
-		p->since_ms = loop_now_ms();
+		p->since_ms = agent_now_ms();
 		if ((r = serve(ss, p)) == SESSION_WAIT) {
 			conn_hold(c);
 			p->waiting = 1;

@@ -11,10 +11,10 @@
 #include "ksm-int.h"
 #include "json.h"
 #include "util/wipe.h"
-#include "agent-audit.h"
-#include "agent-hosts.h"
 #include "agent-keys.h"
+#include "agent-log.h"
 #include "agent-loop.h"
+#include "agent-policy.h"
 #include "agent-proto.h"
 #include "agent-session.h"
 #include "ssh-side.h"
@@ -22,16 +22,9 @@
 #define MAX_CLIENTS	128
 #define PROG		"keeper-agent"
 
-/* A host from the record's host field: hostName and port. */
-struct host {
-	char		*name;
-	unsigned	 port;
-};
-
 struct entry {
 	struct agent_key	*key;
-	struct host		*hosts;		/* offered only to these */
-	size_t			 n_hosts;
+	struct agent_policy	 pol;	/* hosts, forward=, confirm, lifetime */
 };
 
 struct store {
@@ -43,6 +36,9 @@ struct ssh_side {
 	struct ssh_side_opts	 o;
 	struct store		 st;
 	struct session		*session;
+	struct agent_policy_cfg	 pcfg;	/* known_hosts, --confirm, ... */
+	struct agent_lock	 lock;	/* ssh-add -x / -X */
+	struct agent_keyops	 ops;
 	struct side		 def;
 };
 
@@ -68,52 +64,45 @@ st_sign(void *ctx, size_t i, const uint8_t *data, size_t len,
     uint32_t flags, struct ksmx_buf *sig)
 {
 	struct store *s = &((struct ssh_side *)ctx)->st;
-	int r = agent_key_sign(s->e[i].key, data, len, flags, sig);
 
-	logmsg("sign with \"%s\": %s%s%s", agent_key_comment(s->e[i].key),
-	    r == 0 ? "ok" : ksm_code_name(r), r == 0 ? "" : ": ",
-	    r == 0 ? "" : ksm_error_last()->message);
-	return r;
+	/* the audit line (st_audit) says how it went */
+	return agent_key_sign(s->e[i].key, data, len, flags, sig);
 }
 
-/*
- * The host restriction: on a connection bound to a host key (ssh sends
- * session-bind@openssh.com before asking for keys), a key whose record
- * names hosts is offered only when known_hosts lists that host key for
- * one of them.  Unbound connections (ssh-add, ssh-keygen -Y) see all.
- */
+/* The access control of agent-policy.h, and the audit line per signature. */
 static int
-st_allowed(void *ctx, size_t i, const struct agent_conn *conn)
+st_allowed(void *ctx, size_t i, const struct agent_conn *conn,
+    const struct agent_sign_req *req)
 {
 	const struct ssh_side *ss = ctx;
 	const struct entry *e = &ss->st.e[i];
-	size_t h, f;
+	const uint8_t *blob;
+	size_t len;
 
-	if (!conn->bound || e->n_hosts == 0)
-		return 1;
-	for (f = 0; f < ss->o.n_known; f++)
-		for (h = 0; h < e->n_hosts; h++)
-			if (agent_hosts_known(ss->o.known[f],
-			    e->hosts[h].name, e->hosts[h].port, conn->hostkey,
-			    conn->hostkey_len))
-				return 1;
-	logmsg("\"%s\" not offered: the bound host is none of its hosts",
+	blob = agent_key_blob(e->key, &len);
+	return agent_policy_allowed(&e->pol, &ss->pcfg, conn, req, blob, len,
 	    agent_key_comment(e->key));
-	return 0;
 }
 
-static const struct agent_keyops store_ops = { st_count, st_identity,
-    st_sign, st_allowed };
+static void
+st_audit(void *ctx, size_t i, const struct agent_conn *conn,
+    const struct agent_sign_req *req, int r)
+{
+	const struct ssh_side *ss = ctx;
+	const struct entry *e = &ss->st.e[i];
+	const uint8_t *blob;
+	size_t len;
+
+	blob = agent_key_blob(e->key, &len);
+	agent_policy_audit(&e->pol, &ss->pcfg, conn, req, blob, len,
+	    agent_key_comment(e->key), r);
+}
 
 static void
 entry_free(struct entry *e)
 {
-	size_t h;
-
 	agent_key_free(e->key);
-	for (h = 0; h < e->n_hosts; h++)
-		free(e->hosts[h].name);
-	free(e->hosts);
+	agent_policy_clear(&e->pol);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -157,55 +146,17 @@ field(const cJSON *rec, const char *type)
 	return NULL;
 }
 
-/* Every hostName (and port) of the record's host fields. */
 static int
-load_hosts(const cJSON *rec, struct entry *e)
-{
-	static const char *const lists[] = { "fields", "custom" };
-	const cJSON *f, *v;
-	const char *t, *name, *port;
-	struct host *tmp;
-	size_t l;
-
-	for (l = 0; l < 2; l++) {
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, lists[l])) {
-			t = cJSON_GetStringValue(cJSON_GetObjectItem(f,
-			    "type"));
-			if (t == NULL || strcmp(t, "host") != 0)
-				continue;
-			cJSON_ArrayForEach(v, cJSON_GetObjectItem(f, "value")) {
-				name = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(v, "hostName"));
-				port = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(v, "port"));
-				if (name == NULL || name[0] == '\0')
-					continue;
-				tmp = realloc(e->hosts, (e->n_hosts + 1) *
-				    sizeof(*tmp));
-				if (tmp == NULL)
-					return KSM_ENOMEM;
-				e->hosts = tmp;
-				tmp[e->n_hosts].port = port ?
-				    (unsigned)strtoul(port, NULL, 10) : 0;
-				if ((tmp[e->n_hosts].name =
-				    ksmx_strdup(name)) == NULL)
-					return KSM_ENOMEM;
-				e->n_hosts++;
-			}
-		}
-	}
-	return 0;
-}
-
-static int
-load_record(struct store *s, size_t *cap, const ksm_record *rec)
+load_record(struct ssh_side *ss, struct store *s, size_t *cap,
+    const ksm_record *rec)
 {
 	const char *title = ksm_record_title(rec), *priv, *pw, *pub;
 	const cJSON *kp;
-	struct entry e = { NULL, NULL, 0 }, *tmp;
+	struct entry e, *tmp;
 	cJSON *j;
 	int r;
 
+	memset(&e, 0, sizeof(e));
 	if ((j = cJSON_Parse(ksm_record_json(rec))) == NULL)
 		return KSM_ENOMEM;
 	kp = field(j, "keyPair");
@@ -215,7 +166,7 @@ load_record(struct store *s, size_t *cap, const ksm_record *rec)
 	if (pw != NULL && pw[0] == '\0')
 		pw = NULL;
 	if (priv == NULL || priv[0] == '\0') {
-		logmsg("record %s: no private key", ksm_record_uid(rec));
+		agent_debug("record %s: no private key", ksm_record_uid(rec));
 		r = 0;
 		goto out;
 	}
@@ -227,8 +178,18 @@ load_record(struct store *s, size_t *cap, const ksm_record *rec)
 		r = 0;	/* skip the key, serve the others */
 		goto out;
 	}
-	if ((r = load_hosts(j, &e)) != 0)
+	if ((r = agent_policy_load(&e.pol, j, ksm_record_uid(rec),
+	    &ss->pcfg)) != 0) {
+		if (r == KSM_ENOMEM)
+			goto out;
+		fprintf(stderr, PROG ": %s\n", ksm_error_last()->message);
+		r = 0;	/* fail closed: the key is not served */
 		goto out;
+	}
+	if (agent_policy_expired(&e.pol, agent_now_ms())) {
+		r = 0;	/* its lifetime ended; SIGHUP brings it back */
+		goto out;
+	}
 	if (s->n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
 		if ((tmp = realloc(s->e, *cap * sizeof(*tmp))) == NULL) {
@@ -263,7 +224,7 @@ ssh_side_records(void *ctx, const ksm_records *recs)
 		if (ss->o.n_folders && !in_list(ksm_record_folder_uid(rec),
 		    ss->o.folders, ss->o.n_folders))
 			continue;
-		if (load_record(&fresh, &cap, rec) != 0) {
+		if (load_record(ss, &fresh, &cap, rec) != 0) {
 			fprintf(stderr, PROG ": out of memory loading keys, "
 			    "keeping %zu keys\n", ss->st.n);
 			store_free(&fresh);
@@ -272,13 +233,47 @@ ssh_side_records(void *ctx, const ksm_records *recs)
 	}
 	store_free(&ss->st);
 	ss->st = fresh;
-	logmsg("%zu keys loaded", ss->st.n);
+	agent_debug("%zu keys loaded", ss->st.n);
 }
 
 size_t
 ssh_side_keys(const struct ssh_side *ss)
 {
 	return ss->st.n;
+}
+
+long long
+ssh_side_expire(struct ssh_side *ss, long long now)
+{
+	struct store *s = &ss->st;
+	long long next = -1;
+	const uint8_t *blob;
+	size_t i = 0, len;
+
+	while (i < s->n) {
+		if (!agent_policy_expired(&s->e[i].pol, now)) {
+			if (s->e[i].pol.expires_ms != 0 && (next < 0 ||
+			    s->e[i].pol.expires_ms < next))
+				next = s->e[i].pol.expires_ms;
+			i++;
+			continue;
+		}
+		/* its private key is wiped with it */
+		blob = agent_key_blob(s->e[i].key, &len);
+		agent_policy_log_key(&s->e[i].pol, "expired", blob, len,
+		    agent_key_comment(s->e[i].key));
+		entry_free(&s->e[i]);
+		memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) *
+		    sizeof(s->e[0]));
+		s->n--;
+	}
+	return next;
+}
+
+void
+ssh_side_rearm(struct ssh_side *ss)
+{
+	ss->pcfg.epoch_ms = agent_now_ms();
 }
 
 static int
@@ -288,8 +283,16 @@ handle(void *ctx, struct conn *c, const uint8_t *msg, size_t len)
 
 	if (ss->session != NULL)
 		session_touch(ss->session);
-	return agent_handle(&store_ops, ss, c->data, msg + 4, len - 4,
+	return agent_handle(&ss->ops, ss, c->data, msg + 4, len - 4,
 	    &c->out) != 0 ? -1 : 0;
+}
+
+/* Who is at the other end, for the policy's prompts and log lines. */
+static void
+opened(void *ctx, struct conn *c)
+{
+	(void)ctx;
+	agent_peer_get(c->fd, &((struct agent_conn *)c->data)->peer);
 }
 
 /* Root may use the user's agent, as with OpenSSH's. */
@@ -319,6 +322,18 @@ ssh_side_new(struct ssh_side **out, const struct ssh_side_opts *o)
 	if ((*out = ss = calloc(1, sizeof(*ss))) == NULL)
 		return KSM_ENOMEM;
 	ss->o = *o;
+	ss->pcfg.known = ss->o.known;
+	ss->pcfg.n_known = ss->o.n_known;
+	ss->pcfg.confirm = o->confirm;
+	ss->pcfg.confirm_timeout = o->confirm_timeout;
+	ss->pcfg.lifetime = o->lifetime;
+	ss->pcfg.epoch_ms = agent_now_ms();
+	ss->ops.count = st_count;
+	ss->ops.identity = st_identity;
+	ss->ops.sign = st_sign;
+	ss->ops.allowed = st_allowed;
+	ss->ops.audit = st_audit;
+	ss->ops.lock = &ss->lock;
 	ss->def.name = "ssh";
 	ss->def.max_conns = MAX_CLIENTS;
 	ss->def.max_frame = AGENT_MAX_MSG;
@@ -327,6 +342,7 @@ ssh_side_new(struct ssh_side **out, const struct ssh_side_opts *o)
 	ss->def.data_size = sizeof(struct agent_conn);
 	ss->def.frame = frame;
 	ss->def.handle = handle;
+	ss->def.opened = opened;
 	ss->def.peer_ok = peer_ok;
 	ss->def.ctx = ss;
 	return 0;

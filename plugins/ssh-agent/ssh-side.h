@@ -20,6 +20,9 @@ struct ssh_side_opts {
 	size_t		 n_folders;
 	const char	*known[SSH_SIDE_MAX_FILTERS];	/* known_hosts files */
 	size_t		 n_known;
+	int		 confirm;		/* --confirm */
+	unsigned int	 confirm_timeout;	/* --confirm-timeout, s */
+	unsigned int	 lifetime;		/* --lifetime, s */
 };
 
 struct ssh_side;
@@ -35,5 +38,9 @@ void	ssh_side_set_session(struct ssh_side *ss, struct session *s);
 /* The session's "changed" callback: rebuild the keys from records. */
 void	ssh_side_records(void *ctx, const ksm_records *records);
 size_t	ssh_side_keys(const struct ssh_side *ss);
+/* Drop keys whose lifetime ended; the next end (monotonic ms) or -1. */
+long long ssh_side_expire(struct ssh_side *ss, long long now);
+/* SIGHUP: lifetimes start again. */
+void	ssh_side_rearm(struct ssh_side *ss);
 
 #endif /* SSH_SIDE_H */

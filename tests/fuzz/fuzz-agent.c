@@ -53,16 +53,38 @@ f_sign(void *ctx, size_t i, const uint8_t *data, size_t len, uint32_t flags,
 	return ksmx_put_string(sig, data, len > 64 ? 64 : len);
 }
 
-/* after a session-bind, hide the odd identities (the host restriction) */
+/*
+ * after a session-bind or a refused one, hide the odd identities (the
+ * host restriction); refuse what does not look like a login or SSHSIG
+ */
 static int
-f_allowed(void *ctx, size_t i, const struct agent_conn *conn)
+f_allowed(void *ctx, size_t i, const struct agent_conn *conn,
+    const struct agent_sign_req *req)
 {
 	(void)ctx;
-	return !conn->bound || i % 2 == 0;
+	if ((conn->n_hops > 0 || conn->bind_failed) && i % 2 != 0)
+		return -17;
+	return req != NULL && req->kind == AGENT_DATA_OTHER && i > 0 ?
+	    -17 : 0;
 }
 
+static void
+f_audit(void *ctx, size_t i, const struct agent_conn *conn,
+    const struct agent_sign_req *req, int result)
+{
+	(void)ctx;
+	(void)i;
+	(void)conn;
+	(void)result;
+	if (req->kind == AGENT_DATA_USERAUTH && req->session_id_len == 0)
+		abort();	/* a parsed login always has its session */
+}
+
+/* the agent's lock, reset for every input */
+static struct agent_lock lock;
+
 static const struct agent_keyops ops = { f_count, f_identity, f_sign,
-    f_allowed };
+    f_allowed, f_audit, &lock };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -72,6 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long n;
 
 	memset(&conn, 0, sizeof(conn));
+	memset(&lock, 0, sizeof(lock));
 	while (size > 0) {
 		n = agent_frame(data, size);
 		if (n <= 0)

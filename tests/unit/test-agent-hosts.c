@@ -3,7 +3,8 @@
 /*
  * keeper-agent's known_hosts lookup (the session-bind host restriction):
  * plain, wildcard, negated, [host]:port, hashed (lines made by
- * ssh-keygen -H), @revoked and @cert-authority entries.
+ * ssh-keygen -H), @revoked and @cert-authority entries; and the reverse
+ * lookup (a name for a host key) used in log lines and prompts.
  */
 
 #include <stdio.h>
@@ -38,7 +39,7 @@ int
 main(void)
 {
 	struct ksmx_buf a = KSMX_BUF_INIT(1024), b = KSMX_BUF_INIT(1024);
-	char path[] = "/tmp/test-agent-hosts.XXXXXX";
+	char path[] = "/tmp/test-agent-hosts.XXXXXX", name[64];
 	FILE *f;
 	int fd;
 
@@ -84,6 +85,15 @@ main(void)
 	T_OK(!agent_hosts_known(path, "", 22, a.d, a.len) &&
 	    !agent_hosts_known(path, NULL, 22, a.d, a.len),
 	    "no host name: no");
+	T_OK(agent_hosts_name(path, a.d, a.len, name, sizeof(name)) &&
+	    strcmp(name, "plain.example") == 0,
+	    "name for a key: the first plain name listing it");
+	T_OK(agent_hosts_name(path, b.d, b.len, name, sizeof(name)) &&
+	    strcmp(name, "b.example") == 0, "name for the other key");
+	T_OK(!agent_hosts_name(path, a.d, a.len - 1, name, sizeof(name)),
+	    "name for an unknown key: none");
+	T_OK(!agent_hosts_name(path, a.d, a.len, name, 5),
+	    "a name that does not fit: none");
 	unlink(path);
 	T_OK(!agent_hosts_known(path, "plain.example", 22, a.d, a.len),
 	    "missing file: no");
