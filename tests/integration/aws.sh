@@ -287,25 +287,19 @@ export KSM_CACHE_TTL=0
 sb_start
 export KSM_HOSTNAME=$SB_ADDR
 ks_agent_start "$CFG" --refresh 3600
-# helper_answers: the agent's fresh answers to the helper
-helper_answers() {
-	grep -c 'get_secret for pid [0-9]* ([^)]*/keeper-aws-credential-process): .*(fresh)$' \
-	    "$KS_AGENT_LOG" 2>/dev/null || true
-}
 run_helper --config "$CFG" --record "AWS Prod"	# the agent's first fetch
 expect_creds "keeper-agent running: the helper answers" "$KEY1" "$SECRET1"
-check "... through the agent (its audit trail)" test "$(helper_answers)" -eq 1
+check "... through the agent (its audit trail)" \
+    test "$(ks_agent_answers keeper-aws-credential-process)" -eq 1
 calls=$(sb_calls get_secret)
 run_aws rec
 expect_creds "the AWS CLI with the agent answering" "$KEY1" "$SECRET1"
 check "... the agent's audit trail gained an answer for the helper" \
-    test "$(helper_answers)" -eq 2
+    test "$(ks_agent_answers keeper-aws-credential-process)" -eq 2
 check "... and the sandbox saw no get_secret ($calls before, $(sb_calls get_secret) after)" \
     test "$(sb_calls get_secret)" -eq "$calls"
 
-kill -KILL "$KS_AGENT_PID"
-wait "$KS_AGENT_PID" 2>/dev/null
-KS_AGENT_PID=
+ks_agent_kill
 check "SIGKILL left the agent's socket behind, KSM_AGENT_SOCK still names it" \
     test -S "$KSM_AGENT_SOCK"
 calls=$(sb_calls get_secret)

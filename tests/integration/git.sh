@@ -366,26 +366,20 @@ unset KSM_CACHE_TTL
 sb_start
 export KSM_HOSTNAME=$SB_ADDR KSM_CACHE_TTL=0
 ks_agent_start "$CFG" --refresh 3600
-# helper_answers: the agent's fresh answers to git-credential-keeper
-helper_answers() {
-	grep -c 'get_secret for pid [0-9]* ([^)]*/git-credential-keeper): .*(fresh)$' \
-	    "$KS_AGENT_LOG" 2>/dev/null || true
-}
 h "${Q}username=alice\n\n" get		# the agent's first fetch
 check "keeper-agent running: the helper answers" grep -qx 'password=Pw-git-alice-1' "$TMP/h.out"
-check "... through the agent (its audit trail)" test "$(helper_answers)" -eq 1
+check "... through the agent (its audit trail)" \
+    test "$(ks_agent_answers git-credential-keeper)" -eq 1
 calls=$(sb_calls get_secret)
 g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c12"
 check "clone with the agent answering (rc $RC)" test "$RC" -eq 0 -a -f "$G/work/c12/f"
 [ "$RC" -eq 0 ] || diag "$(cat "$GERR")"
 check "... the agent's audit trail gained an answer for git-credential-keeper" \
-    test "$(helper_answers)" -gt 1
+    test "$(ks_agent_answers git-credential-keeper)" -gt 1
 check "... and the sandbox saw no get_secret ($calls before, $(sb_calls get_secret) after)" \
     test "$(sb_calls get_secret)" -eq "$calls"
 
-kill -KILL "$KS_AGENT_PID"
-wait "$KS_AGENT_PID" 2>/dev/null
-KS_AGENT_PID=
+ks_agent_kill
 check "SIGKILL left the agent's socket behind, KSM_AGENT_SOCK still names it" \
     test -S "$KSM_AGENT_SOCK"
 calls=$(sb_calls get_secret)

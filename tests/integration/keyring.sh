@@ -164,16 +164,11 @@ expect_kk_fail "get after del: item missing" 3 "no value named 'it-name'"
 # off: an answer the sandbox did not see came from the agent.
 export KSM_CACHE_TTL=0
 ks_agent_start keyring:default --refresh 3600
-# kk_answers: the agent's fresh answers to keeper-keyring for $LOGIN
-kk_answers() {
-	grep -c "get_secret for pid [0-9]* ([^)]*/keeper-keyring): $LOGIN (fresh)\$" \
-	    "$KS_AGENT_LOG" 2>/dev/null || true
-}
 N="keeper://$LOGIN/field/password"
 run_kk sync "$N"
 expect_ok "sync a notation"
 check "... answered by keeper-agent (its audit trail names keeper-keyring)" \
-    test "$(kk_answers)" -eq 1
+    test "$(ks_agent_answers keeper-keyring)" -eq 1
 check "secret-tool lookup finds the synced value" \
     test "$(secret-tool lookup application keeper notation "$N")" = "$want"
 # search_paths ATTR VALUE...: the item paths SearchItems answers
@@ -194,16 +189,18 @@ check "the mirror is in the memory-only session collection" \
 calls=$(sb_calls get_secret)
 run_kk sync "$N"
 check "a re-sync answered by the agent, the sandbox not asked ($calls, $(sb_calls get_secret))" \
-    test "$(kk_answers)" -eq 2 -a "$(sb_calls get_secret)" -eq "$calls"
+    test "$(ks_agent_answers keeper-keyring)" -eq 2 -a \
+    "$(sb_calls get_secret)" -eq "$calls"
 check "a re-sync replaces rather than duplicates" \
     test "$(secret-tool search --all application keeper notation "$N" 2>&1 | grep -c '^\[')" = 1
 
 calls=$(sb_calls get_secret)
-answers=$(kk_answers)
+answers=$(ks_agent_answers keeper-keyring)
 run_kk sync --as git "$LOGIN"
 expect_ok "sync --as git"
 check "... answered by the agent, the sandbox not asked ($calls, $(sb_calls get_secret))" \
-    test "$(kk_answers)" -gt "$answers" -a "$(sb_calls get_secret)" -eq "$calls"
+    test "$(ks_agent_answers keeper-keyring)" -gt "$answers" -a \
+    "$(sb_calls get_secret)" -eq "$calls"
 check "git credential item: protocol/server/user find the password" \
     test "$(secret-tool lookup protocol https server db.example.com user it-user@example.com)" = "$want"
 GCL_SRC=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c

@@ -92,7 +92,7 @@ ks_via_agent() {
 }
 ks_via_agent "keeper-secret get: the agent answers on its secrets socket"
 check "... and its audit trail names keeper-secret" \
-    grep -q "get_secret for pid [0-9]* ([^)]*/keeper-secret): $ED (fresh)\$" "$KS_AGENT_LOG"
+    test "$(ks_agent_answers keeper-secret)" -eq 1
 
 # ---- ssh-add -l / -L ----
 timeout "$TIMEOUT" ssh-add -l >"$TMP/l" 2>>"$ALL_ERR"
@@ -290,8 +290,8 @@ for path in sys.argv[2:]:
 print(len(held), flush=True)
 signal.pause()
 EOF_PY
-coproc HOLD { exec timeout $((4 * TIMEOUT)) python3 "$TMP/hold.py" "$FLOOD" "$SOCK" "$SECRETS" 2>>"$ALL_ERR"; }
-HOLD_PID=$HOLD_PID
+coproc HOLD { exec timeout $((4 * TIMEOUT)) python3 "$TMP/hold.py" \
+    "$FLOOD" "$SOCK" "$SECRETS" 2>>"$ALL_ERR"; }
 held=0
 read -r -t "$TIMEOUT" held <&"${HOLD[0]}" || held=0
 check "flood: $FLOOD idle connections held open to each socket ($held)" \
