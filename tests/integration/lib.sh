@@ -212,12 +212,14 @@ ks_agent_stop() {
 	unset KSM_AGENT_SOCK
 }
 
-# ks_agent_kill: SIGKILL the agent, as a crash would; its sockets stay
-# behind and KSM_AGENT_SOCK still names the secrets one
+# ks_agent_kill: SIGKILL the agent, as a crash would, and check that its
+# secrets socket stays behind, still named by KSM_AGENT_SOCK
 ks_agent_kill() {
 	kill -KILL "$KS_AGENT_PID"
 	wait "$KS_AGENT_PID" 2>/dev/null
 	KS_AGENT_PID=
+	check "SIGKILL left the agent's socket behind, KSM_AGENT_SOCK names it" \
+	    test -S "$KSM_AGENT_SOCK"
 }
 
 # ks_agent_answers [PROGRAM]: answers in the agent's audit trail so far;
