@@ -280,5 +280,32 @@ expect_cli_fail "sandbox down" "keeper-aws-credential-process"
 run_helper --config "$CFG" --record "AWS Prod"
 expect_helper_fail "sandbox down" 23 ""
 
+# ---- keeper-agent answers the helper under the CLI; killed, Keeper ----
+# The disk cache is off: an answer the sandbox did not see came from the
+# agent.  --refresh 3600: no background fetch of its own meanwhile.
+export KSM_CACHE_TTL=0
+sb_start
+export KSM_HOSTNAME=$SB_ADDR
+ks_agent_start "$CFG" --refresh 3600
+run_helper --config "$CFG" --record "AWS Prod"	# the agent's first fetch
+expect_creds "keeper-agent running: the helper answers" "$KEY1" "$SECRET1"
+check "... through the agent (its audit trail)" \
+    test "$(ks_agent_answers keeper-aws-credential-process)" -eq 1
+calls=$(sb_calls get_secret)
+run_aws rec
+expect_creds "the AWS CLI with the agent answering" "$KEY1" "$SECRET1"
+check "... the agent's audit trail gained an answer for the helper" \
+    test "$(ks_agent_answers keeper-aws-credential-process)" -eq 2
+check "... and the sandbox saw no get_secret ($calls before, $(sb_calls get_secret) after)" \
+    test "$(sb_calls get_secret)" -eq "$calls"
+
+ks_agent_kill
+calls=$(sb_calls get_secret)
+run_aws rec
+expect_creds "agent killed: the AWS CLI still gets the keys" "$KEY1" "$SECRET1"
+check "... the helper asked Keeper itself" test "$(sb_calls get_secret)" -gt "$calls"
+ks_agent_stop
+unset KSM_CACHE_TTL
+
 check_no_secrets
 done_testing

@@ -359,6 +359,35 @@ g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c11"
 check "... and git keeps working (rc $RC)" test "$RC" -eq 0
 unset KSM_CACHE_TTL
 
+# ---- keeper-agent answers the helper; killed, the helper asks Keeper ----
+# The disk cache is off (KSM_CACHE_TTL=0): an answer the sandbox did not
+# see can only have come from the agent.  --refresh 3600: no background
+# fetch of its own while the clone runs.
+sb_start
+export KSM_HOSTNAME=$SB_ADDR KSM_CACHE_TTL=0
+ks_agent_start "$CFG" --refresh 3600
+h "${Q}username=alice\n\n" get		# the agent's first fetch
+check "keeper-agent running: the helper answers" grep -qx 'password=Pw-git-alice-1' "$TMP/h.out"
+check "... through the agent (its audit trail)" \
+    test "$(ks_agent_answers git-credential-keeper)" -eq 1
+calls=$(sb_calls get_secret)
+g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c12"
+check "clone with the agent answering (rc $RC)" test "$RC" -eq 0 -a -f "$G/work/c12/f"
+[ "$RC" -eq 0 ] || diag "$(cat "$GERR")"
+check "... the agent's audit trail gained an answer for git-credential-keeper" \
+    test "$(ks_agent_answers git-credential-keeper)" -gt 1
+check "... and the sandbox saw no get_secret ($calls before, $(sb_calls get_secret) after)" \
+    test "$(sb_calls get_secret)" -eq "$calls"
+
+ks_agent_kill
+calls=$(sb_calls get_secret)
+g clone -q "http://alice@$HOSTPORT/git/proj.git" "$G/work/c13"
+check "agent killed: the clone still succeeds (rc $RC)" test "$RC" -eq 0 -a -f "$G/work/c13/f"
+[ "$RC" -eq 0 ] || diag "$(cat "$GERR")"
+check "... the helper asked Keeper itself" test "$(sb_calls get_secret)" -gt "$calls"
+ks_agent_stop
+unset KSM_CACHE_TTL
+
 stop_lighttpd
 check_no_secrets
 done_testing

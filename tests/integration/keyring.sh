@@ -159,10 +159,16 @@ expect_ok "del NAME"
 run_kk get it-name
 expect_kk_fail "get after del: item missing" 3 "no value named 'it-name'"
 
-# ---- sync into the session collection ----
+# ---- sync into the session collection, answered by keeper-agent ----
+# The agent reads the same config from the keyring.  The disk cache is
+# off: an answer the sandbox did not see came from the agent.
+export KSM_CACHE_TTL=0
+ks_agent_start keyring:default --refresh 3600
 N="keeper://$LOGIN/field/password"
 run_kk sync "$N"
 expect_ok "sync a notation"
+check "... answered by keeper-agent (its audit trail names keeper-keyring)" \
+    test "$(ks_agent_answers keeper-keyring)" -eq 1
 check "secret-tool lookup finds the synced value" \
     test "$(secret-tool lookup application keeper notation "$N")" = "$want"
 # search_paths ATTR VALUE...: the item paths SearchItems answers
@@ -180,12 +186,21 @@ search_paths() {
 paths=$(search_paths application keeper notation "$N")
 check "the mirror is in the memory-only session collection" \
     test "$(grep -o '/collection/[a-z]*/' <<<"$paths")" = /collection/session/
+calls=$(sb_calls get_secret)
 run_kk sync "$N"
+check "a re-sync answered by the agent, the sandbox not asked ($calls, $(sb_calls get_secret))" \
+    test "$(ks_agent_answers keeper-keyring)" -eq 2 -a \
+    "$(sb_calls get_secret)" -eq "$calls"
 check "a re-sync replaces rather than duplicates" \
     test "$(secret-tool search --all application keeper notation "$N" 2>&1 | grep -c '^\[')" = 1
 
+calls=$(sb_calls get_secret)
+answers=$(ks_agent_answers keeper-keyring)
 run_kk sync --as git "$LOGIN"
 expect_ok "sync --as git"
+check "... answered by the agent, the sandbox not asked ($calls, $(sb_calls get_secret))" \
+    test "$(ks_agent_answers keeper-keyring)" -gt "$answers" -a \
+    "$(sb_calls get_secret)" -eq "$calls"
 check "git credential item: protocol/server/user find the password" \
     test "$(secret-tool lookup protocol https server db.example.com user it-user@example.com)" = "$want"
 GCL_SRC=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
@@ -210,6 +225,9 @@ check "sync --remove deleted both mirrors" \
 	! secret-tool lookup protocol https server db.example.com >/dev/null"
 check "sync --remove left the config alone" \
     sh -c "secret-tool lookup application keeper profile default >/dev/null"
+check "keeper-agent still runs" kill -0 "$KS_AGENT_PID"
+ks_agent_stop
+unset KSM_CACHE_TTL
 
 # ---- distinct failures ----
 run_kk sync "keeper://$LOGIN/field/nosuchfield"

@@ -214,9 +214,22 @@ ks_agent_stop() {
 	unset KSM_AGENT_SOCK
 }
 
-# ks_agent_answers: answers in the agent's audit trail so far
+# ks_agent_kill: SIGKILL the agent, as a crash would, and check that its
+# secrets socket stays behind, still named by KSM_AGENT_SOCK
+ks_agent_kill() {
+	kill -KILL "$KS_AGENT_PID"
+	wait "$KS_AGENT_PID" 2>/dev/null
+	KS_AGENT_PID=
+	check "SIGKILL left the agent's socket behind, KSM_AGENT_SOCK names it" \
+	    test -S "$KSM_AGENT_SOCK"
+}
+
+# ks_agent_answers [PROGRAM]: answers in the agent's audit trail so far;
+# with PROGRAM (an executable's file name), its fresh get_secret answers
 ks_agent_answers() {
-	grep -c ' for pid ' "$KS_AGENT_LOG" 2>/dev/null || true
+	local re=' for pid '
+	[ $# -eq 0 ] || re="get_secret for pid [0-9]* ([^)]*/$1): .*(fresh)\$"
+	grep -c "$re" "$KS_AGENT_LOG" 2>/dev/null || true
 }
 
 # ---- keeper-secret ----

@@ -17,6 +17,7 @@ KNOWN=$TMP/known_hosts
 AGENT_PID=
 AGENT2_PID=
 SSHD_PID=
+HOLD_PID=
 NKEYS=9
 
 [ -x "$AGENT" ] || bail "$AGENT was not built"
@@ -26,6 +27,7 @@ stop_all() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
 	[ -n "$AGENT2_PID" ] && kill "$AGENT2_PID" 2>/dev/null
 	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
+	[ -n "$HOLD_PID" ] && kill "$HOLD_PID" 2>/dev/null
 	cleanup
 }
 trap stop_all EXIT
@@ -53,19 +55,44 @@ RSAOENC=$(jq -r '.records[] | select(.data.title == "agent rsa openssh encrypted
 : >"$KNOWN"
 
 # ---- start: the daemon prints the ssh-agent lines and forks ----
+# It is also the resident session: its secrets socket answers libksm
+# clients (keeper-secret below), KSM_AGENT_SOCK set only for those.
+SECRETS=$TMP/agent/keeper/agent.sock
 RC=0
 timeout "$TIMEOUT" "$AGENT" -a "$SOCK" --config "$CFG" --known-hosts "$KNOWN" \
+    --secrets-socket "$SECRETS" --log "$KS_AGENT_LOG" \
     >"$OUT" 2>"$ERR" || RC=$?
 cat "$ERR" >>"$ALL_ERR"
 expect_ok "keeper-agent starts"
 check "prints SSH_AUTH_SOCK for sh" \
     grep -qx "SSH_AUTH_SOCK=$SOCK; export SSH_AUTH_SOCK;" "$OUT"
+check "prints KSM_AGENT_SOCK for sh" \
+    grep -qx "KSM_AGENT_SOCK=$SECRETS; export KSM_AGENT_SOCK;" "$OUT"
 AGENT_PID=$(sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' "$OUT")
 check "prints SSH_AGENT_PID" kill -0 "${AGENT_PID:-0}"
 check "socket is mode 0600" test "$(stat -c %a "$SOCK")" = 600
+check "secrets socket is mode 0600 in a 0700 directory" \
+    test "$(stat -c %a "$SECRETS" "$(dirname "$SECRETS")" | tr '\n' ' ')" = "600 700 "
 check "every key loads, passphrase-protected OpenSSH ones included" \
     sh -c "! grep -q 'record ' '$ERR'"
 export SSH_AUTH_SOCK=$SOCK
+
+# ks_via_agent DESC: keeper-secret --verbose get of the ed25519 record
+# through the secrets socket (the disk cache off), answered by the agent
+ks_via_agent() {
+	KSM_AGENT_SOCK=$SECRETS KSM_CACHE_TTL=0 run_ks --verbose --config "$CFG" \
+	    get --json "$ED"
+	if [ "$RC" -eq 0 ] && grep -q 'get_secret answer from keeper-agent' "$ERR" &&
+	    [ "$(jq -r '.[0].title' "$OUT" 2>/dev/null)" = "agent ed25519" ]; then
+		ok "$1"
+	else
+		not_ok "$1 (exit $RC)"
+		diag "stderr:" "$(cat "$ERR")"
+	fi
+}
+ks_via_agent "keeper-secret get: the agent answers on its secrets socket"
+check "... and its audit trail names keeper-secret" \
+    test "$(ks_agent_answers keeper-secret)" -eq 1
 
 # ---- ssh-add -l / -L ----
 timeout "$TIMEOUT" ssh-add -l >"$TMP/l" 2>>"$ALL_ERR"
@@ -241,6 +268,57 @@ EOC
 	chmod 700 "$TMP/agent"
 fi
 
+# ---- a flood of idle connections keeps no real client out ----
+# One python3 process opens FLOOD connections to the SSH socket and as many
+# to the secrets socket, says nothing on any, prints how many it holds and
+# waits; the agent evicts the longest idle to admit each new one.  Every
+# connection it made is queued before ssh-add connects, so ssh-add is served
+# only once the agent has taken them all.
+FLOOD=300
+cat >"$TMP/hold.py" <<'EOF_PY'
+import resource, signal, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+want = 4096 if hard == resource.RLIM_INFINITY else min(hard, 4096)
+if soft < want:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+held = []
+for path in sys.argv[2:]:
+    for _ in range(int(sys.argv[1])):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        held.append(s)
+print(len(held), flush=True)
+signal.pause()
+EOF_PY
+coproc HOLD { exec timeout $((4 * TIMEOUT)) python3 "$TMP/hold.py" \
+    "$FLOOD" "$SOCK" "$SECRETS" 2>>"$ALL_ERR"; }
+held=0
+read -r -t "$TIMEOUT" held <&"${HOLD[0]}" || held=0
+check "flood: $FLOOD idle connections held open to each socket ($held)" \
+    test "$held" -eq $((2 * FLOOD))
+check "flood: ssh-add -l still lists the $NKEYS keys" \
+    test "$(timeout "$TIMEOUT" ssh-add -l 2>>"$ALL_ERR" | wc -l)" -eq "$NKEYS"
+ks_via_agent "flood: keeper-secret get still answered by the agent"
+if [ -n "$SSHD_PID" ]; then
+	check "flood: ssh login through the agent" \
+	    test "$(login "$TMP/pub/$ED.pub")" = logged-in
+fi
+check "flood: the agent is alive" kill -0 "$AGENT_PID"
+# the agent holds at most its bounds (128 SSH, 64 secrets), not the flood
+# (its fd table is readable as root only: it is not dumpable)
+if nfd=$(ls "/proc/$AGENT_PID/fd" 2>/dev/null | wc -l) && [ "$nfd" -gt 0 ]; then
+	check "flood: the agent holds $nfd descriptors, not $((2 * FLOOD))" \
+	    test "$nfd" -lt $((128 + 64 + 32))
+else
+	ok "# SKIP the agent's descriptors cannot be counted"
+fi
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+HOLD_PID=
+check "after the flood: ssh-add -l lists the $NKEYS keys" \
+    test "$(timeout "$TIMEOUT" ssh-add -l 2>>"$ALL_ERR" | wc -l)" -eq "$NKEYS"
+ks_via_agent "after the flood: keeper-secret get answered by the agent"
+
 # ---- refresh: SIGHUP and --refresh reload, Keeper gone keeps the keys ----
 # the vault loses one key record; the signal is queued before ssh-add
 # connects, and the agent handles signals before new connections
@@ -309,6 +387,7 @@ kill -TERM "$AGENT_PID"
 for i in $(seq 100); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM: agent exits" sh -c "! kill -0 $AGENT_PID 2>/dev/null"
 check "SIGTERM: socket removed" test ! -e "$SOCK"
+check "SIGTERM: secrets socket removed" test ! -e "$SECRETS"
 AGENT_PID=
 
 check_no_secrets
