@@ -32,9 +32,11 @@ plugins_ssh_agent_keeper_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) \
 dist_man_MANS += plugins/ssh-agent/keeper-agent.1
 # systemd user units, installed; the service names the installed binary
 systemduserunit_DATA = plugins/ssh-agent/keeper-agent.service \
-	plugins/ssh-agent/keeper-agent.socket
+	plugins/ssh-agent/keeper-agent.socket \
+	plugins/ssh-agent/keeper-agent-secrets.socket
 EXTRA_DIST += plugins/ssh-agent/keeper-agent.service.in \
-	plugins/ssh-agent/keeper-agent.socket
+	plugins/ssh-agent/keeper-agent.socket \
+	plugins/ssh-agent/keeper-agent-secrets.socket
 CLEANFILES += plugins/ssh-agent/keeper-agent.service
 plugins/ssh-agent/keeper-agent.service: \
     $(top_srcdir)/plugins/ssh-agent/keeper-agent.service.in Makefile

@@ -228,6 +228,31 @@ ks_agent_start "$CFG"
 ks --verbose get "keeper://$LOGIN/field/password"
 via_agent "a new agent replaces the stale socket and answers"
 
+# ---- socket activation, both sockets, the way the systemd units do it ----
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	ks_agent_stop
+	mkdir -p "$TMP/act/keeper"
+	chmod 700 "$TMP/act" "$TMP/act/keeper"
+	KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
+	    -l "$TMP/act/ssh.sock" -l "$TMP/act/keeper/agent.sock" \
+	    --fdname=ssh:secrets "$KS_AGENT" -D -a "$TMP/act/ssh.sock" \
+	    --secrets-socket none --config "$CFG" --log "$KS_AGENT_LOG" \
+	    >/dev/null 2>>"$TMP/agent.err" &
+	ACT_PID=$!
+	for i in $(seq 300); do
+		[ -S "$TMP/act/keeper/agent.sock" ] && break
+		sleep 0.1
+	done
+	KSM_AGENT_SOCK=$TMP/act/keeper/agent.sock ks --verbose get \
+	    "keeper://$LOGIN/field/password"
+	via_agent "socket activation: the first helper starts the agent and is answered"
+	kill "$ACT_PID" 2>/dev/null
+	wait "$ACT_PID" 2>/dev/null
+	ks_agent_start "$CFG"
+else
+	ok "# SKIP socket activation: systemd-socket-activate not installed"
+fi
+
 # ---- SIGHUP drops everything and fetches anew ----
 
 VAULT_ORIG=$VAULT

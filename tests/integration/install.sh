@@ -95,11 +95,14 @@ fi
 # ---- systemd user units for keeper-agent ----
 svc=$D$KSM_INST_systemduserunitdir/keeper-agent.service
 sock=$D$KSM_INST_systemduserunitdir/keeper-agent.socket
-[ -f "$svc" ] && [ -f "$sock" ] &&
+ssock=$D$KSM_INST_systemduserunitdir/keeper-agent-secrets.socket
+[ -f "$svc" ] && [ -f "$sock" ] && [ -f "$ssock" ] &&
     grep -q "^ExecStart=$KSM_INST_bindir/keeper-agent " "$svc" &&
     ! grep -q '@[a-z]*@' "$svc" &&
-    grep -q '^ListenStream=' "$sock"
-verdict $? "systemd user units keeper-agent.service (ExecStart in bindir) and .socket"
+    grep -q '^ListenStream=' "$sock" &&
+    grep -qx 'ListenStream=%t/keeper/agent.sock' "$ssock" &&
+    grep -qx 'FileDescriptorName=secrets' "$ssock"
+verdict $? "systemd user units keeper-agent.service (ExecStart in bindir), .socket and -secrets.socket (%t/keeper/agent.sock)"
 
 # ---- the library, its headers and pkg-config file ----
 lib=$D$KSM_INST_libdir
