@@ -181,11 +181,13 @@ ctx_client(struct ctx *c)
 	ko.timeout_ms = c->o.timeout_s * 1000u;
 	ko.max_throttle_wait_ms = 1;
 	/*
-	 * No answer cache: a rotated password must take effect at once, an
-	 * outage must not be served from stale answers, and nothing may be
-	 * written below the calling service's home directory.
+	 * No answer cache and no keeper-agent: a rotated password must take
+	 * effect at once, an outage must not be served from stale answers,
+	 * nothing may be written below the calling service's home directory,
+	 * and a screen locker's PAM stack must not trust the session's agent.
 	 */
-	ko.flags = KSM_CLIENT_NO_THROTTLE_RETRY | KSM_CLIENT_NO_CACHE;
+	ko.flags = KSM_CLIENT_NO_THROTTLE_RETRY | KSM_CLIENT_NO_CACHE |
+	    KSM_CLIENT_NO_AGENT;
 	if ((r = ksm_client_new(&c->client, &ko)) != 0) {
 		log_ksm(c, "cannot use the Keeper configuration");
 		return r;
