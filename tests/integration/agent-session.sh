@@ -233,17 +233,18 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 	ks_agent_stop
 	mkdir -p "$TMP/act/keeper"
 	chmod 700 "$TMP/act" "$TMP/act/keeper"
-	# umask 077: the socket is the user's alone, as SocketMode=0600 makes it
-	(umask 077; exec env KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
+	KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
 	    -l "$TMP/act/ssh.sock" -l "$TMP/act/keeper/agent.sock" \
 	    --fdname=ssh:secrets "$KS_AGENT" -D -a "$TMP/act/ssh.sock" \
 	    --secrets-socket none --config "$CFG" --log "$KS_AGENT_LOG" \
-	    >/dev/null 2>>"$TMP/agent.err") &
+	    >/dev/null 2>>"$TMP/agent.err" &
 	ACT_PID=$!
 	for i in $(seq 300); do
 		[ -S "$TMP/act/keeper/agent.sock" ] && break
 		sleep 0.1
 	done
+	# what SocketMode=0600 does (systemd-socket-activate has no such option)
+	chmod 600 "$TMP/act/keeper/agent.sock"
 	KSM_AGENT_SOCK=$TMP/act/keeper/agent.sock ks --verbose get \
 	    "keeper://$LOGIN/field/password"
 	via_agent "socket activation: the first helper starts the agent and is answered"
