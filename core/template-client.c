@@ -203,6 +203,31 @@ tc_pick(size_t *idx, const struct ksm_template_client *tc, const char *token)
 	    KSM_NPICK_UID | KSM_NPICK_TITLE);
 }
 
+/* An attachment, NUL-terminated like every other value. */
+static int
+download(unsigned char **value, size_t *len,
+    const struct ksm_template_client *tc, size_t idx, size_t file)
+{
+	unsigned char *bytes = NULL;
+	size_t n = 0;
+	int r;
+
+	r = ksm_client_download_file(&bytes, &n, tc->client,
+	    ksm_record_file_at(ksm_records_at(tc->c.set, idx), file));
+	if (r != 0)
+		return r;
+	if ((*value = malloc(n + 1)) == NULL) {
+		ksm_bytes_free(bytes, n);
+		return ksm__err(KSM_ENOMEM, "out of memory reading file");
+	}
+	if (n > 0)
+		memcpy(*value, bytes, n);
+	(*value)[n] = '\0';
+	*len = n;
+	ksm_bytes_free(bytes, n);
+	return 0;
+}
+
 static int
 tc_resolve(void *ctx, const char *notation, unsigned char **value,
     size_t *len)
@@ -226,9 +251,7 @@ tc_resolve(void *ctx, const char *notation, unsigned char **value,
 	    KSM_NSTYLE_SINGLE)) != 0)
 		goto out;
 	if (v.is_file) {
-		r = ksm_client_download_file(value, len, tc->client,
-		    ksm_record_file_at(ksm_records_at(tc->c.set, idx),
-		    v.file));
+		r = download(value, len, tc, idx, v.file);
 		goto out;
 	}
 	*value = (unsigned char *)v.value;	/* transferred */

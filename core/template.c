@@ -501,8 +501,8 @@ resolve_all(struct value *v, struct ksm_template_problems *problems,
 			return r;
 	}
 	if (first != 0)
-		ksm__err(first, "%zu of %zu references do not resolve; "
-		    "nothing was rendered", problems->n, t->n_notations);
+		ksm__err(first, "%zu of %zu references do not resolve",
+		    problems->n, t->n_notations);
 	return first;
 }
 

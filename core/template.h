@@ -129,7 +129,8 @@ int	ksm_template__render(struct ksmx_buf *out,
  * record the notations name in one get_secret call (records named by
  * title: every record, still one call); resolve evaluates with the
  * notation code (single-value reading, as ksm_notation_get()) and
- * downloads attachments.  The client is borrowed.
+ * downloads attachments.  Its values are NUL-terminated (value[len] is
+ * '\0'; an attachment may hold more NUL bytes).  The client is borrowed.
  */
 struct ksm_template_client;
 int	ksm_template__client_new(struct ksm_template_client **out,
