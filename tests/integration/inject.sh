@@ -9,7 +9,7 @@
 WEB=InjWebLogin00000000001
 TLS=InjMultiline0000000002
 FILE_REC=InjFileRecord000000003
-GEN_N=1000			# generated records for the 10,000 references
+GEN_N=10000			# generated records for the 10,000 references
 CFG=$TMP/ksm-config.json
 W=$TMP/w			# templates and outputs
 mkdir -p "$W"
