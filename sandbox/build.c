@@ -121,7 +121,6 @@ requested(const struct sb_query *q, const char *uid)
 	    cmp_uid) != NULL;
 }
 
-
 /* The V2 (legacy) shape of a typed record, if the vault gave one. */
 static cJSON *
 legacy_data(const cJSON *data)

@@ -119,7 +119,7 @@ check "inject: no output file is created (exit $RC)" test "$RC" -eq 14 -a ! -e "
 inject -i "$W/fail.tmpl"
 check "inject: nothing on standard output either" test "$RC" -eq 14 -a ! -s "$OUT"
 check "inject: no temporary file left" \
-    sh -c "! ls -a '$W' | grep -q '^\\.'[a-z]"
+    sh -c "! ls -A '$W' | grep -q '^[.]'"
 
 printf 'a={{ keeper://%s/fieldx/password }}\nb={{ keeper://%s/field/password\nc=fine\n' \
     "$WEB" "$WEB" >"$W/malformed.tmpl"
