@@ -47,6 +47,8 @@ int	cmd_exec(struct cli *cli, int argc, char **argv);
 void	cmd_exec_usage(FILE *out);
 int	cmd_cache(struct cli *cli, int argc, char **argv);
 void	cmd_cache_usage(FILE *out);
+int	cmd_inject(struct cli *cli, int argc, char **argv);
+void	cmd_inject_usage(FILE *out);
 /* cmd-cache.c: --verbose reports of cached answers on stderr. */
 void	cli_cache_verbose(ksm_client *client);
 
@@ -88,6 +90,18 @@ int	cli_options_init(ksm_client_options *o, const struct cli *cli,
 	    const char *config_path);
 int	cli_client_open(ksm_client **out, const struct cli *cli,
 	    const char *config_path);
+
+/* read-input.c: a whole file ("-": standard input) into out, bounded by
+ * out->max; what names it in messages.  0 or an exit status, reported. */
+struct ksmx_buf;
+int	cli_read_input(struct ksmx_buf *out, const char *path,
+	    const char *what);
+/* How messages name path: "<stdin>" for "-". */
+const char *cli_input_name(const char *path);
+
+/* env-file.c: exec --env-file; *client is opened when first needed. */
+int	cli_env_file_apply(struct cli *cli, const char *config,
+	    ksm_client **client, const char *path);
 
 /* json-out.c: write a cJSON tree without building a text copy. */
 struct cJSON;

@@ -18,12 +18,14 @@ extern char **environ;
 
 #define EXIT_NOEXEC	126	/* found but could not be run, as sh(1) */
 #define EXIT_NOTFOUND	127	/* not found, as sh(1) */
+#define CLI_MAX_ENV_FILES	16	/* --env-file options */
 
 void
 cmd_exec_usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: %s exec [--inline] [--config FILE] -- COMMAND [ARG...]\n"
+	    "usage: %s exec [--inline] [--env-file FILE]... [--config FILE] --\n"
+	    "           COMMAND [ARG...]\n"
 	    "\n"
 	    "Run COMMAND with every environment variable whose value starts\n"
 	    "with keeper:// replaced by the secret it names, e.g.\n"
@@ -36,6 +38,11 @@ cmd_exec_usage(FILE *out)
 	    "                     one (--password=keeper://UID/field/password).\n"
 	    "                     Arguments are visible to other users (ps);\n"
 	    "                     prefer the environment\n"
+	    "  -e, --env-file FILE\n"
+	    "                     add the variables of a dotenv file\n"
+	    "                     (NAME=VALUE lines; a VALUE may be a\n"
+	    "                     keeper:// reference); they override the\n"
+	    "                     environment; may be repeated\n"
 	    "  -c, --config FILE  configuration file\n"
 	    "  -h, --help         show this help\n"
 	    "\n"
@@ -182,18 +189,27 @@ cmd_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "inline",	no_argument,		NULL, 'i' },
+		{ "env-file",	required_argument,	NULL, 'e' },
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct cli_opt st = CLI_OPT_INIT("exec");
 	struct resolver rs = { cli, NULL, NULL };
+	const char *env_files[CLI_MAX_ENV_FILES];
+	size_t i, n_env = 0;
 	int c, r, inline_args = 0;
 
-	while ((c = cli_getopt(&st, argc, argv, "+:ic:h", longopts)) != -1) {
+	while ((c = cli_getopt(&st, argc, argv, "+:ie:c:h", longopts)) != -1) {
 		switch (c) {
 		case 'i':
 			inline_args = 1;
+			break;
+		case 'e':
+			if (n_env == CLI_MAX_ENV_FILES)
+				return cli_usage_error("exec", "more than %d "
+				    "--env-file options", CLI_MAX_ENV_FILES);
+			env_files[n_env++] = optarg;
 			break;
 		case 'c':
 			rs.config = optarg;
@@ -212,6 +228,11 @@ cmd_exec(struct cli *cli, int argc, char **argv)
 	argv += optind;
 	if ((r = replace_env(&rs)) != 0)
 		goto fail;
+	/* after replace_env: a resolved value is never resolved again */
+	for (i = 0; i < n_env; i++)
+		if ((r = cli_env_file_apply(cli, rs.config, &rs.client,
+		    env_files[i])) != 0)
+			goto fail;
 	if (inline_args && (r = replace_args(&rs, argc, argv)) != 0)
 		goto fail;
 	ksm_client_free(rs.client);

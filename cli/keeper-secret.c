@@ -25,6 +25,8 @@ static const struct cli_verb verbs[] = {
 	  "run a command with keeper:// references resolved" },
 	{ "cache",	cmd_cache,	cmd_cache_usage,
 	  "show or clear the cache of Keeper's answers" },
+	{ "inject",	cmd_inject,	cmd_inject_usage,
+	  "render a template with keeper:// references into a file" },
 };
 
 static void

@@ -18,6 +18,10 @@ cli_keeper_secret_SOURCES = \
 	cli/cmd-download.c \
 	cli/cmd-exec.c \
 	cli/cmd-cache.c \
+	cli/read-input.c \
+	cli/cmd-inject.c \
+	cli/dotenv.c cli/dotenv.h \
+	cli/env-file.c \
 	plugins/common/report.c plugins/common/report.h
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)

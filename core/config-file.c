@@ -3,7 +3,8 @@
 /*
  * Config files on disk: read like ssh reads a private key (open, fstat the
  * fd, refuse what others may use, bounded read), write atomically with
- * mode 0600.  config.c decides which file; this file only moves bytes.
+ * mode 0600 (file-write.c).  config.c decides which file; this file
+ * only moves bytes.
  */
 
 #include <sys/stat.h>
@@ -116,134 +117,8 @@ ksm_config__read_file(struct ksmx_buf *out, const char *path)
 	return r;
 }
 
-/* mkdir -p dir with mode 0700 for every directory we create. */
-static int
-make_dirs(const char *dir)
-{
-	char *p = NULL, *s, c;
-	struct stat st;
-	int r;
-
-	if ((p = ksmx_strdup(dir)) == NULL)
-		return ksm__err(KSM_ENOMEM, "out of memory");
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		if (*s == '/' && s[1] == '/')	/* skip repeated slashes */
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-			r = ksm__err_errno(KSM_EIO,
-			    "cannot create directory '%s'", p);
-			goto out;
-		}
-		*s = c;
-		if (*s == '\0')
-			break;
-	}
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		r = ksm__err(KSM_EIO, "'%s' is not a directory", dir);
-		goto out;
-	}
-	r = 0;
- out:
-	free(p);
-	return r;
-}
-
-int
-ksm_io__write_all(int fd, const void *p, size_t n)
-{
-	const unsigned char *q = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, q, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 ksm_config__write_file(const char *path, const void *p, size_t n)
 {
-	char *dir = NULL, *tmp = NULL, *slash;
-	size_t len;
-	int fd = -1, dfd = -1, r;
-
-	KSM_ASSERT_ARG(path != NULL && *path != '\0');
-	KSM_ASSERT_ARG(p != NULL || n == 0);
-	len = strlen(path);
-	if (path[len - 1] == '/')
-		return ksm__err(KSM_EINVAL, "'%s' names a directory", path);
-	if ((dir = ksmx_strdup(path)) == NULL ||
-	    (tmp = malloc(len + sizeof(".XXXXXX"))) == NULL) {
-		r = ksm__err(KSM_ENOMEM, "out of memory");
-		goto out;
-	}
-	tmp[0] = '\0';			/* no temp file yet */
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		dir[0] = '.';
-		dir[1] = '\0';
-	} else if (slash == dir) {
-		dir[1] = '\0';		/* "/file" */
-	} else {
-		*slash = '\0';
-	}
-	if ((r = make_dirs(dir)) != 0)
-		goto out;
-
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".XXXXXX", sizeof(".XXXXXX"));
-	/* mkostemp creates the file 0600 whatever the umask */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		r = ksm__err_errno(KSM_EIO, "cannot create a file in '%s'",
-		    dir);
-		tmp[0] = '\0';
-		goto out;
-	}
-	if (fchmod(fd, 0600) == -1 || ksm_io__write_all(fd, p, n) == -1 ||
-	    fsync(fd) == -1) {
-		r = ksm__err_errno(KSM_EIO, "cannot write '%s'", tmp);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		r = ksm__err_errno(KSM_EIO, "cannot write '%s'", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		r = ksm__err_errno(KSM_EIO, "cannot rename '%s' to '%s'", tmp,
-		    path);
-		goto out;
-	}
-	tmp[0] = '\0';			/* nothing left to remove */
-	/* make the rename itself durable */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    (fsync(dfd) == -1 && errno != EINVAL && errno != EROFS)) {
-		r = ksm__err_errno(KSM_EIO, "cannot sync directory '%s'", dir);
-		goto out;
-	}
-	r = 0;
- out:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	if (tmp != NULL && tmp[0] != '\0')
-		(void)unlink(tmp);
-	free(tmp);
-	free(dir);
-	return r;
+	return ksm_io__write_atomic(path, p, n, 0600, KSM_IO_MKDIRS);
 }

@@ -74,9 +74,9 @@ int	ksm_server_key__lookup(unsigned char point[65], int key_id);
 struct ksmx_buf;
 int	ksm_config__read_file(struct ksmx_buf *out, const char *path);
 /*
- * Write n bytes to path atomically: a mkstemp file 0600 in the same
- * directory, fsync, rename, fsync of the directory.  Missing directories
- * are created 0700.
+ * Write n bytes to path atomically with mode 0600 (ksm_io__write_atomic:
+ * a temporary file in the same directory, fsync, rename, fsync of the
+ * directory).  Missing directories are created 0700.
  */
 int	ksm_config__write_file(const char *path, const void *p, size_t n);
 

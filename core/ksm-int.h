@@ -42,9 +42,24 @@ void	ksm__err_hint(const char *fmt, ...) KSM_PRINTF(1, 2);
 
 /*
  * Write all n bytes of p to fd, going on after EINTR: 0, or -1 with errno
- * set (a write that makes no progress is EIO).  In config-file.c.
+ * set (a write that makes no progress is EIO).  In file-write.c.
  */
 int	ksm_io__write_all(int fd, const void *p, size_t n);
+
+#define KSM_IO_NOREPLACE	0x1u	/* KSM_EEXIST when path exists */
+#define KSM_IO_MKDIRS		0x2u	/* create missing directories 0700 */
+/*
+ * Write n bytes to path atomically (file-write.c): a temporary file in
+ * path's directory, created 0600, written and synced, given mode, then
+ * renamed over path; the directory synced.  A reader sees the old file or
+ * the new one, never a part; on failure path is untouched and the
+ * temporary file removed.  A symlink at path is replaced, not followed.
+ *
+ * @return 0, KSM_EEXIST (NOREPLACE), KSM_EIO, KSM_ENOMEM or
+ *	   KSM_EINVAL
+ */
+int	ksm_io__write_atomic(const char *path, const void *p, size_t n,
+	    unsigned int mode, unsigned int flags);
 
 #define KSM_ASSERT_ARG(expr) do {					\
 	if (!(expr))							\

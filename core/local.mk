@@ -16,6 +16,7 @@ core_libksmcore_la_SOURCES = \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto.c core/crypto.h \
 	core/config.c core/config-file.c core/token.c core/ksm-config.h \
+	core/file-write.c \
 	core/config-keyring.c core/keyring-module.h \
 	core/http-curl.c core/http.h \
 	core/transport.c \
@@ -28,6 +29,7 @@ core_libksmcore_la_SOURCES = \
 	core/notation.c core/notation-parse.c core/notation-b64.c \
 	core/notation-eval.c \
 	core/notation-int.h \
+	core/template.c core/template-client.c core/template.h \
 	core/totp.c
 
 lib_LTLIBRARIES += core/libksm.la

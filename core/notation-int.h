@@ -90,6 +90,33 @@ int	ksm_notation__eval(struct ksm_nvalue *out, const ksm_notation *nt,
 	    const struct ksm_nrec *rec, enum ksm_nstyle style);
 void	ksm_nvalue__clear(struct ksm_nvalue *v);
 
+/*
+ * A fetched record set seen as resolver candidates (notation.c): recs[i]
+ * is ksm_records_at(set, i), with uid, title and legacy filled in; its
+ * JSON tree and files are added by ksm_ncands__prepare() when first
+ * needed, and live until ksm_ncands__clear().
+ */
+struct ksm_ncands {
+	ksm_records		*set;
+	struct ksm_nrec		*recs;
+	size_t			 n;
+	struct cJSON		**data;		/* per record, NULL: not yet */
+	struct ksm_nfile	**files;	/* per record */
+};
+
+/* Fetch (ksm_client_get_records()) into c, cleared first. */
+int	ksm_ncands__fetch(struct ksm_ncands *c, ksm_client *client,
+	    const char *const *uids, size_t n_uids);
+/*
+ * ksm_notation__pick() over c; a UID that was in the answer but did not
+ * decrypt is KSM_ECRYPTO rather than KSM_ENOTFOUND.
+ */
+int	ksm_ncands__pick(size_t *idx, const struct ksm_ncands *c,
+	    const char *token, unsigned int how);
+/* Parse recs[idx]'s JSON and list its files, once. */
+int	ksm_ncands__prepare(struct ksm_ncands *c, size_t idx);
+void	ksm_ncands__clear(struct ksm_ncands *c);
+
 /* Non-zero when token matches ^[A-Za-z0-9_-]{22}$. */
 int	ksm_notation__uid_shaped(const char *token);
 /* The same for len bytes of s (no NUL needed). */

@@ -14,41 +14,42 @@
 #include "notation-int.h"
 #include "util/b64.h"
 
-/* A fetched set seen as resolver candidates (files filled on demand). */
-struct cands {
-	ksm_records		*set;
-	struct ksm_nrec		*recs;
-	size_t			 n;
-	struct ksm_nfile	*files;		/* of the picked record */
-	struct cJSON		*data;		/* of the picked record */
-};
-
-static void
-cands_clear(struct cands *c)
+void
+ksm_ncands__clear(struct ksm_ncands *c)
 {
-	ksmx_json_free(c->data);
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->data != NULL)
+			ksmx_json_free(c->data[i]);
+		if (c->files != NULL)
+			free(c->files[i]);
+	}
+	free(c->data);
+	free(c->files);
 	ksm_records_free(c->set);
 	free(c->recs);
-	free(c->files);
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-fetch(struct cands *c, ksm_client *client, const char *uid)
+int
+ksm_ncands__fetch(struct ksm_ncands *c, ksm_client *client,
+    const char *const *uids, size_t n_uids)
 {
 	const ksm_record *r;
-	size_t i;
+	size_t i, n;
 	int rc;
 
-	cands_clear(c);
-	rc = ksm_client_get_records(&c->set, client, uid ? &uid : NULL,
-	    uid ? 1 : 0);
-	if (rc != 0)
+	ksm_ncands__clear(c);
+	if ((rc = ksm_client_get_records(&c->set, client, uids, n_uids)) != 0)
 		return rc;
-	c->n = ksm_records_count(c->set);
-	if ((c->recs = calloc(c->n + 1, sizeof(*c->recs))) == NULL)
+	n = ksm_records_count(c->set);
+	if ((c->recs = calloc(n + 1, sizeof(*c->recs))) == NULL ||
+	    (c->data = calloc(n + 1, sizeof(*c->data))) == NULL ||
+	    (c->files = calloc(n + 1, sizeof(*c->files))) == NULL)
 		return ksm__err(KSM_ENOMEM, "out of memory resolving notation");
-	for (i = 0; i < c->n; i++) {
+	c->n = n;
+	for (i = 0; i < n; i++) {
 		r = ksm_records_at(c->set, i);
 		c->recs[i].uid = ksm_record_uid(r);
 		c->recs[i].title = ksm_record_title(r);
@@ -57,24 +58,51 @@ fetch(struct cands *c, ksm_client *client, const char *uid)
 	return 0;
 }
 
-static int
-fill_files(struct cands *c, size_t idx)
+int
+ksm_ncands__prepare(struct ksm_ncands *c, size_t idx)
 {
 	const ksm_record *r = ksm_records_at(c->set, idx);
+	struct ksm_nfile *files;
 	const ksm_file *f;
 	size_t i, n = ksm_record_file_count(r);
 
-	if ((c->files = calloc(n + 1, sizeof(*c->files))) == NULL)
-		return ksm__err(KSM_ENOMEM, "out of memory resolving notation");
-	for (i = 0; i < n; i++) {
-		f = ksm_record_file_at(r, i);
-		c->files[i].uid = ksm_file_uid(f);
-		c->files[i].name = ksm_file_name(f);
-		c->files[i].title = ksm_file_title(f);
+	if (c->data[idx] != NULL)
+		return 0;
+	if (c->files[idx] == NULL) {
+		if ((files = calloc(n + 1, sizeof(*files))) == NULL)
+			return ksm__err(KSM_ENOMEM, "out of memory resolving "
+			    "notation");
+		for (i = 0; i < n; i++) {
+			f = ksm_record_file_at(r, i);
+			files[i].uid = ksm_file_uid(f);
+			files[i].name = ksm_file_name(f);
+			files[i].title = ksm_file_title(f);
+		}
+		c->files[idx] = files;
+		c->recs[idx].files = files;
+		c->recs[idx].n_files = n;
 	}
-	c->recs[idx].files = c->files;
-	c->recs[idx].n_files = n;
+	/* only a record that is asked for is parsed into a tree */
+	if ((c->data[idx] = ksm_record__parse(r)) == NULL)
+		return ksm__err(KSM_ENOMEM, "out of memory resolving notation");
+	c->recs[idx].data = c->data[idx];
 	return 0;
+}
+
+int
+ksm_ncands__pick(size_t *idx, const struct ksm_ncands *c, const char *token,
+    unsigned int how)
+{
+	int r = ksm_notation__pick(idx, c->recs, c->n, token, how);
+
+	if (r == KSM_ENOTFOUND && ksm_records__is_bad(c->set, token)) {
+		ksm__err(KSM_ECRYPTO, "record '%.64s' could not be decrypted",
+		    token);
+		ksm__err_hint("the record or its folder key may be corrupt; "
+		    "re-share it with the application");
+		return KSM_ECRYPTO;
+	}
+	return r;
 }
 
 /*
@@ -83,42 +111,31 @@ fill_files(struct cands *c, size_t idx)
  * On success *picked indexes c->recs and c->set.
  */
 static int
-resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
+resolve(struct ksm_nvalue *v, struct ksm_ncands *c, size_t *picked,
     ksm_client *client, const ksm_notation *nt, enum ksm_nstyle style)
 {
 	int r = KSM_ENOTFOUND;
 
 	if (ksm_notation__uid_shaped(nt->record)) {
-		r = fetch(c, client, nt->record);
+		const char *uid = nt->record;
+
+		r = ksm_ncands__fetch(c, client, &uid, 1);
 		if (r == 0)
-			r = ksm_notation__pick(picked, c->recs, c->n,
-			    nt->record, KSM_NPICK_UID);
-		if (r == KSM_ENOTFOUND &&
-		    ksm_records__is_bad(c->set, nt->record)) {
-			ksm__err(KSM_ECRYPTO, "record '%.64s' could not be "
-			    "decrypted", nt->record);
-			ksm__err_hint("the record or its folder key may be "
-			    "corrupt; re-share it with the application");
-			return KSM_ECRYPTO;
-		}
+			r = ksm_ncands__pick(picked, c, nt->record,
+			    KSM_NPICK_UID);
 		if (r != 0 && r != KSM_ENOTFOUND && r != KSM_ENOTSHARED)
 			return r;
 	}
 	if (r != 0) {
-		if ((r = fetch(c, client, NULL)) != 0)
+		if ((r = ksm_ncands__fetch(c, client, NULL, 0)) != 0)
 			return r;
-		r = ksm_notation__pick(picked, c->recs, c->n, nt->record,
+		r = ksm_ncands__pick(picked, c, nt->record,
 		    KSM_NPICK_UID | KSM_NPICK_TITLE);
 		if (r != 0)
 			return r;
 	}
-	if ((r = fill_files(c, *picked)) != 0)
+	if ((r = ksm_ncands__prepare(c, *picked)) != 0)
 		return r;
-	/* only the picked record's JSON is parsed into a tree */
-	if ((c->data = ksm_record__parse(ksm_records_at(c->set, *picked))) ==
-	    NULL)
-		return ksm__err(KSM_ENOMEM, "out of memory resolving notation");
-	c->recs[*picked].data = c->data;
 	return ksm_notation__eval(v, nt, &c->recs[*picked], style);
 }
 
@@ -131,7 +148,7 @@ lookup(struct ksm_nvalue *v, unsigned char **bytes, size_t *len,
     ksm_client *client, const char *notation, unsigned int flags,
     enum ksm_nstyle style)
 {
-	struct cands c = { 0 };
+	struct ksm_ncands c = { 0 };
 	ksm_notation *nt = NULL;
 	size_t picked = 0;
 	int r;
@@ -144,7 +161,7 @@ lookup(struct ksm_nvalue *v, unsigned char **bytes, size_t *len,
 		    ksm_record_file_at(ksm_records_at(c.set, picked),
 		    v->file));
 out:
-	cands_clear(&c);
+	ksm_ncands__clear(&c);
 	ksm_notation_free(nt);
 	return r;
 }

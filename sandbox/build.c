@@ -82,6 +82,45 @@ filtering(const cJSON *list)
 	return cJSON_IsArray(list) && cJSON_GetArraySize(list) > 0;
 }
 
+static int
+cmp_uid(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * q->sorted: the string UIDs of requestedRecords, sorted, so that a
+ * request for 10,000 records (a rendered template) is not 10,000 x 10,000
+ * comparisons.  0 or KSM_ENOMEM; free q->sorted.
+ */
+static int
+sort_requested(struct sb_query *q)
+{
+	const cJSON *it;
+	size_t n = 0;
+
+	q->sorted = NULL;
+	q->n_sorted = 0;
+	if ((q->sorted = calloc((size_t)cJSON_GetArraySize(q->records) + 1,
+	    sizeof(*q->sorted))) == NULL)
+		return KSM_ENOMEM;
+	cJSON_ArrayForEach(it, q->records)
+		if (cJSON_IsString(it))
+			q->sorted[n++] = it->valuestring;
+	qsort(q->sorted, n, sizeof(*q->sorted), cmp_uid);
+	q->n_sorted = n;
+	q->filter_records = filtering(q->records);	/* once: it counts */
+	return 0;
+}
+
+/* uid is one of the requested records (q->sorted). */
+static int
+requested(const struct sb_query *q, const char *uid)
+{
+	return bsearch(&uid, q->sorted, q->n_sorted, sizeof(*q->sorted),
+	    cmp_uid) != NULL;
+}
+
 /* The V2 (legacy) shape of a typed record, if the vault gave one. */
 static cJSON *
 legacy_data(const cJSON *data)
@@ -344,8 +383,8 @@ build_folder_records(cJSON *list, struct sb_server *srv,
 			const cJSON *rec = sb_vault_record(&srv->vault,
 			    ru->valuestring);
 
-			if (filtering(q->records) &&
-			    !in_list(q->records, ru->valuestring))
+			if (q->filter_records &&
+			    !requested(q, ru->valuestring))
 				continue;
 			if ((r = build_record(list, srv, rec, sf_key,
 			    g == sf ? NULL : g_uid, editable)) != 0)
@@ -372,16 +411,21 @@ add_app_data(cJSON *root, const cJSON *app, const uint8_t app_key[32])
 
 int
 sb_build_secrets(cJSON **out, struct sb_server *srv, const cJSON *app,
-    const uint8_t app_key[32], const struct sb_query *q)
+    const uint8_t app_key[32], const struct sb_query *query)
 {
+	struct sb_query qs = *query, *q = &qs;
 	const cJSON *it;
 	cJSON *root, *folders, *records, *fo, *frecs;
 	uint8_t sf_key[32];
 	int r = KSM_ENOMEM;
 
 	*out = NULL;
-	if ((root = cJSON_CreateObject()) == NULL)
+	if (sort_requested(q) != 0)
 		return KSM_ENOMEM;
+	if ((root = cJSON_CreateObject()) == NULL) {
+		free(q->sorted);
+		return KSM_ENOMEM;
+	}
 	if ((r = add_app_data(root, app, app_key)) != 0)
 		goto fail;
 	cJSON_AddNullToObject(root, "encryptedAppKey");
@@ -418,7 +462,7 @@ sb_build_secrets(cJSON **out, struct sb_server *srv, const cJSON *app,
 			goto fail;
 		}
 		/* with a filter, drop folders it left empty */
-		if ((filtering(q->records) || filtering(q->folders)) &&
+		if ((q->filter_records || filtering(q->folders)) &&
 		    cJSON_GetArraySize(frecs) == 0 &&
 		    !in_list(q->folders, sf_uid))
 			cJSON_Delete(fo);
@@ -427,8 +471,8 @@ sb_build_secrets(cJSON **out, struct sb_server *srv, const cJSON *app,
 	}
 	if (!filtering(q->folders)) {
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(app, "records")) {
-			if (filtering(q->records) &&
-			    !in_list(q->records, it->valuestring))
+			if (q->filter_records &&
+			    !requested(q, it->valuestring))
 				continue;
 			if ((r = build_record(records, srv,
 			    sb_vault_record(&srv->vault, it->valuestring),
@@ -441,10 +485,12 @@ sb_build_secrets(cJSON **out, struct sb_server *srv, const cJSON *app,
 	cJSON_AddNullToObject(root, "warnings");
 	cJSON_AddNullToObject(root, "extra");
 	ksmx_wipe_array(sf_key);
+	free(q->sorted);
 	*out = root;
 	return 0;
 fail:
 	ksmx_wipe_array(sf_key);
+	free(q->sorted);
 	ksmx_json_free(root);
 	return r != 0 ? r : KSM_ENOMEM;
 }

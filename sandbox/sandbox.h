@@ -195,6 +195,10 @@ void	sb_throttle_free(struct sb_throttle *t);
 struct sb_query {
 	const cJSON	*records;	/* requestedRecords or NULL */
 	const cJSON	*folders;	/* requestedFolders or NULL */
+	/* build.c: requestedRecords sorted, for lookups in log time */
+	const char	**sorted;
+	size_t		 n_sorted;
+	int		 filter_records;	/* requestedRecords non-empty */
 };
 
 int	sb_build_secrets(cJSON **out, struct sb_server *srv,

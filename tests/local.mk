@@ -335,3 +335,36 @@ tests_bench_curl_load_bench_LDADD = $(OPENSSL_LIBS)
 # keeper-agent as the resident session: libksm's clients through its secrets socket
 TESTS += tests/integration/agent-session.sh
 EXTRA_DIST += tests/integration/agent-session.sh
+
+# templates (keeper-secret inject, exec --env-file; core/template.c):
+# parse, render and the atomic writer against a scripted resolver; the
+# dotenv parser; a fuzz replay of both; inject.sh end to end (lighttpd)
+check_PROGRAMS += tests/unit/test-template tests/unit/test-dotenv \
+	tests/fuzz/replay-template
+TESTS += tests/unit/test-template tests/unit/test-dotenv \
+	tests/fuzz/replay-template tests/integration/inject.sh
+EXTRA_DIST += tests/integration/inject.sh tests/integration/inject-vault.json
+tests_unit_test_template_SOURCES = tests/unit/test-template.c
+tests_unit_test_template_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_template_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_template_LDADD = $(KSM_TEST_LDADD)
+tests_unit_test_dotenv_SOURCES = tests/unit/test-dotenv.c \
+	cli/dotenv.c cli/dotenv.h
+tests_unit_test_dotenv_CPPFLAGS = $(KSM_TEST_CPPFLAGS) -I$(top_srcdir)/cli
+tests_unit_test_dotenv_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_dotenv_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_template_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-template.c cli/dotenv.c cli/dotenv.h
+tests_fuzz_replay_template_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/cli -DFUZZ_TARGET='"template"'
+tests_fuzz_replay_template_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_template_LDADD = $(KSM_TEST_LDADD)
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-template
+tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz-template.c \
+	core/template.c core/notation-parse.c cli/dotenv.c cli/dotenv.h
+tests_fuzz_fuzz_template_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
+tests_fuzz_fuzz_template_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_template_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_template_LDADD = core/libksmcore.la $(CJSON_LIBS)
+endif
