@@ -107,7 +107,8 @@ run_job(struct session *s, struct job *j)
 		}
 	}
 	/* the SSH side wants records, decrypted here, off the loop */
-	if (s->o.changed == NULL || !j->want[EP_SECRETS] || j->r[EP_SECRETS])
+	if (s->o.changed[0].fn == NULL || !j->want[EP_SECRETS] ||
+	    j->r[EP_SECRETS])
 		return;
 	j->recs_hash = fnv(j->plain[EP_SECRETS].d, j->plain[EP_SECRETS].len);
 	if (j->recs_hash == s->recs_hash)
@@ -192,7 +193,9 @@ finish_job(struct session *s, struct job *j)
 		s->burst = s->o.burst;	/* throttled: a full pause first */
 	if (j->recs != NULL) {
 		s->recs_hash = j->recs_hash;
-		s->o.changed(s->o.changed_ctx, j->recs);
+		for (ep = 0; ep < SESSION_MAX_WATCHERS &&
+		    s->o.changed[ep].fn != NULL; ep++)
+			s->o.changed[ep].fn(s->o.changed[ep].ctx, j->recs);
 		ksm_records_free(j->recs);
 	}
 	memset(j, 0, sizeof(*j));

@@ -36,15 +36,23 @@
 struct session;
 struct ksm_agent_request;
 
+#define SESSION_MAX_WATCHERS	4
+
 struct session_opts {
 	const char	*config;	/* NULL: libksm's default */
 	unsigned int	 refresh_ms;	/* freshness period; 0: SIGHUP only */
 	unsigned int	 max_age_ms;	/* stale-if-error bound */
 	unsigned int	 pause_ms;	/* Keeper's quiet pause (10 s) */
 	unsigned int	 burst;		/* calls allowed without a pause */
-	/* called after each refresh that changed the records (may be NULL) */
-	void		(*changed)(void *ctx, const ksm_records *records);
-	void		*changed_ctx;
+	/*
+	 * Called, in order, after each fetch that changed the records (and
+	 * after the first): the SSH side rebuilds its keys, the templates
+	 * render.  Unused slots are NULL.
+	 */
+	struct {
+		void	(*fn)(void *ctx, const ksm_records *records);
+		void	*ctx;
+	}		 changed[SESSION_MAX_WATCHERS];
 };
 
 /* Defaults: 60 s, KSM_CACHE_MAX_AGE (1 h), 10 s, 50 calls. */

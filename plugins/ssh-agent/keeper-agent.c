@@ -542,8 +542,8 @@ main(int argc, char **argv)
 	}
 	if ((a.sfd = signal_fd()) < 0 || ssh_side_new(&a.ssh, &o.ssh) != 0)
 		goto out;
-	o.sess.changed = ssh_side_records;
-	o.sess.changed_ctx = a.ssh;
+	o.sess.changed[0].fn = ssh_side_records;
+	o.sess.changed[0].ctx = a.ssh;
 	if (session_open(&a.session, &o.sess) != 0) {
 		fprintf(stderr, PROG ": cannot load keys: %s\n",
 		    ksm_error_last()->message);
