@@ -9,6 +9,7 @@
  *   agent-keys-blob.c		public key blobs (SSH wire format)
  *   agent-keys-sign.c		signing, per algorithm
  *   agent-keys-secure.c	the locked secure heap: what lives there
+ *   agent-keys-kept.c		the parsed key kept between signatures
  */
 #ifndef AGENT_KEYS_INT_H
 #define AGENT_KEYS_INT_H
@@ -23,15 +24,39 @@
 
 enum agent_ktype { AGENT_K_ED25519, AGENT_K_RSA, AGENT_K_ECDSA };
 
+/* Digests a key signs with: one for Ed25519 and ECDSA, three for RSA. */
+#define AGENT_KEPT_MDS	3
+
+/*
+ * The parsed private key that signatures use, kept from the first
+ * signature until it has been idle for agent_keys_set_idle()'s lifetime,
+ * the key is freed, or agent_keys_sweep() finds it idle; then it is
+ * dropped (freed, OpenSSL clears its numbers).  With it, one signing
+ * context per digest, initialised once (DigestSignInit: the key exported
+ * to the provider, the algorithms fetched) and copied for each signature.
+ * Kept keys are on one list, most recently used first (agent-keys-kept.c).
+ */
+struct agent_kept {
+	EVP_PKEY	*pkey;		/* NULL: not parsed yet, or dropped */
+	enum agent_ktype type;		/* the rest: valid while pkey is set */
+	const char	*ec_name;
+	const EVP_MD	*ec_md;
+	EVP_MD_CTX	*tmpl[AGENT_KEPT_MDS];
+	EVP_MD_CTX	*work;
+	long long	 used_ms;	/* last signature, monotonic clock */
+	struct agent_kept *prev, *next;
+	int		 listed;
+};
+
 struct agent_key {
-	enum agent_ktype type;
+	enum agent_ktype type;		/* eager keys; lazy: see kept */
 	EVP_PKEY	*pkey;		/* ECDSA only: see below */
 	/*
 	 * OpenSSL 3.0 keeps RSA numbers and Ed25519 private keys in ordinary
-	 * heap, so those keys are kept in the secure heap (RSA parameters,
-	 * the Ed25519 seed) and an EVP_PKEY is built for each signature and
-	 * freed (wiped) right after.  ECDSA's private scalar is already a
-	 * secure BIGNUM inside pkey.
+	 * heap, so eager keys keep those in the secure heap (RSA parameters,
+	 * the Ed25519 seed), and the EVP_PKEY that signs is built from them
+	 * (kept->pkey).  ECDSA's private scalar is already a secure BIGNUM
+	 * inside pkey.
 	 */
 	OSSL_PARAM	*rsa_priv;
 	uint8_t		*ed_seed;	/* 32 bytes, secure heap */
@@ -44,6 +69,8 @@ struct agent_key {
 	char		*text;
 	size_t		 text_len;
 	char		*pass;
+	/* the parsed key signatures use; mutable behind a const key */
+	struct agent_kept *kept;
 };
 
 /* agent-keys-parse.c */
@@ -86,15 +113,33 @@ int	agent_keys__pub_blob(const char *line, uint8_t **out,
 
 /* Move k->pkey's RSA numbers or Ed25519 seed to the secure heap. */
 int	agent_keys__secure(struct agent_key *k);
-/* The EVP_PKEY to sign with: k->pkey, or one built for this signature. */
+/* An eager key's EVP_PKEY: a reference to k->pkey, or built for signing. */
 EVP_PKEY *agent_keys__sign_key(const struct agent_key *k);
 /* Copy n bytes of s, NUL-terminated, into the secure heap. */
 char	*agent_keys__secure_copy(const char *s, size_t n);
+/* Whether the secure heap has room to keep one more parsed key. */
+int	agent_keys__secure_room(void);
+
+/* agent-keys-kept.c */
+
+/* Parse k's private key into k->kept (lazy: checked against the blob). */
+int	agent_keys__kept_open(const struct agent_key *k);
+/* After a signature at now_ms: keep k->kept (most recent), or drop it. */
+void	agent_keys__kept_used(struct agent_kept *kp, long long now_ms,
+	    int ok);
+/* Drop the parsed key and its contexts; kp stays usable.  NULL: no-op. */
+void	agent_keys__kept_drop(struct agent_kept *kp);
+/* Drop every kept key idle at now_ms; ms until the next is due, or -1. */
+int	agent_keys__sweep_at(long long now_ms);
+/* The monotonic clock in milliseconds. */
+long long agent_keys__now_ms(void);
 
 /* agent-keys-sign.c */
 
-/* Sign with a parsed key (k->text unused). */
-int	agent_keys__sign(const struct agent_key *k, const uint8_t *data,
+/* Sign with kp's parsed key (kp->pkey set). */
+int	agent_keys__sign(struct agent_kept *kp, const uint8_t *data,
 	    size_t len, uint32_t flags, struct ksmx_buf *sig);
+/* Free kp's signing contexts. */
+void	agent_keys__sign_clear(struct agent_kept *kp);
 
 #endif /* AGENT_KEYS_INT_H */

@@ -4,7 +4,8 @@
  * The locked secure heap (OpenSSL's: mlock'ed, MADV_DONTDUMP, wiped on
  * free) and what keeper-agent keeps there: lazy keys' text and passphrase,
  * RSA parameters and Ed25519 seeds, which OpenSSL 3.0's own key objects
- * would hold in ordinary heap.
+ * would hold in ordinary heap, ECDSA keys (OpenSSL puts their scalar
+ * there itself).
  */
 
 #include <string.h>
@@ -19,12 +20,26 @@
 #include "agent-keys.h"
 #include "agent-keys-int.h"
 
+#define SECURE_HEAP	(1024 * 1024)	/* bytes, locked */
+
 int
 agent_keys_secure_init(void)
 {
 	if (CRYPTO_secure_malloc_initialized())
 		return 0;
-	return CRYPTO_secure_malloc_init(1024 * 1024, 16) ? 0 : KSM_ERROR;
+	return CRYPTO_secure_malloc_init(SECURE_HEAP, 16) ? 0 : KSM_ERROR;
+}
+
+/*
+ * Parsed keys are kept while the secure heap is at most half full: the
+ * rest is for key texts and for parsing (a full secure heap fails the
+ * allocation, it does not fall back to ordinary heap).
+ */
+int
+agent_keys__secure_room(void)
+{
+	return !CRYPTO_secure_malloc_initialized() ||
+	    CRYPTO_secure_used() <= SECURE_HEAP / 2;
 }
 
 char *

@@ -3,7 +3,10 @@
 /*
  * Signing with a parsed key, as SIGN_REQUEST asks: the algorithm name and
  * digest per key type (RSA: the flags choose SHA-512, SHA-256 or SHA-1),
- * and the signature blob (ECDSA: DER to mpint r, mpint s).
+ * and the signature blob (ECDSA: DER to mpint r, mpint s).  Each key keeps
+ * one initialised context per digest, so a signature does not export the
+ * key to the provider or fetch the algorithms again: it copies that
+ * context and signs.
  */
 
 #include <stdio.h>
@@ -37,60 +40,102 @@ ecdsa_sig(const uint8_t *der, size_t len, struct ksmx_buf *out)
 	return r;
 }
 
+/*
+ * The algorithm name and digest for a signature, and the slot of kp->tmpl
+ * that holds its context: RSA signs exactly what the flags ask (SHA-1
+ * only if none), the others have one algorithm.
+ */
+static size_t
+sigalg(const struct agent_kept *kp, uint32_t flags, const EVP_MD **md,
+    char *alg, size_t alg_size)
+{
+	switch (kp->type) {
+	case AGENT_K_RSA:
+		if (flags & SSH_AGENT_RSA_SHA2_512) {
+			*md = EVP_sha512();
+			snprintf(alg, alg_size, "rsa-sha2-512");
+			return 2;
+		}
+		if (flags & SSH_AGENT_RSA_SHA2_256) {
+			*md = EVP_sha256();
+			snprintf(alg, alg_size, "rsa-sha2-256");
+			return 1;
+		}
+		*md = EVP_sha1();
+		snprintf(alg, alg_size, "ssh-rsa");
+		return 0;
+	case AGENT_K_ECDSA:
+		*md = kp->ec_md;
+		snprintf(alg, alg_size, "ecdsa-sha2-%s", kp->ec_name);
+		return 0;
+	case AGENT_K_ED25519:
+		break;
+	}
+	*md = NULL;
+	snprintf(alg, alg_size, "ssh-ed25519");
+	return 0;
+}
+
+/*
+ * The context for one signature: a copy of the slot's template, which is
+ * initialised once per key and digest.  FINALISE: the signature is the
+ * copy's last use, so OpenSSL need not keep its state for more.
+ */
+static EVP_MD_CTX *
+sign_ctx(struct agent_kept *kp, size_t slot, const EVP_MD *md)
+{
+	EVP_MD_CTX *t = kp->tmpl[slot];
+
+	if (t == NULL) {
+		if ((t = EVP_MD_CTX_new()) == NULL)
+			return NULL;
+		EVP_MD_CTX_set_flags(t, EVP_MD_CTX_FLAG_FINALISE);
+		if (EVP_DigestSignInit(t, NULL, md, NULL, kp->pkey) != 1) {
+			EVP_MD_CTX_free(t);
+			return NULL;
+		}
+		kp->tmpl[slot] = t;
+	}
+	if (kp->work == NULL && (kp->work = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	return EVP_MD_CTX_copy_ex(kp->work, t) == 1 ? kp->work : NULL;
+}
+
 int
-agent_keys__sign(const struct agent_key *k, const uint8_t *data, size_t len,
+agent_keys__sign(struct agent_kept *kp, const uint8_t *data, size_t len,
     uint32_t flags, struct ksmx_buf *sig)
 {
-	EVP_MD_CTX *ctx = NULL;
-	EVP_PKEY *pk = NULL;
-	const EVP_MD *md = NULL;
+	EVP_MD_CTX *ctx;
+	const EVP_MD *md;
 	uint8_t raw[1024];
-	size_t raw_len = sizeof(raw);
+	size_t raw_len = sizeof(raw), slot;
 	char alg[32];
 	int r = KSM_ECRYPTO;
 
-	switch (k->type) {
-	case AGENT_K_ED25519:
-		snprintf(alg, sizeof(alg), "ssh-ed25519");
-		break;
-	case AGENT_K_RSA:
-		/* exactly what the flags ask; SHA-1 only if none */
-		if (flags & SSH_AGENT_RSA_SHA2_512) {
-			md = EVP_sha512();
-			snprintf(alg, sizeof(alg), "rsa-sha2-512");
-		} else if (flags & SSH_AGENT_RSA_SHA2_256) {
-			md = EVP_sha256();
-			snprintf(alg, sizeof(alg), "rsa-sha2-256");
-		} else {
-			md = EVP_sha1();
-			snprintf(alg, sizeof(alg), "ssh-rsa");
-		}
-		break;
-	case AGENT_K_ECDSA:
-		md = k->ec_md;
-		snprintf(alg, sizeof(alg), "ecdsa-sha2-%s", k->ec_name);
-		break;
-	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    (pk = agent_keys__sign_key(k)) == NULL) {
-		r = KSM_ENOMEM;
-		goto out;
-	}
-	if (EVP_DigestSignInit(ctx, NULL, md, NULL, pk) != 1 ||
-	    EVP_DigestSign(ctx, NULL, &raw_len, data, len) != 1 ||
-	    raw_len > sizeof(raw) ||
+	slot = sigalg(kp, flags, &md, alg, sizeof(alg));
+	if ((ctx = sign_ctx(kp, slot, md)) == NULL ||
 	    EVP_DigestSign(ctx, raw, &raw_len, data, len) != 1)
 		goto out;
 	if ((r = agent_put_cstring(sig, alg)) != 0)
 		goto out;
-	if (k->type == AGENT_K_ECDSA)
+	if (kp->type == AGENT_K_ECDSA)
 		r = ecdsa_sig(raw, raw_len, sig);
 	else
 		r = agent_put_string(sig, raw, raw_len);
 out:
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pk);	/* RSA, Ed25519: this signature's copy, wiped */
 	ksmx_wipe(raw, sizeof(raw));
 	return r;
 }
 
+void
+agent_keys__sign_clear(struct agent_kept *kp)
+{
+	size_t i;
+
+	for (i = 0; i < AGENT_KEPT_MDS; i++) {
+		EVP_MD_CTX_free(kp->tmpl[i]);
+		kp->tmpl[i] = NULL;
+	}
+	EVP_MD_CTX_free(kp->work);
+	kp->work = NULL;
+}

@@ -24,8 +24,11 @@ agent_key_load(const char *text, size_t len, const char *passphrase,
 
 	*out = NULL;
 	ksm_error_clear();
-	if ((k = calloc(1, sizeof(*k))) == NULL)
-		return KSM_ENOMEM;
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->kept = calloc(1, sizeof(*k->kept))) == NULL) {
+		r = KSM_ENOMEM;
+		goto out;
+	}
 	if ((r = agent_keys__parse(text, len, passphrase, &k->pkey)) != 0)
 		goto out;
 	if ((r = agent_keys__make_blob(k)) != 0)
@@ -52,8 +55,11 @@ agent_key_load_lazy(const char *text, size_t len, const char *passphrase,
 
 	*out = NULL;
 	ksm_error_clear();
-	if ((k = calloc(1, sizeof(*k))) == NULL)
-		return KSM_ENOMEM;
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->kept = calloc(1, sizeof(*k->kept))) == NULL) {
+		r = KSM_ENOMEM;
+		goto out;
+	}
 	if (publine == NULL ||
 	    agent_keys__pub_blob(publine, &k->blob, &k->blob_len) != 0) {
 		/* no usable public key: derive it, drop the parsed key */
@@ -87,6 +93,8 @@ agent_key_free(struct agent_key *k)
 {
 	if (k == NULL)
 		return;
+	agent_keys__kept_drop(k->kept);
+	free(k->kept);
 	EVP_PKEY_free(k->pkey);
 	OSSL_PARAM_free(k->rsa_priv);
 	if (k->ed_seed != NULL)
@@ -117,21 +125,14 @@ int
 agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
     uint32_t flags, struct ksmx_buf *sig)
 {
-	struct agent_key *t = NULL;
+	struct agent_kept *kp = k->kept;
+	long long now = agent_keys__now_ms();
 	int r;
 
-	if (k->text == NULL)
-		return agent_keys__sign(k, data, len, flags, sig);
-	/* lazy: parse now, check against the listed blob, wipe after */
-	if ((r = agent_key_load(k->text, k->text_len, k->pass, "",
-	    &t)) != 0)
-		return r;	/* ksm_last_error says why */
-	if (t->blob_len != k->blob_len ||
-	    memcmp(t->blob, k->blob, k->blob_len) != 0)
-		r = ksm__err(KSM_ECRYPTO, "the private key does not match "
-		    "the record's public key");
-	else
-		r = agent_keys__sign(t, data, len, flags, sig);
-	agent_key_free(t);
+	agent_keys__sweep_at(now);
+	if (kp->pkey == NULL && (r = agent_keys__kept_open(k)) != 0)
+		return r;	/* ksm_error_last says why */
+	r = agent_keys__sign(kp, data, len, flags, sig);
+	agent_keys__kept_used(kp, now, r == 0);
 	return r;
 }

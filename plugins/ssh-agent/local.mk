@@ -10,6 +10,7 @@ AGENT_KEYS_SOURCES = plugins/ssh-agent/agent-keys.c \
 	plugins/ssh-agent/agent-keys-blob.c \
 	plugins/ssh-agent/agent-keys-sign.c \
 	plugins/ssh-agent/agent-keys-secure.c \
+	plugins/ssh-agent/agent-keys-kept.c \
 	plugins/ssh-agent/agent-keygen.c plugins/ssh-agent/agent-keygen.h
 AGENT_HOSTS_SOURCES = plugins/ssh-agent/agent-hosts.c \
 	plugins/ssh-agent/agent-hosts.h
