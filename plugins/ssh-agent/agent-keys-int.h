@@ -29,9 +29,9 @@ enum agent_ktype { AGENT_K_ED25519, AGENT_K_RSA, AGENT_K_ECDSA };
 
 /*
  * The parsed private key that signatures use, kept from the first
- * signature until it has been idle for agent_keys_set_idle()'s lifetime,
- * the key is freed, or agent_keys_sweep() finds it idle; then it is
- * dropped (freed, OpenSSL clears its numbers).  With it, one signing
+ * signature until the key is freed, or the next signature or
+ * agent_keys_sweep() finds it idle for agent_keys_set_idle()'s lifetime;
+ * then it is dropped (freed, OpenSSL clears its numbers).  With it, one signing
  * context per digest, initialised once (DigestSignInit: the key exported
  * to the provider, the algorithms fetched) and copied for each signature.
  * Kept keys are on one list, most recently used first (agent-keys-kept.c).
@@ -129,8 +129,6 @@ void	agent_keys__kept_used(struct agent_kept *kp, long long now_ms,
 	    int ok);
 /* Drop the parsed key and its contexts; kp stays usable.  NULL: no-op. */
 void	agent_keys__kept_drop(struct agent_kept *kp);
-/* Drop every kept key idle at now_ms; ms until the next is due, or -1. */
-int	agent_keys__sweep_at(long long now_ms);
 /* The monotonic clock in milliseconds. */
 long long agent_keys__now_ms(void);
 

@@ -2,9 +2,9 @@
 
 /*
  * The parsed private key kept between signatures.  Parsing a key for every
- * signature (and, for a passphrase-protected one, running its KDF) cost an
- * RSA signature about a third more than the signature itself: a new key
- * object has no Montgomery contexts and no blinding yet.  So the first
+ * signature (and, for a passphrase-protected one, running its KDF) made an
+ * RSA signature cost a third more: a new key object has no Montgomery
+ * contexts and no blinding yet, and the text has to be read.  So the first
  * signature parses the key and the following ones reuse it, until it has
  * been idle for the idle lifetime: the next signature or
  * agent_keys_sweep() then drops it, and a later signature parses it again.
@@ -127,28 +127,19 @@ agent_keys__kept_used(struct agent_kept *kp, long long now_ms, int ok)
 	kp->listed = 1;
 }
 
-int
-agent_keys__sweep_at(long long now_ms)
+long long
+agent_keys_sweep(long long now_ms)
 {
-	long long life = (long long)idle_s * 1000, left;
+	long long life = (long long)idle_s * 1000;
 
 	while (tail != NULL && now_ms - tail->used_ms >= life)
 		agent_keys__kept_drop(tail);
-	if (tail == NULL)
-		return -1;
-	left = tail->used_ms + life - now_ms;
-	return left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
-int
-agent_keys_sweep(void)
-{
-	return agent_keys__sweep_at(agent_keys__now_ms());
+	return tail != NULL ? tail->used_ms + life : -1;
 }
 
 void
 agent_keys_set_idle(unsigned seconds)
 {
 	idle_s = seconds;
-	agent_keys_sweep();
+	agent_keys_sweep(agent_keys__now_ms());
 }

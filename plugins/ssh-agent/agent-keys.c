@@ -129,7 +129,7 @@ agent_key_sign(const struct agent_key *k, const uint8_t *data, size_t len,
 	long long now = agent_keys__now_ms();
 	int r;
 
-	agent_keys__sweep_at(now);
+	agent_keys_sweep(now);
 	if (kp->pkey == NULL && (r = agent_keys__kept_open(k)) != 0)
 		return r;	/* ksm_error_last says why */
 	r = agent_keys__sign(kp, data, len, flags, sig);

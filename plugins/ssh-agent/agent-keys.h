@@ -37,11 +37,11 @@ int	agent_keys_secure_init(void);
 void	agent_keys_set_idle(unsigned seconds);
 /*
  * Free the parsed private keys that have been idle for the idle lifetime
- * (signing also does, for every key).  Returns the milliseconds until the
- * next one is due, or -1 when none is kept: a poll() timeout for the
- * caller's event loop, which should call this when it expires.
+ * as of now_ms (CLOCK_MONOTONIC, milliseconds); signing does this too.
+ * Returns when the next one is due (CLOCK_MONOTONIC ms), or -1 when none
+ * is kept: the caller's event loop should call this again then.
  */
-int	agent_keys_sweep(void);
+long long agent_keys_sweep(long long now_ms);
 
 /*
  * Load a private key from text (OpenSSH or PEM).  passphrase may be NULL.
