@@ -31,10 +31,11 @@ enum agent_ktype { AGENT_K_ED25519, AGENT_K_RSA, AGENT_K_ECDSA };
  * The parsed private key that signatures use, kept from the first
  * signature until the key is freed, or the next signature or
  * agent_keys_sweep() finds it idle for agent_keys_set_idle()'s lifetime;
- * then it is dropped (freed, OpenSSL clears its numbers).  With it, one signing
- * context per digest, initialised once (DigestSignInit: the key exported
- * to the provider, the algorithms fetched) and copied for each signature.
- * Kept keys are on one list, most recently used first (agent-keys-kept.c).
+ * then it is dropped (freed, OpenSSL clears its numbers).  With it, one
+ * signing context per digest, initialised once (DigestSignInit: the key
+ * exported to the provider, the algorithms fetched) and copied for each
+ * signature.  Kept keys are on one list, most recently used first
+ * (agent-keys-kept.c).
  */
 struct agent_kept {
 	EVP_PKEY	*pkey;		/* NULL: not parsed yet, or dropped */

@@ -14,7 +14,7 @@
  *   list	<ours µs>	<peer µs>	(medians, REQUEST_IDENTITIES on
  *					 one open connection)
  *   connlist	<ours µs>	<peer µs>	(connect + list + close)
- *   sign	<comment>	<key type>	<ours /s>	<peer /s>	<ratio>
+ *   sign	<comment>	<type>	<ours /s>	<peer /s>	<ratio>
  * rates: medians over the rounds; ratio: the median of the rounds' ours /
  * peer.  Signing uses 64 bytes of data and, for RSA, rsa-sha2-512 (what
  * SSHSIG and sshd ask for).  Keys come from OURS's list, in its order.

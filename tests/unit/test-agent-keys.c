@@ -436,7 +436,8 @@ test_kept(const cJSON *rec)
 		    used_kept - used_text);
 	if (rsa)
 		T_OK(sign_ok(k, SSH_AGENT_RSA_SHA2_256, &s2, pk, type,
-		    "rsa-sha2-256") && sign_ok(k, 0, &s2, pk, type, "ssh-rsa") &&
+		    "rsa-sha2-256") &&
+		    sign_ok(k, 0, &s2, pk, type, "ssh-rsa") &&
 		    sign_ok(k, fl, &s2, pk, type, alg) && same(&s1, &s2) &&
 		    k->kept->pkey == kept, "%s: kept: SHA-256, SHA-1, SHA-512 "
 		    "again from the same key object", kr.title);
