@@ -193,15 +193,21 @@ on_fetched(void *ctx)
 	session_fetched(((struct agent *)ctx)->session);
 }
 
-/* The sooner of the session's next wish and the next key expiry. */
+/* The sooner of two deadlines (-1: none). */
+static long long
+earliest(long long a, long long b)
+{
+	return a < 0 ? b : b < 0 || a < b ? a : b;
+}
+
 static long long
 on_timer(void *ctx, long long now)
 {
 	struct agent *a = ctx;
-	long long t = session_tick(a->session, now);
-	long long e = ssh_side_expire(a->ssh, now);
 
-	return t < 0 ? e : e < 0 || t < e ? t : e;
+	/* the session's next wish, key lifetimes, idle parsed keys */
+	return earliest(earliest(session_tick(a->session, now),
+	    ssh_side_expire(a->ssh, now)), agent_keys_sweep(now));
 }
 
 static void

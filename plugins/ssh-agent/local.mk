@@ -5,8 +5,14 @@ AGENT_PROTO_SOURCES = plugins/ssh-agent/agent-proto.c \
 	plugins/ssh-agent/agent-verify.h plugins/ssh-agent/agent-log.c \
 	plugins/ssh-agent/agent-log.h
 AGENT_KEYS_SOURCES = plugins/ssh-agent/agent-keys.c \
-	plugins/ssh-agent/agent-keys.h plugins/ssh-agent/agent-keygen.c \
-	plugins/ssh-agent/agent-keygen.h
+	plugins/ssh-agent/agent-keys.h plugins/ssh-agent/agent-keys-int.h \
+	plugins/ssh-agent/agent-keys-parse.c \
+	plugins/ssh-agent/agent-keys-openssh.c \
+	plugins/ssh-agent/agent-keys-blob.c \
+	plugins/ssh-agent/agent-keys-sign.c \
+	plugins/ssh-agent/agent-keys-secure.c \
+	plugins/ssh-agent/agent-keys-kept.c \
+	plugins/ssh-agent/agent-keygen.c plugins/ssh-agent/agent-keygen.h
 AGENT_HOSTS_SOURCES = plugins/ssh-agent/agent-hosts.c \
 	plugins/ssh-agent/agent-hosts.h
 # the access control per key: host binding, forwarding, confirm, lifetime

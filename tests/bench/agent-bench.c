@@ -1,17 +1,23 @@
 #include "config.h"
 
 /*
- * agent-bench: time an SSH agent (any: keeper-agent, OpenSSH's ssh-agent)
- * over its socket.  For tests/bench/bench-agent.sh; figures, not a test.
+ * agent-bench: time two SSH agents holding the same keys (ours:
+ * keeper-agent, peer: OpenSSH's ssh-agent) over their sockets, side by
+ * side.  For tests/bench/bench-agent.sh; figures, not a test.
  *
- *   agent-bench SOCKET LIST_RUNS SIGN_SECONDS
+ *   agent-bench OURS PEER LIST_RUNS SIGN_SECONDS ROUNDS
  *
- * Prints tab-separated lines:
- *   list	<median µs of REQUEST_IDENTITIES on one open connection>
- *   connlist	<median µs of connect + REQUEST_IDENTITIES + close>
- *   sign	<comment>	<key type>	<signatures per second>
- * Signing uses 64 bytes of data and, for RSA, rsa-sha2-512 (what SSHSIG
- * and sshd ask for); each key signs for SIGN_SECONDS.
+ * Interleaved, so that the load of a shared machine falls on both alike:
+ * list requests alternate between the agents, and each key signs in
+ * ROUNDS rounds of SIGN_SECONDS / ROUNDS per agent, who goes first
+ * alternating.  Prints tab-separated lines:
+ *   list	<ours µs>	<peer µs>	(medians, REQUEST_IDENTITIES on
+ *					 one open connection)
+ *   connlist	<ours µs>	<peer µs>	(connect + list + close)
+ *   sign	<comment>	<type>	<ours /s>	<peer /s>	<ratio>
+ * rates: medians over the rounds; ratio: the median of the rounds' ours /
+ * peer.  Signing uses 64 bytes of data and, for RSA, rsa-sha2-512 (what
+ * SSHSIG and sshd ask for).  Keys come from OURS's list, in its order.
  */
 
 #include <stdio.h>
@@ -94,6 +100,54 @@ request(int fd, const struct ksmx_buf *body, struct ksmx_buf *rep)
 	}
 }
 
+/* Median µs of LIST_RUNS list requests on each agent, alternating. */
+static int
+bench_list(const char *const *path, int *fd, size_t runs, int conn,
+    double *t[2])
+{
+	struct ksmx_buf list = KSMX_BUF_INIT(16), rep = KSMX_BUF_INIT(1 << 20);
+	double t0;
+	size_t i, a, w;
+	int f, r = -1;
+
+	ksmx_buf_putc(&list, SSH2_AGENTC_REQUEST_IDENTITIES);
+	for (i = 0; i < runs; i++)
+		for (w = 0; w < 2; w++) {
+			a = (i + w) % 2;
+			t0 = bench_now_us();
+			f = conn ? connect_to(path[a]) : fd[a];
+			if (f < 0 || request(f, &list, &rep) != 0 ||
+			    rep.d[0] != 12)
+				goto out;
+			if (conn)
+				close(f);
+			t[a][i] = bench_now_us() - t0;
+		}
+	printf("%s\t%.1f\t%.1f\n", conn ? "connlist" : "list",
+	    bench_median(t[0], runs), bench_median(t[1], runs));
+	r = 0;
+out:
+	ksmx_buf_clear(&list);
+	ksmx_buf_clear(&rep);
+	return r;
+}
+
+/* Signatures per second on fd for secs; -1 on failure. */
+static double
+sign_rate(int fd, const struct ksmx_buf *sreq, struct ksmx_buf *rep,
+    double secs)
+{
+	double t0 = bench_now_us();
+	long count = 0;
+
+	do {
+		if (request(fd, sreq, rep) != 0 || rep->d[0] != 14)
+			return -1;
+		count++;
+	} while (bench_now_us() - t0 < secs * 1e6);
+	return (double)count * 1e6 / (bench_now_us() - t0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -103,46 +157,41 @@ main(int argc, char **argv)
 	size_t blob_len[MAX_KEYS];
 	char comments[MAX_KEYS][128], types[MAX_KEYS][64];
 	uint8_t data[64];
-	double *t, t0, secs;
+	double *t[2], secs, rate[2], *rates[2], *ratio;
 	struct ksmx_rd rd;
 	const uint8_t *b, *c;
-	size_t bl, cl, i, runs, nk = 0;
+	size_t bl, cl, i, k, w, a, runs, rounds, nk = 0;
 	uint32_t n, j;
-	long count;
-	int fd;
+	int fd[2];
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: agent-bench SOCKET LIST_RUNS "
-		    "SIGN_SECONDS\n");
+	if (argc != 6) {
+		fprintf(stderr, "usage: agent-bench OURS PEER LIST_RUNS "
+		    "SIGN_SECONDS ROUNDS\n");
 		return 2;
 	}
-	runs = (size_t)strtoul(argv[2], NULL, 10);
-	secs = strtod(argv[3], NULL);
-	if (runs == 0 || (t = calloc(runs, sizeof(*t))) == NULL ||
-	    (fd = connect_to(argv[1])) < 0) {
-		fprintf(stderr, "agent-bench: cannot connect to %s\n", argv[1]);
-		return 1;
-	}
+	runs = (size_t)strtoul(argv[3], NULL, 10);
+	secs = strtod(argv[4], NULL);
+	rounds = (size_t)strtoul(argv[5], NULL, 10);
+	if (runs == 0 || rounds == 0 || secs <= 0 ||
+	    (t[0] = calloc(runs, sizeof(double))) == NULL ||
+	    (t[1] = calloc(runs, sizeof(double))) == NULL ||
+	    (rates[0] = calloc(rounds, sizeof(double))) == NULL ||
+	    (rates[1] = calloc(rounds, sizeof(double))) == NULL ||
+	    (ratio = calloc(rounds, sizeof(double))) == NULL)
+		return 2;
+	for (a = 0; a < 2; a++)
+		if ((fd[a] = connect_to(argv[1 + a])) < 0) {
+			fprintf(stderr, "agent-bench: cannot connect to %s\n",
+			    argv[1 + a]);
+			return 1;
+		}
+	if (bench_list((const char *const *)argv + 1, fd, runs, 0, t) != 0 ||
+	    bench_list((const char *const *)argv + 1, fd, runs, 1, t) != 0)
+		return fprintf(stderr, "agent-bench: list failed\n"), 1;
+
 	ksmx_buf_putc(&list, SSH2_AGENTC_REQUEST_IDENTITIES);
-	for (i = 0; i < runs; i++) {
-		t0 = bench_now_us();
-		if (request(fd, &list, &rep) != 0 || rep.d[0] != 12)
-			return fprintf(stderr, "agent-bench: list failed\n"), 1;
-		t[i] = bench_now_us() - t0;
-	}
-	printf("list\t%.1f\n", bench_median(t, runs));
-	for (i = 0; i < runs; i++) {
-		int f2;
-
-		t0 = bench_now_us();
-		if ((f2 = connect_to(argv[1])) < 0 ||
-		    request(f2, &list, &rep) != 0 || rep.d[0] != 12)
-			return fprintf(stderr, "agent-bench: list failed\n"), 1;
-		close(f2);
-		t[i] = bench_now_us() - t0;
-	}
-	printf("connlist\t%.1f\n", bench_median(t, runs));
-
+	if (request(fd[0], &list, &rep) != 0 || rep.d[0] != 12)
+		return 1;
 	rd.p = rep.d + 1;
 	rd.len = rep.len - 1;
 	if (ksmx_rd_u32(&rd, &n) != 0)
@@ -175,20 +224,32 @@ main(int argc, char **argv)
 		ksmx_put_string(&sreq, data, sizeof(data));
 		ksmx_put_u32(&sreq, strcmp(types[i], "ssh-rsa") == 0 ?
 		    SSH_AGENT_RSA_SHA2_512 : 0);
-		count = 0;
-		t0 = bench_now_us();
-		do {
-			if (request(fd, &sreq, &rep) != 0 || rep.d[0] != 14)
-				return fprintf(stderr, "agent-bench: sign with "
-				    "%s failed\n", comments[i]), 1;
-			count++;
-		} while (bench_now_us() - t0 < secs * 1e6);
-		printf("sign\t%s\t%s\t%.0f\n", comments[i], types[i],
-		    (double)count * 1e6 / (bench_now_us() - t0));
+		for (k = 0; k < rounds; k++) {
+			for (w = 0; w < 2; w++) {
+				a = (k + w) % 2;
+				if ((rate[a] = sign_rate(fd[a], &sreq, &rep,
+				    secs / (double)rounds)) < 0)
+					return fprintf(stderr, "agent-bench: "
+					    "sign with %s on %s failed\n",
+					    comments[i], argv[1 + a]), 1;
+			}
+			rates[0][k] = rate[0];
+			rates[1][k] = rate[1];
+			ratio[k] = rate[0] / rate[1];
+		}
+		printf("sign\t%s\t%s\t%.0f\t%.0f\t%.3f\n", comments[i],
+		    types[i], bench_median(rates[0], rounds),
+		    bench_median(rates[1], rounds),
+		    bench_median(ratio, rounds));
 		free(blobs[i]);
 	}
-	close(fd);
-	free(t);
+	close(fd[0]);
+	close(fd[1]);
+	free(t[0]);
+	free(t[1]);
+	free(rates[0]);
+	free(rates[1]);
+	free(ratio);
 	ksmx_buf_clear(&list);
 	ksmx_buf_clear(&rep);
 	ksmx_buf_clear(&sreq);

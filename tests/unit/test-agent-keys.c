@@ -4,12 +4,17 @@
  * keeper-agent's key loader and signer against the fixed keys in
  * tests/integration/agent-vault.json (made once by ssh-keygen): the public
  * blob must equal the one in the record's publicKey, and every signature
- * must verify with an independent OpenSSL key built from that blob.
+ * must verify with an independent OpenSSL key built from that blob.  The
+ * parsed key kept between signatures is looked at through
+ * agent-keys-int.h.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/bn.h>
@@ -25,6 +30,7 @@
 #include "util/b64.h"
 #include "agent-keygen.h"
 #include "agent-keys.h"
+#include "agent-keys-int.h"
 #include "agent-proto.h"
 #include "util/wire.h"
 
@@ -357,6 +363,168 @@ out:
 	ksmx_buf_clear(&want);
 }
 
+/* Sign data with k into sig (cleared first); verify it with pk as alg. */
+static int
+sign_ok(struct agent_key *k, uint32_t flags, struct ksmx_buf *sig,
+    EVP_PKEY *pk, const char *type, const char *alg)
+{
+	static const uint8_t data[] = "data to sign";
+
+	ksmx_buf_clear(sig);
+	return agent_key_sign(k, data, sizeof(data), flags, sig) == 0 &&
+	    verify(pk, type, sig->d, sig->len, data, sizeof(data), alg);
+}
+
+static int
+same(const struct ksmx_buf *a, const struct ksmx_buf *b)
+{
+	return a->len == b->len && memcmp(a->d, b->d, a->len) == 0;
+}
+
+/*
+ * The parsed key kept between signatures, on a lazy key (what keeper-agent
+ * loads): the second signature comes from the first's key object and
+ * verifies the same (RSA and Ed25519 sign deterministically: the very same
+ * bytes); idle for the lifetime, the key is dropped and the next signature
+ * parses it again; with a lifetime of 0 nothing is kept.  Freeing the key
+ * wipes its text and passphrase in the secure heap.
+ */
+static void
+test_kept(const cJSON *rec)
+{
+	struct ksmx_buf want = KSMX_BUF_INIT(8192);
+	struct ksmx_buf s1 = KSMX_BUF_INIT(8192), s2 = KSMX_BUF_INIT(8192);
+	struct key_rec kr;
+	struct agent_key *k = NULL;
+	const uint8_t *blob;
+	const char *alg, *text, *pass;
+	EVP_PKEY *pk = NULL, *kept;
+	long long life = AGENT_KEYS_IDLE_DEFAULT * 1000LL;
+	char type[64];
+	size_t bl, used_text, used_kept, text_len;
+	uint32_t fl;
+	int rsa, ec, in_heap;
+
+	key_rec(&kr, &want, rec);
+	agent_keys_set_idle(AGENT_KEYS_IDLE_DEFAULT);
+	if (!T_OK(agent_key_load_lazy(kr.priv, strlen(kr.priv), kr.pw,
+	    kr.pub, kr.title, &k) == 0, "%s: kept: loads", kr.title))
+		goto out;
+	blob = agent_key_blob(k, &bl);
+	pk = pub_from_blob(blob, bl, type, sizeof(type));
+	rsa = strcmp(type, "ssh-rsa") == 0;
+	ec = strncmp(type, "ecdsa", 5) == 0;
+	fl = rsa ? SSH_AGENT_RSA_SHA2_512 : 0;
+	alg = rsa ? "rsa-sha2-512" : type;
+	used_text = CRYPTO_secure_used();
+	T_OK(k->kept->pkey == NULL,
+	    "%s: kept: nothing parsed before the first signature", kr.title);
+	T_OK(sign_ok(k, fl, &s1, pk, type, alg),
+	    "%s: kept: first signature verifies", kr.title);
+	kept = k->kept->pkey;
+	used_kept = CRYPTO_secure_used();
+	T_OK(kept != NULL, "%s: kept: the parsed key is kept", kr.title);
+	T_OK(sign_ok(k, fl, &s2, pk, type, alg) && k->kept->pkey == kept,
+	    "%s: kept: second signature, same key object, verifies",
+	    kr.title);
+	if (!ec)
+		T_OK(same(&s1, &s2), "%s: kept: the same signature bytes",
+		    kr.title);
+	else
+		T_OK(used_kept > used_text, "%s: kept: its scalar is in the "
+		    "locked secure heap (%zu bytes)", kr.title,
+		    used_kept - used_text);
+	if (rsa)
+		T_OK(sign_ok(k, SSH_AGENT_RSA_SHA2_256, &s2, pk, type,
+		    "rsa-sha2-256") &&
+		    sign_ok(k, 0, &s2, pk, type, "ssh-rsa") &&
+		    sign_ok(k, fl, &s2, pk, type, alg) && same(&s1, &s2) &&
+		    k->kept->pkey == kept, "%s: kept: SHA-256, SHA-1, SHA-512 "
+		    "again from the same key object", kr.title);
+
+	T_OK(agent_keys_sweep(k->kept->used_ms + life - 1) ==
+	    k->kept->used_ms + life && k->kept->pkey == kept,
+	    "%s: kept: still kept 1 ms before the idle lifetime", kr.title);
+	T_OK(agent_keys_sweep(k->kept->used_ms + life) == -1 &&
+	    k->kept->pkey == NULL && k->kept->work == NULL &&
+	    CRYPTO_secure_used() == used_text,
+	    "%s: kept: dropped once idle for the lifetime", kr.title);
+	T_OK(sign_ok(k, fl, &s2, pk, type, alg) && k->kept->pkey != NULL &&
+	    (ec || same(&s1, &s2)),
+	    "%s: kept: the next signature parses again, verifies", kr.title);
+	agent_keys_set_idle(0);
+	T_OK(k->kept->pkey == NULL &&
+	    agent_keys_sweep(agent_keys__now_ms()) == -1,
+	    "%s: lifetime 0: the kept key is dropped at once", kr.title);
+	T_OK(sign_ok(k, fl, &s2, pk, type, alg) && k->kept->pkey == NULL &&
+	    (ec || same(&s1, &s2)),
+	    "%s: lifetime 0: signs, verifies, keeps nothing", kr.title);
+	agent_keys_set_idle(AGENT_KEYS_IDLE_DEFAULT);
+
+	/* freed secure-heap blocks stay mapped: look for what was there */
+	text = k->text;
+	text_len = k->text_len;
+	pass = k->pass;
+	in_heap = CRYPTO_secure_allocated(text) &&
+	    (pass == NULL || CRYPTO_secure_allocated(pass));
+	T_OK(sign_ok(k, fl, &s2, pk, type, alg) && k->kept->pkey != NULL,
+	    "%s: kept again before the free", kr.title);
+	agent_key_free(k);
+	k = NULL;
+	T_OK(CRYPTO_secure_used() < used_text,
+	    "%s: free: the kept key and the text released", kr.title);
+	if (in_heap) {
+		T_OK(memmem(text, text_len, kr.priv + text_len / 2, 32) ==
+		    NULL, "%s: free: the key text is wiped", kr.title);
+		if (pass != NULL)
+			T_OK(memmem(pass, strlen(kr.pw), kr.pw,
+			    strlen(kr.pw)) == NULL,
+			    "%s: free: the passphrase is wiped", kr.title);
+	}
+out:
+	EVP_PKEY_free(pk);
+	agent_key_free(k);
+	ksmx_buf_clear(&s1);
+	ksmx_buf_clear(&s2);
+	ksmx_buf_clear(&want);
+}
+
+/*
+ * The secure heap that holds key texts, passphrases and parsed keys is a
+ * mapping the kernel leaves out of core dumps (MADV_DONTDUMP), and locked
+ * (mlock) where the memlock limit allows it.
+ */
+static void
+test_heap_flags(void)
+{
+	void *p = OPENSSL_secure_malloc(64);
+	struct rlimit rl;
+	unsigned long lo, hi;
+	char line[1024];
+	int in = 0, dd = 0, locked = 0, may_lock;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			dd = strstr(line, " dd") != NULL;
+			locked = strstr(line, " lo") != NULL;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	T_OK(p != NULL && CRYPTO_secure_allocated(p) && dd,
+	    "the secure heap is left out of core dumps (MADV_DONTDUMP)");
+	may_lock = geteuid() == 0 || (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= 2 << 20));
+	if (may_lock)
+		T_OK(locked, "the secure heap is locked (mlock)");
+	else
+		ksm_test_diag("memlock limit below 2 MiB: not checking mlock");
+	OPENSSL_secure_free(p);
+}
+
 /*
  * Load and sign once with every key, asserting nothing: OpenSSL's random
  * generator and libssh keep a few secure-heap blocks for good on first use,
@@ -474,6 +642,7 @@ main(void)
 			continue;
 		test_record(d);
 		test_lazy(d, prev_pub);
+		test_kept(d);
 		prev_pub = cJSON_GetStringValue(cJSON_GetObjectItem(field(d,
 		    "keyPair"), "publicKey"));
 		n++;
@@ -481,6 +650,7 @@ main(void)
 	T_OK(n == 9, "nine key records");
 	test_keygen(vault);
 	test_bad();
+	test_heap_flags();
 	ksmx_json_free(vault);
 	free(text);
 	return ksm_test_done();
