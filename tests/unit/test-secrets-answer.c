@@ -160,46 +160,49 @@ test_index(void)
 	answer_free(NULL);
 }
 
+/* UIDs asked, and the answer: direct records, then F1 .. F5's */
+static const struct {
+	const char	*uids[5];
+	size_t		 n, missing;
+	const char	*want[1 + N_FOLDERS];
+	const char	*name;
+} cases[] = {
+	{ { "D1" }, 1, 0, { "D1", "", "", "-", "", "" },
+	    "one direct record: it, and every folder emptied" },
+	{ { "S1" }, 1, 0, { "S1", "S1", "", "-", "", "S1" },
+	    "a record present three times: in each of its places" },
+	{ { "F1b", "F1a" }, 2, 0, { "", "F1a,F1b", "", "-", "", "" },
+	    "two records of a folder: in the server's order" },
+	{ { "S1", "D1", "S1" }, 3, 0, { "D1,S1", "S1", "", "-", "", "S1" },
+	    "a UID asked twice: each occurrence once" },
+	{ { "nope", "D2", "", "E1", "X9" }, 5, 4, { "D2", "", "", "-", "", "" },
+	    "unknown, empty, escaped and nested UIDs: missing, 4 of 5" },
+	{ { "F1b", "D2", "S1", "D1", "F1a" }, 5, 0,
+	    { "D1,S1,D2", "F1a,S1,F1b", "", "-", "", "S1" },
+	    "every matchable record: all of them, server order" },
+};
+
 static void
 test_compose(void)
 {
 	static const char *const q1[] = { "D1" };
-	static const char *const w1[] = { "D1", "", "", "-", "", "" };
 	static const char *const q2[] = { "S1" };
-	static const char *const w2[] = { "S1", "S1", "", "-", "", "S1" };
-	static const char *const q3[] = { "F1b", "F1a" };
-	static const char *const w3[] = { "", "F1a,F1b", "", "-", "", "" };
-	static const char *const q4[] = { "S1", "D1", "S1" };
-	static const char *const w4[] = { "D1,S1", "S1", "", "-", "", "S1" };
-	static const char *const q5[] = { "nope", "D2", "", "E1", "X9" };
-	static const char *const w5[] = { "D2", "", "", "-", "", "" };
 	static const char *const q6[] = { "F1b", "D2", "S1", "D1", "F1a" };
-	static const char *const w6[] = { "D1,S1,D2", "F1a,S1,F1b", "", "-",
-	    "", "S1" };
 	static const char *const q7[] = { "gone", "gone" };
 	static const char *const w7[] = { "", "", "", "-", "", "" };
 	struct ksmx_buf out = KSMX_BUF_INIT(OUT_MAX);
 	struct answer *a = NULL;
 	const cJSON *f1, *f5;
 	cJSON *root;
-	size_t missing = 99;
+	size_t missing = 99, i;
 
 	if (answer_new(&a, TEXT, strlen(TEXT), 1) != 0) {
 		T_OK(0, "answer_new");
 		return;
 	}
-	T_OK(compose_is(a, q1, 1, w1, N_FOLDERS, 0),
-	    "one direct record: it, and every folder emptied");
-	T_OK(compose_is(a, q2, 1, w2, N_FOLDERS, 0),
-	    "a record present three times: in each of its places");
-	T_OK(compose_is(a, q3, 2, w3, N_FOLDERS, 0),
-	    "two records of a folder: in the server's order");
-	T_OK(compose_is(a, q4, 3, w4, N_FOLDERS, 0),
-	    "a UID asked twice: each occurrence once");
-	T_OK(compose_is(a, q5, 5, w5, N_FOLDERS, 4),
-	    "unknown, empty, escaped and nested UIDs: missing, 4 of 5");
-	T_OK(compose_is(a, q6, 5, w6, N_FOLDERS, 0),
-	    "every matchable record: all of them, server order");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		T_OK(compose_is(a, cases[i].uids, cases[i].n, cases[i].want,
+		    N_FOLDERS, cases[i].missing), "%s", cases[i].name);
 	/* an unknown UID asked twice: the caller only tells 0 from more */
 	T_OK(compose_is(a, q7, 2, w7, N_FOLDERS, 2) ||
 	    compose_is(a, q7, 2, w7, N_FOLDERS, 1),
