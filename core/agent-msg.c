@@ -69,7 +69,10 @@ ksm_agent_put_request(struct ksmx_buf *out, uint8_t type, const char *tag,
 	size_t at, i;
 	int r;
 
-	if (n_uids > KSM_AGENT_MAX_UIDS)
+	/* nothing the other end would refuse: the parser's bounds */
+	if (n_uids > KSM_AGENT_MAX_UIDS || (type != KSM_AGENT_STATUS &&
+	    strlen(tag) > KSM_AGENT_MAX_NAME) || (type == KSM_AGENT_GET &&
+	    strlen(endpoint) > KSM_AGENT_MAX_NAME))
 		return KSM_ETOOBIG;
 	if ((r = frame_begin(out, type, &at)) == 0 && type != KSM_AGENT_STATUS) {
 		r = ksmx_put_cstring(out, tag);
@@ -287,7 +290,8 @@ ksm_agent_parse_reply(struct ksm_agent_reply *rp, const uint8_t *msg,
 		/* only codes this library knows; an error is never success */
 		if (r == 0 && (code == 0 || code > (uint32_t)-KSM_CODE_LAST))
 			r = KSM_EPROTO;
-		rp->code = -(int)code;
+		if (r == 0)
+			rp->code = -(int)code;
 		break;
 	case KSM_AGENT_DECLINE:
 		r = rd_text(&rd, rp->message, KSM_AGENT_MAX_TEXT);
@@ -295,8 +299,11 @@ ksm_agent_parse_reply(struct ksm_agent_reply *rp, const uint8_t *msg,
 	case KSM_AGENT_DONE:
 		break;
 	case KSM_AGENT_STATUS_REPLY:
+		/* JSON text: what ksm_agent_put_status can send, no NUL */
 		r = ksmx_rd_string(&rd, &rp->body, &rp->body_len,
 		    KSM_AGENT_MAX_REQUEST);
+		if (r == 0 && memchr(rp->body, '\0', rp->body_len) != NULL)
+			r = KSM_EPROTO;
 		break;
 	default:
 		r = KSM_EPROTO;

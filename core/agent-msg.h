@@ -18,7 +18,7 @@
 #include "util/buf.h"
 
 #define KSM_AGENT_VERSION	1
-#define KSM_AGENT_MAX_REQUEST	(64u * 1024)	/* a request frame, bytes */
+#define KSM_AGENT_MAX_REQUEST	(128u * 1024)	/* a request frame, bytes */
 #define KSM_AGENT_MAX_REPLY	(KSM_MAX_HTTP_BODY + 4096u)
 #define KSM_AGENT_MAX_UIDS	1000	/* UIDs in one request */
 #define KSM_AGENT_MAX_NAME	64	/* a UID, config tag or endpoint */

@@ -368,3 +368,51 @@ tests_fuzz_fuzz_template_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_template_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_template_LDADD = core/libksmcore.la $(CJSON_LIBS)
 endif
+# the resident session: its messages (core/agent-msg.c, in libksmcore) and
+# the answers keeper-agent keeps (secrets-answer.c); their fuzz replays
+SECRETS_ANSWER_SOURCES = plugins/ssh-agent/secrets-answer.c \
+	plugins/ssh-agent/secrets-answer.h
+check_PROGRAMS += tests/unit/test-agent-msg tests/unit/test-secrets-answer \
+	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer
+TESTS += tests/unit/test-agent-msg tests/unit/test-secrets-answer \
+	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer
+tests_unit_test_agent_msg_SOURCES = tests/unit/test-agent-msg.c
+tests_unit_test_agent_msg_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_agent_msg_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_agent_msg_LDADD = $(KSM_TEST_LDADD)
+tests_unit_test_secrets_answer_SOURCES = tests/unit/test-secrets-answer.c \
+	$(SECRETS_ANSWER_SOURCES)
+tests_unit_test_secrets_answer_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_unit_test_secrets_answer_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_secrets_answer_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_agent_msg_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-agent-msg.c
+tests_fuzz_replay_agent_msg_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-DFUZZ_TARGET='"agent-msg"'
+tests_fuzz_replay_agent_msg_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_agent_msg_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_secrets_answer_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-secrets-answer.c $(SECRETS_ANSWER_SOURCES)
+tests_fuzz_replay_secrets_answer_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent -DFUZZ_TARGET='"secrets-answer"'
+tests_fuzz_replay_secrets_answer_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_secrets_answer_LDADD = $(KSM_TEST_LDADD)
+if ENABLE_FUZZING
+# the module under test is compiled in, so libFuzzer sees its coverage
+noinst_PROGRAMS += tests/fuzz/fuzz-agent-msg tests/fuzz/fuzz-secrets-answer
+tests_fuzz_fuzz_agent_msg_SOURCES = tests/fuzz/fuzz-agent-msg.c \
+	core/agent-msg.c core/util/wire.c
+tests_fuzz_fuzz_agent_msg_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_fuzz_agent_msg_CFLAGS = $(AM_CFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_agent_msg_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_agent_msg_LDADD = core/libksmcore.la $(CJSON_LIBS)
+tests_fuzz_fuzz_secrets_answer_SOURCES = tests/fuzz/fuzz-secrets-answer.c \
+	$(SECRETS_ANSWER_SOURCES) core/json-scan.c
+tests_fuzz_fuzz_secrets_answer_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent
+tests_fuzz_fuzz_secrets_answer_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) \
+	$(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_secrets_answer_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_secrets_answer_LDADD = core/libksmcore.la $(CJSON_LIBS)
+endif

@@ -37,7 +37,7 @@ int	answer_has(const struct answer *a, const char *uid);
 
 /*
  * Append to out the answer for uids (n_uids 0: the whole text).  *missing
- * counts the UIDs the answer does not hold.  0, KSM_ETOOBIG, KSM_ENOMEM.
+ * counts the asked-for UIDs (each time asked) the answer does not hold.  0, KSM_ETOOBIG, KSM_ENOMEM.
  */
 int	answer_compose(const struct answer *a, const char *const *uids,
 	    size_t n_uids, struct ksmx_buf *out, size_t *missing);
