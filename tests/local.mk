@@ -138,19 +138,19 @@ TESTS += tests/unit/test-agent-proto tests/fuzz/replay-agent
 tests_unit_test_agent_proto_SOURCES = tests/unit/test-agent-proto.c \
 	$(AGENT_PROTO_SOURCES)
 tests_unit_test_agent_proto_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_unit_test_agent_proto_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_agent_proto_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 tests_fuzz_replay_agent_SOURCES = tests/fuzz/standalone.c \
 	tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
 tests_fuzz_replay_agent_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent -DFUZZ_TARGET='"agent"'
+	$(AGENT_CPPFLAGS) -DFUZZ_TARGET='"agent"'
 tests_fuzz_replay_agent_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_fuzz_replay_agent_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-agent
 tests_fuzz_fuzz_agent_SOURCES = tests/fuzz/fuzz-agent.c $(AGENT_PROTO_SOURCES)
-tests_fuzz_fuzz_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/ssh-agent
+tests_fuzz_fuzz_agent_CPPFLAGS = $(AM_CPPFLAGS) $(AGENT_CPPFLAGS)
 tests_fuzz_fuzz_agent_CFLAGS = $(AM_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_agent_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) $(OPENSSL_LIBS)
@@ -196,7 +196,7 @@ TESTS += tests/unit/test-agent-keys
 tests_unit_test_agent_keys_SOURCES = tests/unit/test-agent-keys.c \
 	$(AGENT_PROTO_SOURCES) $(AGENT_KEYS_SOURCES)
 tests_unit_test_agent_keys_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_unit_test_agent_keys_CFLAGS = $(KSM_TEST_CFLAGS) $(LIBSSH_CFLAGS)
 tests_unit_test_agent_keys_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS) \
 	$(LIBSSH_LIBS)
@@ -207,7 +207,7 @@ TESTS += tests/unit/test-agent-hosts
 tests_unit_test_agent_hosts_SOURCES = tests/unit/test-agent-hosts.c \
 	$(AGENT_HOSTS_SOURCES)
 tests_unit_test_agent_hosts_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_unit_test_agent_hosts_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_agent_hosts_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 # keeper-agent: host-key signatures (session-bind) and the access control
@@ -216,13 +216,13 @@ TESTS += tests/unit/test-agent-verify tests/unit/test-agent-policy
 tests_unit_test_agent_verify_SOURCES = tests/unit/test-agent-verify.c \
 	$(AGENT_PROTO_SOURCES)
 tests_unit_test_agent_verify_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_unit_test_agent_verify_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_agent_verify_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 tests_unit_test_agent_policy_SOURCES = tests/unit/test-agent-policy.c \
 	$(AGENT_PROTO_SOURCES) $(AGENT_POLICY_SOURCES)
 tests_unit_test_agent_policy_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_unit_test_agent_policy_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_agent_policy_LDADD = $(KSM_TEST_LDADD) $(OPENSSL_LIBS)
 if ENABLE_PAM
@@ -317,7 +317,7 @@ noinst_PROGRAMS += tests/bench/agent-bench
 tests_bench_agent_bench_SOURCES = tests/bench/agent-bench.c \
 	$(AGENT_PROTO_SOURCES)
 tests_bench_agent_bench_CPPFLAGS = $(AM_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS) \
 	$(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/bench-agent.sh tests/bench/bench-clock.h
@@ -370,8 +370,8 @@ tests_fuzz_fuzz_template_LDADD = core/libksmcore.la $(CJSON_LIBS)
 endif
 # the resident session: its messages (core/agent-msg.c, in libksmcore) and
 # the answers keeper-agent keeps (secrets-answer.c); their fuzz replays
-SECRETS_ANSWER_SOURCES = plugins/ssh-agent/secrets-answer.c \
-	plugins/ssh-agent/secrets-answer.h
+SECRETS_ANSWER_SOURCES = plugins/ssh-agent/secrets/secrets-answer.c \
+	plugins/ssh-agent/secrets/secrets-answer.h
 check_PROGRAMS += tests/unit/test-agent-msg tests/unit/test-secrets-answer \
 	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer
 TESTS += tests/unit/test-agent-msg tests/unit/test-secrets-answer \
@@ -383,7 +383,7 @@ tests_unit_test_agent_msg_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_secrets_answer_SOURCES = tests/unit/test-secrets-answer.c \
 	$(SECRETS_ANSWER_SOURCES)
 tests_unit_test_secrets_answer_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_unit_test_secrets_answer_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_secrets_answer_LDADD = $(KSM_TEST_LDADD)
 tests_fuzz_replay_agent_msg_SOURCES = tests/fuzz/standalone.c \
@@ -395,7 +395,7 @@ tests_fuzz_replay_agent_msg_LDADD = $(KSM_TEST_LDADD)
 tests_fuzz_replay_secrets_answer_SOURCES = tests/fuzz/standalone.c \
 	tests/fuzz/fuzz-secrets-answer.c $(SECRETS_ANSWER_SOURCES)
 tests_fuzz_replay_secrets_answer_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent -DFUZZ_TARGET='"secrets-answer"'
+	$(AGENT_CPPFLAGS) -DFUZZ_TARGET='"secrets-answer"'
 tests_fuzz_replay_secrets_answer_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_fuzz_replay_secrets_answer_LDADD = $(KSM_TEST_LDADD)
 if ENABLE_FUZZING
@@ -410,7 +410,7 @@ tests_fuzz_fuzz_agent_msg_LDADD = core/libksmcore.la $(CJSON_LIBS)
 tests_fuzz_fuzz_secrets_answer_SOURCES = tests/fuzz/fuzz-secrets-answer.c \
 	$(SECRETS_ANSWER_SOURCES) core/json-scan.c
 tests_fuzz_fuzz_secrets_answer_CPPFLAGS = $(AM_CPPFLAGS) \
-	-I$(top_srcdir)/plugins/ssh-agent
+	$(AGENT_CPPFLAGS)
 tests_fuzz_fuzz_secrets_answer_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) \
 	$(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_secrets_answer_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)

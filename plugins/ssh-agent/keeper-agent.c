@@ -2,13 +2,13 @@
 
 /*
  * keeper-agent: the per-user Keeper session.  One process, one event loop
- * (agent-loop.c), one Keeper session (agent-session.c) and two sibling
- * sides over them:
- *   ssh-side.c      an OpenSSH agent (SSH_AUTH_SOCK) serving the SSH keys
- *                   of the sshKeys records shared with a KSM application;
- *   secrets-side.c  the resident session's socket, from which libksm (and
- *                   so keeper-secret, git-credential-keeper, the AWS
- *                   helper, keeper-keyring) takes its answers.
+ * (agent-loop.c), one Keeper session (agent-session.c), one log
+ * (agent-log.c) and two sibling sides over them:
+ *   ssh/        an OpenSSH agent (SSH_AUTH_SOCK) serving the SSH keys of
+ *               the sshKeys records shared with a KSM application;
+ *   secrets/    the resident session's socket, from which libksm (and so
+ *               keeper-secret, git-credential-keeper, the AWS helper,
+ *               keeper-keyring) takes its answers.
  * This file reads the options, makes the sockets, hardens the process,
  * daemonizes and wires the pieces together.
  */
