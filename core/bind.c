@@ -16,6 +16,7 @@
 
 #include "ksm-int.h"
 #include "client-int.h"
+#include "json.h"
 #include "util/b64.h"
 
 #define CLIENT_ID_MSG	"KEEPER_SECRETS_MANAGER_CLIENT_ID"
@@ -245,4 +246,70 @@ ksm_client_init_token(ksm_client **out, const ksm_client_options *opts,
     const char *token)
 {
 	return ksm_client__init_token(out, opts, token, NULL);
+}
+
+int
+ksm_client__absorb_binding(struct ksm_client *c, const void *plain,
+    size_t plain_len)
+{
+	struct ksmx_buf ak = KSMX_BUF_INIT(256);
+	struct ksmx_buf ct = KSMX_BUF_INIT(4096);
+	cJSON *root = NULL;
+	const char *eak, *owner;
+	char *ak_b64 = NULL;
+	int r;
+
+	if (c->have_app_key)
+		return 0;
+	root = plain_len > 0 ? ksmx_json_parse(plain, plain_len) : NULL;
+	eak = nonempty(ksmx_json_str(root, "encryptedAppKey"));
+	if (eak == NULL) {
+		r = ksm__err(KSM_EPROTO, "'%s' did not send the application "
+		    "key while binding", c->hostname);
+		goto out;
+	}
+	if (!c->have_client_key) {
+		r = ksm__err(KSM_ECONFIG, "the config has no clientKey to "
+		    "unwrap the application key");
+		goto out;
+	}
+	if (ksmx_b64_decode(&ct, eak, strlen(eak)) != 0 ||
+	    ksm_crypto__gcm_decrypt(&ak, c->client_key, ct.d, ct.len) != 0 ||
+	    ak.len != sizeof(c->app_key)) {
+		r = ksm__err(KSM_ECRYPTO, "cannot unwrap the application key "
+		    "sent by '%s' with the one-time token", c->hostname);
+		ksm__err_hint("generate a new one-time token in the Keeper "
+		    "vault");
+		goto out;
+	}
+	if ((ak_b64 = ksmx_b64_encode_str(ak.d, ak.len, KSMX_B64_STD)) ==
+	    NULL) {
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = ksm_config__set(c->cfg, KSM_CFG_APP_KEY, ak_b64)) != 0) {
+		r = ksm__err(r, "cannot store the application key");
+		goto out;
+	}
+	owner = nonempty(ksmx_json_str(root, "appOwnerPublicKey"));
+	if (owner != NULL && (r = ksm_config__set(c->cfg,
+	    KSM_CFG_APP_OWNER_PUBLIC_KEY, owner)) != 0) {
+		r = ksm__err(r, "cannot store the application owner's key");
+		goto out;
+	}
+	ksm_config__del(c->cfg, KSM_CFG_CLIENT_KEY);
+	memcpy(c->app_key, ak.d, sizeof(c->app_key));
+	c->have_app_key = 1;
+	ksmx_wipe_array(c->client_key);
+	c->have_client_key = 0;
+	r = 0;
+	if (!c->binding && (ksm_config__path(c->cfg) != NULL ||
+	    ksm_config__keyring(c->cfg) != NULL))
+		r = ksm_config__save(c->cfg);
+out:
+	ksmx_strfree(ak_b64);
+	ksmx_buf_clear(&ak);
+	ksmx_buf_clear(&ct);
+	ksmx_json_free(root);
+	return r;
 }

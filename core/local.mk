@@ -23,7 +23,7 @@ core_libksmcore_la_SOURCES = \
 	core/bind.c \
 	core/records.c core/records-folders.c core/records-int.h \
 	core/records-update.c \
-	core/client.c \
+	core/client.c core/client-fetch.c \
 	core/agent-client.c core/agent-msg.c core/agent-msg.h \
 	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
 	core/notation.c core/notation-parse.c core/notation-b64.c \
