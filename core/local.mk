@@ -14,7 +14,8 @@ core_libksmcore_la_SOURCES = \
 	core/error.c \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto.c core/crypto.h \
-	core/config.c core/config-file.c core/token.c core/ksm-config.h \
+	core/config.c core/config-file.c core/config-profile.c core/token.c \
+	core/ksm-config.h \
 	core/config-keyring.c core/keyring-module.h \
 	core/http-curl.c core/http.h \
 	core/transport.c \

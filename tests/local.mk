@@ -230,6 +230,13 @@ tests_unit_test_config_keyring_SOURCES = tests/unit/test-config-keyring.c
 tests_unit_test_config_keyring_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_config_keyring_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_config_keyring_LDADD = $(KSM_TEST_LDADD)
+# profiles: named configs beside the default one (core/config-profile.c)
+check_PROGRAMS += tests/unit/test-config-profile
+TESTS += tests/unit/test-config-profile
+tests_unit_test_config_profile_SOURCES = tests/unit/test-config-profile.c
+tests_unit_test_config_profile_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_config_profile_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_config_profile_LDADD = $(KSM_TEST_LDADD)
 
 # release pass (helper release): exported symbols, public headers alone as C
 # and C++, docs/ERRORS.md against error.h, and a DESTDIR install + uninstall
