@@ -21,7 +21,9 @@
 
 /* What the global options set; the verbs read it. */
 struct cli {
-	const char	*config_path;	/* --config before the verb, or NULL */
+	const char	*config_path;	/* --config before the verb, or NULL;
+					   --profile NAME: "profile:NAME" */
+	const char	*profile;	/* --profile NAME, or NULL */
 	int		 verbose;	/* --verbose: say where answers came from */
 };
 
@@ -47,6 +49,8 @@ int	cmd_exec(struct cli *cli, int argc, char **argv);
 void	cmd_exec_usage(FILE *out);
 int	cmd_cache(struct cli *cli, int argc, char **argv);
 void	cmd_cache_usage(FILE *out);
+int	cmd_profile(struct cli *cli, int argc, char **argv);
+void	cmd_profile_usage(FILE *out);
 /* cmd-cache.c: --verbose reports of cached answers on stderr. */
 void	cli_cache_verbose(ksm_client *client);
 
@@ -88,6 +92,12 @@ int	cli_options_init(ksm_client_options *o, const struct cli *cli,
 	    const char *config_path);
 int	cli_client_open(ksm_client **out, const struct cli *cli,
 	    const char *config_path);
+/* 0 when name is a profile name, else a usage error (exit status). */
+int	cli_profile_name_ok(const char *verb, const char *name);
+/* --profile NAME: cli->config_path becomes "profile:NAME" (kept in buf,
+ * of size sizeof("profile:") + 64).  0 or CLI_EXIT_USAGE. */
+int	cli_profile_option(struct cli *cli, const char *name, char *buf,
+	    size_t size);
 
 /* json-out.c: write a cJSON tree without building a text copy. */
 struct cJSON;

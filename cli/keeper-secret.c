@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ksm-config.h"
 #include "cli.h"
 
 static const struct cli_verb verbs[] = {
@@ -25,6 +26,8 @@ static const struct cli_verb verbs[] = {
 	  "run a command with keeper:// references resolved" },
 	{ "cache",	cmd_cache,	cmd_cache_usage,
 	  "show or clear the cache of Keeper's answers" },
+	{ "profile",	cmd_profile,	cmd_profile_usage,
+	  "named configurations: init, list, use, export, import, rm" },
 };
 
 static void
@@ -33,7 +36,8 @@ usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-	    "usage: %s [--config FILE] [--verbose] <command> [options] [args]\n"
+	    "usage: %s [--config FILE | --profile NAME] [--verbose] <command>\n"
+	    "           [options] [args]\n"
 	    "       %s --help | --version\n"
 	    "\n"
 	    "Read secrets from Keeper Secrets Manager.\n"
@@ -46,7 +50,10 @@ usage(FILE *out)
 	    "options:\n"
 	    "  -c, --config FILE  configuration file (default: $KSM_CONFIG,\n"
 	    "                     $KSM_CONFIG_FILE, then\n"
+	    "                     $KSM_PROFILE, the active profile, then\n"
 	    "                     ~/.config/keeper/ksm-config.json)\n"
+	    "      --profile NAME the configuration of profile NAME (see\n"
+	    "                     '%s profile --help')\n"
 	    "  -v, --verbose      say on stderr when an answer came from\n"
 	    "                     the cache, and how old it is\n"
 	    "  -h, --help         show this help; '%s <command> --help'\n"
@@ -55,7 +62,7 @@ usage(FILE *out)
 	    "\n"
 	    "Exit status: 0 success, 1 local failure, 2 usage error,\n"
 	    "10 + n for libksm error -n (see keeper-secret(1)).\n",
-	    PROGNAME);
+	    PROGNAME, PROGNAME);
 }
 
 static const struct cli_verb *
@@ -90,13 +97,15 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
+		{ "profile",	required_argument,	NULL, 'P' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct cli_opt st = CLI_OPT_INIT(NULL);
-	struct cli cli = { NULL, 0 };
+	struct cli cli = { NULL, NULL, 0 };
+	char profile_path[sizeof("profile:") + KSM_PROFILE_NAME_MAX];
 	const struct cli_verb *v;
 	int c, r;
 
@@ -104,6 +113,11 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			cli.config_path = optarg;
+			break;
+		case 'P':
+			if ((r = cli_profile_option(&cli, optarg,
+			    profile_path, sizeof(profile_path))) != 0)
+				return r;
 			break;
 		case 'h':
 			usage(stdout);
@@ -119,6 +133,9 @@ main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if (cli.profile != NULL && cli.config_path != profile_path)
+		return cli_usage_error(NULL, "--config and --profile both say "
+		    "which configuration to use: give one");
 	if (optind >= argc) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

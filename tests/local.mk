@@ -237,6 +237,9 @@ tests_unit_test_config_profile_SOURCES = tests/unit/test-config-profile.c
 tests_unit_test_config_profile_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_config_profile_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_config_profile_LDADD = $(KSM_TEST_LDADD)
+# keeper-secret profile ... and --profile/KSM_PROFILE end to end
+TESTS += tests/integration/profile.sh
+EXTRA_DIST += tests/integration/profile.sh
 
 # release pass (helper release): exported symbols, public headers alone as C
 # and C++, docs/ERRORS.md against error.h, and a DESTDIR install + uninstall
