@@ -9,6 +9,7 @@
 #include <getopt.h>
 
 #include "ksm/ksm.h"
+#include "ksm-config.h"
 
 #define PROGNAME	"keeper-secret"
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -94,10 +95,10 @@ int	cli_client_open(ksm_client **out, const struct cli *cli,
 	    const char *config_path);
 /* 0 when name is a profile name, else a usage error (exit status). */
 int	cli_profile_name_ok(const char *verb, const char *name);
-/* --profile NAME: cli->config_path becomes "profile:NAME" (kept in buf,
- * of size sizeof("profile:") + 64).  0 or CLI_EXIT_USAGE. */
-int	cli_profile_option(struct cli *cli, const char *name, char *buf,
-	    size_t size);
+/* --profile NAME: cli->config_path becomes "profile:NAME", kept in buf.
+ * 0 or CLI_EXIT_USAGE. */
+int	cli_profile_option(struct cli *cli, const char *name,
+	    char buf[KSM_PROFILE_PATH_MAX]);
 
 /* json-out.c: write a cJSON tree without building a text copy. */
 struct cJSON;

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "ksm-config.h"
 #include "cli.h"
 
 /* config_path: the verb's --config, which wins over the global one. */
@@ -48,8 +47,8 @@ cli_profile_name_ok(const char *verb, const char *name)
 }
 
 int
-cli_profile_option(struct cli *cli, const char *name, char *buf,
-    size_t size)
+cli_profile_option(struct cli *cli, const char *name,
+    char buf[KSM_PROFILE_PATH_MAX])
 {
 	int r;
 
@@ -58,7 +57,7 @@ cli_profile_option(struct cli *cli, const char *name, char *buf,
 	if (cli->config_path != NULL && cli->profile == NULL)
 		return cli_usage_error(NULL, "--config and --profile both say "
 		    "which configuration to use: give one");
-	(void)snprintf(buf, size, "profile:%s", name);
+	(void)ksm_config__profile_arg(buf, name);
 	cli->profile = name;
 	cli->config_path = buf;
 	return 0;

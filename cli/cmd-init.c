@@ -13,7 +13,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "ksm-config.h"
 #include "util/wipe.h"
 #include "cli.h"
 

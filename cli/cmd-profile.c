@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "ksm-int.h"
-#include "ksm-config.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/wipe.h"
@@ -142,7 +141,7 @@ static int
 profile_init(struct cli *cli, int argc, char **argv)
 {
 	struct cli sub = *cli;
-	char path[sizeof("profile:") + KSM_PROFILE_NAME_MAX];
+	char path[KSM_PROFILE_PATH_MAX];
 
 	if (argc < 2 || argv[1][0] == '-')
 		return cli_usage_error("profile", "profile init takes a "
@@ -154,7 +153,7 @@ profile_init(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("profile", "profile init NAME already "
 		    "says where the configuration goes: drop --config and "
 		    "--profile");
-	(void)snprintf(path, sizeof(path), "profile:%s", argv[1]);
+	(void)ksm_config__profile_arg(path, argv[1]);
 	sub.config_path = path;
 	sub.profile = argv[1];
 	argv[1] = argv[0];		/* argv[0] of init: the verb */
@@ -329,7 +328,7 @@ static int
 profile_export(const char *name)
 {
 	char current[KSM_PROFILE_NAME_MAX + 1];
-	char path[sizeof("profile:") + KSM_PROFILE_NAME_MAX];
+	char path[KSM_PROFILE_PATH_MAX];
 	struct ksm_config *cfg = NULL;
 	char *json = NULL, *b64 = NULL;
 	int r;
@@ -339,7 +338,7 @@ profile_export(const char *name)
 			return cli_ksm_fail(r);
 		name = current;
 	}
-	(void)snprintf(path, sizeof(path), "profile:%s", name);
+	(void)ksm_config__profile_arg(path, name);
 	if ((r = ksm_config__load(&cfg, path, NULL)) != 0)
 		return cli_ksm_fail(r);
 	if (ksm_config__get(cfg, KSM_CFG_CLIENT_ID) == NULL ||

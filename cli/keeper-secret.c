@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ksm-config.h"
 #include "cli.h"
 
 static const struct cli_verb verbs[] = {
@@ -105,7 +104,7 @@ main(int argc, char **argv)
 	};
 	struct cli_opt st = CLI_OPT_INIT(NULL);
 	struct cli cli = { NULL, NULL, 0 };
-	char profile_path[sizeof("profile:") + KSM_PROFILE_NAME_MAX];
+	char profile_path[KSM_PROFILE_PATH_MAX];
 	const struct cli_verb *v;
 	int c, r;
 
@@ -116,7 +115,7 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			if ((r = cli_profile_option(&cli, optarg,
-			    profile_path, sizeof(profile_path))) != 0)
+			    profile_path)) != 0)
 				return r;
 			break;
 		case 'h':

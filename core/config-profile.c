@@ -313,6 +313,17 @@ ksm_profile__set_keyring(const char *name, int on)
 }
 
 int
+ksm_config__profile_arg(char out[KSM_PROFILE_PATH_MAX], const char *name)
+{
+	KSM_ASSERT_ARG(out != NULL);
+	out[0] = '\0';
+	if (!ksm_profile__name_ok(name))
+		return bad_name(name != NULL ? name : "", "profile");
+	(void)snprintf(out, KSM_PROFILE_PATH_MAX, "%s%s", PROFILE_PREFIX, name);
+	return 0;
+}
+
+int
 ksm_config__resolve(char **out, const char *path)
 {
 	const char *name;

@@ -77,6 +77,11 @@ const char *ksm_config__env(const char *name);
 int	ksm_profile__name_ok(const char *name);
 /* NAME of a "profile:NAME" path, or NULL. */
 const char *ksm_config__profile_name(const char *path);
+/* "profile:NAME", the config path of a --profile NAME option, into out;
+ * KSM_EINVAL (message and hint) when name is not a profile name. */
+#define KSM_PROFILE_PATH_MAX	(sizeof("profile:") + KSM_PROFILE_NAME_MAX)
+int	ksm_config__profile_arg(char out[KSM_PROFILE_PATH_MAX],
+	    const char *name);
 /*
  * Location of profile name: a file path or "keyring:NAME" (free()).
  * *present (may be NULL): 1 when the file or the keyring marker exists.

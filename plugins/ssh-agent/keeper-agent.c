@@ -28,6 +28,7 @@
 
 #include "ksm/ksm.h"
 #include "ksm-int.h"
+#include "ksm-config.h"
 #include "json.h"
 #include "util/wipe.h"
 #include "agent-hosts.h"
@@ -576,7 +577,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " PROG " [-D] [-c | -s] [-a SOCKET] [--config FILE]\n"
+	    "usage: " PROG " [-D] [-c | -s] [-a SOCKET] [--config FILE |"
+	    " --profile NAME]\n"
 	    "           [--record UID]... [--folder UID]... [--refresh SECONDS]\n"
 	    "           [--known-hosts FILE]...\n"
 	    "       " PROG " -k\n"
@@ -586,6 +588,7 @@ usage(FILE *f)
 	    "  -D           stay in the foreground, log to stderr\n"
 	    "  -k           stop the agent named by $SSH_AGENT_PID\n"
 	    "  -c, -s       print csh / sh commands (default sh)\n"
+	    "  --profile NAME  the KSM config of this keeper-secret profile\n"
 	    "  --record UID serve only these records (repeatable)\n"
 	    "  --folder UID serve only records in these folders (repeatable)\n"
 	    "  --refresh N  reload from Keeper every N seconds (also on SIGHUP)\n"
@@ -594,7 +597,8 @@ usage(FILE *f)
 	    "               /etc/ssh/ssh_known_hosts)\n");
 }
 
-enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN };
+enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
+	OPT_PROFILE };
 
 static int
 parse(int argc, char **argv, struct opts *o)
@@ -605,9 +609,11 @@ parse(int argc, char **argv, struct opts *o)
 		{ "folder",	required_argument, NULL, OPT_FOLDER },
 		{ "refresh",	required_argument, NULL, OPT_REFRESH },
 		{ "known-hosts", required_argument, NULL, OPT_KNOWN },
+		{ "profile",	required_argument, NULL, OPT_PROFILE },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char profile[KSM_PROFILE_PATH_MAX];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "a:cDdhks", lo, NULL)) != -1) {
@@ -619,6 +625,14 @@ parse(int argc, char **argv, struct opts *o)
 		case 'd':	o->foreground = 1; verbose = 1; break;
 		case 'k':	o->kill = 1; break;
 		case OPT_CONFIG: o->config = optarg; break;
+		case OPT_PROFILE:	/* --config profile:NAME */
+			if (ksm_config__profile_arg(profile, optarg) != 0) {
+				fprintf(stderr, PROG ": %s\n",
+				    ksm_error_last()->message);
+				return -1;
+			}
+			o->config = profile;
+			break;
 		case OPT_RECORD:
 			if (o->n_records == MAX_FILTERS)
 				return -1;

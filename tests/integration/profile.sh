@@ -65,6 +65,20 @@ verdict $? "KSM_PROFILE=personal: the other application's records"
 run_ks --profile personal get --json "$OTHER_REC"
 verdict $(( RC != 0 )) "--profile works for get as well"
 
+# the plug-ins take --profile too (and KSM_PROFILE through libksm)
+printf 'protocol=https\nhost=git.example.com\n\n' >"$TMP/gitreq"
+run_prog "$top_builddir/plugins/git/git-credential-keeper" --profile ci \
+    --record "$CI_REC" get <"$TMP/gitreq"
+grep -qxF "password=$(vault_value "$CI_REC" password)" "$OUT"
+verdict $? "git-credential-keeper --profile ci --record UID get"
+KSM_PROFILE=ci run_prog "$top_builddir/plugins/git/git-credential-keeper" \
+    --record "$CI_REC" get <"$TMP/gitreq"
+grep -qxF "password=$(vault_value "$CI_REC" password)" "$OUT"
+verdict $? "git-credential-keeper with KSM_PROFILE=ci"
+run_prog "$top_builddir/plugins/ssh-agent/keeper-agent" -D --profile ../x
+expect_fail_of keeper-agent "keeper-agent --profile with a bad name" 2 \
+    "not a profile name"
+
 sb_token >"$TMP/tok"
 run_ks profile init ci --token - "${SB_BIND[@]}" <"$TMP/tok"
 expect_fail "init again over profile ci with another token: refused" 34 \

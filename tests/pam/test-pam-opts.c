@@ -47,6 +47,11 @@ test_opts(void)
 	    strcmp(o.config, "/etc/x.json") == 0, "config=/abs");
 	T_OK(pk_opts_parse_one(&o, "config=rel.json") == -1 &&
 	    strcmp(o.config, "/etc/x.json") == 0, "relative config= refused");
+	T_OK(o.profile == NULL && pk_opts_parse_one(&o, "profile=ci") == 0 &&
+	    strcmp(o.profile, "ci") == 0, "profile=ci");
+	T_OK(pk_opts_parse_one(&o, "profile=../x") == -1 &&
+	    pk_opts_parse_one(&o, "profile=") == -1 &&
+	    strcmp(o.profile, "ci") == 0, "profile=../x and profile= refused");
 	T_OK(pk_opts_parse_one(&o, "nonsense") == -1, "unknown option");
 	T_OK(pk_opts_parse_one(&o, "debugx") == -1, "no prefix match");
 	T_OK(pk_opts_parse_one(&o, "only_if=") == -1, "empty only_if");
