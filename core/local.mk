@@ -40,3 +40,5 @@ ksmincludedir = $(includedir)/ksm
 ksminclude_HEADERS = include/ksm/ksm.h include/ksm/common.h \
 	include/ksm/error.h include/ksm/client.h include/ksm/record.h \
 	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h
+# the C API's manual page (its EXAMPLE is compiled by tests/integration/install.sh)
+dist_man_MANS += core/libksm.3

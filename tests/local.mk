@@ -244,22 +244,23 @@ EXTRA_DIST += tests/integration/profile.sh
 # release pass (helper release): exported symbols, public headers alone as C
 # and C++, docs/ERRORS.md against error.h, and a DESTDIR install + uninstall
 # with a program built through pkg-config.  The install test reads the
-# install directories and switches from here.
+# switches from here.
 AM_TESTS_ENVIRONMENT += \
 	KSM_CC='$(CC)'; export KSM_CC; MAKE='$(MAKE)'; export MAKE; \
 	KSM_BUILD_CFLAGS='$(KSM_CFLAGS)'; export KSM_BUILD_CFLAGS; \
-	KSM_INST_bindir='$(bindir)'; export KSM_INST_bindir; \
-	KSM_INST_libdir='$(libdir)'; export KSM_INST_libdir; \
-	KSM_INST_includedir='$(includedir)'; export KSM_INST_includedir; \
-	KSM_INST_mandir='$(mandir)'; export KSM_INST_mandir; \
-	KSM_INST_pamdir='$(pamdir)'; export KSM_INST_pamdir; \
-	KSM_INST_pkglibdir='$(pkglibdir)'; export KSM_INST_pkglibdir; \
-	KSM_INST_pkgconfigdir='$(pkgconfigdir)'; export KSM_INST_pkgconfigdir; \
-	KSM_INST_systemduserunitdir='$(systemduserunitdir)'; \
-	export KSM_INST_systemduserunitdir; \
 	KSM_ENABLE_PAM='$(ENABLE_PAM_TRUE)'; export KSM_ENABLE_PAM; \
 	KSM_ENABLE_SANDBOX='$(ENABLE_SANDBOX_TRUE)'; export KSM_ENABLE_SANDBOX; \
 	KSM_ENABLE_KEYRING='$(ENABLE_KEYRING_TRUE)'; export KSM_ENABLE_KEYRING;
+# install.sh asks where `make install` puts things for a prefix of its
+# choosing (`make -s print-install-dirs prefix=/usr`): shell assignments
+print-install-dirs:
+	@echo "bindir='$(bindir)' libdir='$(libdir)'"
+	@echo "includedir='$(includedir)' mandir='$(mandir)' docdir='$(docdir)'"
+	@echo "pamdir='$(pamdir)' pamsystemdir='$(pamsystemdir)'"
+	@echo "pkglibdir='$(pkglibdir)' pkgconfigdir='$(pkgconfigdir)'"
+	@echo "systemduserunitdir='$(systemduserunitdir)'"
+	@echo "programs='$(bin_PROGRAMS)' manpages='$(dist_man_MANS)'"
+.PHONY: print-install-dirs
 RELEASE_TESTS = tests/release/symbols.sh tests/release/headers.sh \
 	tests/release/errors-doc.sh tests/integration/install.sh
 TESTS += $(RELEASE_TESTS)

@@ -24,11 +24,13 @@ typedef struct {
 	unsigned int	version;	/**< KSM_CLIENT_OPTIONS_VERSION */
 	/**
 	 * Config file.  NULL: $KSM_CONFIG (base64 or JSON, in memory),
-	 * then $KSM_CONFIG_FILE, then $XDG_CONFIG_HOME/keeper/ksm-config.json
+	 * then $KSM_CONFIG_FILE, then the profile in force: $KSM_PROFILE,
+	 * else the active one, else $XDG_CONFIG_HOME/keeper/ksm-config.json
 	 * (~/.config/keeper/ksm-config.json).  Never the current directory.
 	 * "keyring:PROFILE": the config kept in the desktop keyring (libksm
 	 * loads its keyring module then; docs/CONFIG.md), as does
-	 * $KSM_CONFIG_KEYRING=1 after $KSM_CONFIG.
+	 * $KSM_CONFIG_KEYRING=1 after $KSM_CONFIG.  "profile:NAME": the
+	 * config of profile NAME (keeper-secret profile; docs/CONFIG.md).
 	 */
 	const char	*config_path;
 	/** Whole config as base64 or JSON text; overrides config_path. */
