@@ -262,7 +262,8 @@ print-install-dirs:
 	@echo "programs='$(bin_PROGRAMS)' manpages='$(dist_man_MANS)'"
 .PHONY: print-install-dirs
 RELEASE_TESTS = tests/release/symbols.sh tests/release/headers.sh \
-	tests/release/errors-doc.sh tests/integration/install.sh
+	tests/release/errors-doc.sh tests/integration/install.sh \
+	tests/release/man-help.sh
 TESTS += $(RELEASE_TESTS)
 EXTRA_DIST += $(RELEASE_TESTS) tests/release/tap.sh
 # the documents (tests/release/errors-doc.sh reads docs/ERRORS.md)

@@ -586,6 +586,7 @@ usage(FILE *f)
 	    "KSM application.\n"
 	    "  -a SOCKET    bind here (default $XDG_RUNTIME_DIR/keeper-agent.sock)\n"
 	    "  -D           stay in the foreground, log to stderr\n"
+	    "  -d           the same as -D\n"
 	    "  -k           stop the agent named by $SSH_AGENT_PID\n"
 	    "  -c, -s       print csh / sh commands (default sh)\n"
 	    "  --profile NAME  the KSM config of this keeper-secret profile\n"
