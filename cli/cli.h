@@ -31,9 +31,14 @@ struct cli {
 struct cli_verb {
 	const char	*name;
 	int		(*run)(struct cli *cli, int argc, char **argv);
-	void		(*usage)(FILE *out);
-	const char	*summary;
+	void		(*usage)(FILE *out);	/* NULL: hidden */
+	const char	*summary;		/* NULL: hidden */
 };
+
+/* keeper-secret.c: the verb table and the main usage text, for the
+ * completion verb (cmd-complete.c). */
+const struct cli_verb *cli_verbs(size_t *n);
+void	cli_main_usage(FILE *out);
 
 /* cmd-*.c: one verb each; argv[0] is the verb name. */
 int	cmd_init(struct cli *cli, int argc, char **argv);
@@ -52,6 +57,11 @@ int	cmd_cache(struct cli *cli, int argc, char **argv);
 void	cmd_cache_usage(FILE *out);
 int	cmd_profile(struct cli *cli, int argc, char **argv);
 void	cmd_profile_usage(FILE *out);
+/* cmd-complete.c: keeper-secret __complete ARGS... CUR */
+int	cmd_complete(struct cli *cli, int argc, char **argv);
+/* cmd-profile.c: the names of the profiles that exist, sorted. */
+int	cli_profile_names(char ***names, size_t *n);
+void	cli_names_free(char **names, size_t n);
 /* cmd-cache.c: --verbose reports of cached answers on stderr. */
 void	cli_cache_verbose(ksm_client *client);
 

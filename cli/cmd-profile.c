@@ -166,57 +166,72 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Names of profiles/NAME.json and NAME.keyring, sorted; free each. */
-static int
-scan(char ***out, size_t *n)
+void
+cli_names_free(char **names, size_t n)
 {
-	char *dir = NULL, *sub = NULL, *dot, **names = NULL;
+	while (names != NULL && n > 0)
+		free(names[--n]);
+	free(names);
+}
+
+/*
+ * Names of profiles/NAME.json and NAME.keyring, sorted, each once: 0, or
+ * a libksm code with its message (nothing printed: completion uses it).
+ */
+int
+cli_profile_names(char ***out, size_t *n)
+{
+	char *dir = NULL, *sub = NULL, *name, *dot, **names = NULL;
 	struct dirent *de;
 	DIR *d = NULL;
-	size_t len;
+	size_t len, i;
 	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = ksm_config__dir(&dir)) != 0)
-		return cli_ksm_fail(r);
+		return r;
 	len = strlen(dir) + sizeof("/profiles");
 	if ((sub = malloc(len)) == NULL ||
 	    (names = calloc(MAX_PROFILES, sizeof(*names))) == NULL) {
-		r = cli_fail("out of memory");
+		r = ksm__err(KSM_ENOMEM, "out of memory");
 		goto out;
 	}
 	(void)snprintf(sub, len, "%s/profiles", dir);
 	if ((d = opendir(sub)) == NULL) {
-		r = errno == ENOENT ? 0 : cli_fail("cannot read '%s': %s",
-		    sub, strerror(errno));
+		r = errno == ENOENT ? 0 : ksm__err_errno(KSM_EIO,
+		    "cannot read '%s'", sub);
 		goto out;
 	}
 	while ((de = readdir(d)) != NULL && *n < MAX_PROFILES) {
-		if ((dot = strrchr(de->d_name, '.')) == NULL ||
-		    (strcmp(dot, ".json") != 0 &&
-		    strcmp(dot, ".keyring") != 0))
-			continue;
-		*dot = '\0';
-		if (!ksm_profile__name_ok(de->d_name) ||
-		    strcmp(de->d_name, KSM_PROFILE_DEFAULT) == 0)
-			continue;
-		if ((names[*n] = strdup(de->d_name)) == NULL) {
-			r = cli_fail("out of memory");
+		if ((name = strdup(de->d_name)) == NULL) {
+			r = ksm__err(KSM_ENOMEM, "out of memory");
 			goto out;
 		}
-		(*n)++;
+		if ((dot = strrchr(name, '.')) != NULL &&
+		    (strcmp(dot, ".json") == 0 || strcmp(dot, ".keyring") == 0))
+			*dot = '\0';
+		if (dot == NULL || *dot != '\0' || !ksm_profile__name_ok(name) ||
+		    strcmp(name, KSM_PROFILE_DEFAULT) == 0)
+			free(name);
+		else
+			names[(*n)++] = name;
 	}
 	qsort(names, *n, sizeof(*names), cmp_str);
+	for (i = 1, len = *n, *n = len > 0; i < len; i++) {
+		if (strcmp(names[i], names[*n - 1]) == 0)
+			free(names[i]);		/* NAME.json and NAME.keyring */
+		else
+			names[(*n)++] = names[i];
+	}
 	r = 0;
  out:
 	if (d != NULL)
 		closedir(d);
-	if (r != 0 && names != NULL) {
-		while (*n > 0)
-			free(names[--(*n)]);
-		free(names);
+	if (r != 0) {
+		cli_names_free(names, *n);
 		names = NULL;
+		*n = 0;
 	}
 	*out = names;
 	free(sub);
@@ -285,16 +300,14 @@ profile_list(const struct prof_opts *po, int argc)
 	if ((r = ksm_profile__active(active)) != 0 ||
 	    (r = ksm_profile__current(current, NULL)) != 0)
 		return cli_ksm_fail(r);
-	if ((r = scan(&names, &n)) != 0)
-		return r;
+	if ((r = cli_profile_names(&names, &n)) != 0)
+		return cli_ksm_fail(r);
 	if (po->json)
 		fputs("[", stdout);
 	list_one(KSM_PROFILE_DEFAULT, active, current, po->json, &first);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		list_one(names[i], active, current, po->json, &first);
-		free(names[i]);
-	}
-	free(names);
+	cli_names_free(names, n);
 	if (po->json)
 		fputs(first ? "]\n" : "\n]\n", stdout);
 	note_overrides();

@@ -27,6 +27,8 @@ static const struct cli_verb verbs[] = {
 	  "show or clear the cache of Keeper's answers" },
 	{ "profile",	cmd_profile,	cmd_profile_usage,
 	  "named configurations: init, list, use, export, import, rm" },
+	/* for the shell completions (completions/): hidden, no usage */
+	{ "__complete",	cmd_complete,	NULL,	NULL },
 };
 
 static void
@@ -43,7 +45,9 @@ usage(FILE *out)
 	    "\n"
 	    "commands:\n", PROGNAME, PROGNAME);
 	for (i = 0; i < NELEM(verbs); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		if (verbs[i].summary != NULL)
+			fprintf(out, "  %-8s %s\n", verbs[i].name,
+			    verbs[i].summary);
 	fprintf(out,
 	    "\n"
 	    "options:\n"
@@ -62,6 +66,19 @@ usage(FILE *out)
 	    "Exit status: 0 success, 1 local failure, 2 usage error,\n"
 	    "10 + n for libksm error -n (see keeper-secret(1)).\n",
 	    PROGNAME, PROGNAME);
+}
+
+const struct cli_verb *
+cli_verbs(size_t *n)
+{
+	*n = NELEM(verbs);
+	return verbs;
+}
+
+void
+cli_main_usage(FILE *out)
+{
+	usage(out);
 }
 
 static const struct cli_verb *
@@ -85,7 +102,7 @@ help(int argc, char **argv)
 		usage(stdout);
 		return CLI_EXIT_OK;
 	}
-	if ((v = find_verb(argv[1])) == NULL)
+	if ((v = find_verb(argv[1])) == NULL || v->usage == NULL)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	v->usage(stdout);
 	return CLI_EXIT_OK;

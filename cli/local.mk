@@ -19,6 +19,7 @@ cli_keeper_secret_SOURCES = \
 	cli/cmd-exec.c \
 	cli/cmd-cache.c \
 	cli/cmd-profile.c \
+	cli/cmd-complete.c \
 	plugins/common/report.c plugins/common/report.h
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)

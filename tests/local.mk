@@ -240,6 +240,9 @@ tests_unit_test_config_profile_LDADD = $(KSM_TEST_LDADD)
 # keeper-secret profile ... and --profile/KSM_PROFILE end to end
 TESTS += tests/integration/profile.sh
 EXTRA_DIST += tests/integration/profile.sh
+# bash, zsh and fish completions (completions/), records from the cache only
+TESTS += tests/integration/completion.sh
+EXTRA_DIST += tests/integration/completion.sh
 
 # release pass (helper release): exported symbols, public headers alone as C
 # and C++, docs/ERRORS.md against error.h, and a DESTDIR install + uninstall
@@ -259,6 +262,9 @@ print-install-dirs:
 	@echo "pamdir='$(pamdir)' pamsystemdir='$(pamsystemdir)'"
 	@echo "pkglibdir='$(pkglibdir)' pkgconfigdir='$(pkgconfigdir)'"
 	@echo "systemduserunitdir='$(systemduserunitdir)'"
+	@echo "bashcompletiondir='$(bashcompletiondir)'"
+	@echo "zshcompletiondir='$(zshcompletiondir)'"
+	@echo "fishcompletiondir='$(fishcompletiondir)'"
 	@echo "programs='$(bin_PROGRAMS)' manpages='$(dist_man_MANS)'"
 .PHONY: print-install-dirs
 RELEASE_TESTS = tests/release/symbols.sh tests/release/headers.sh \

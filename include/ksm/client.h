@@ -57,6 +57,13 @@ typedef struct {
 #define KSM_CLIENT_NO_THROTTLE_RETRY	0x1u
 /** Neither read nor write the cross-process cache (ksm/cache.h). */
 #define KSM_CLIENT_NO_CACHE		0x2u
+/**
+ * Never contact Keeper: records and folders come from the cross-process
+ * cache whatever the age of the entry, and without one the call fails
+ * with KSM_ENOTFOUND (any other request with KSM_ENETWORK).  For look-ups
+ * that must not reach the network, such as shell completion.
+ */
+#define KSM_CLIENT_CACHE_ONLY		0x4u
 
 /**
  * Create a client from an existing configuration.  Sends nothing.

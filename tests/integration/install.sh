@@ -4,8 +4,9 @@
 # and a packager get: programs and lint-clean man pages (libksm(3)'s
 # example compiled and run), the documents they point to, pam_keeper.so
 # where libpam looks for a module named without a path, a commented example
-# stack, no libtool archive, a program built against the installed libksm
-# through pkg-config; then `make uninstall` removes every file again.
+# stack, bash/zsh/fish completions where each shell looks, no libtool
+# archive, a program built against the installed libksm through
+# pkg-config; then `make uninstall` removes every file again.
 #
 # The prefix is given to make install, so the directories come from the
 # Makefile for that prefix (make print-install-dirs).  Paths compiled into
@@ -135,6 +136,40 @@ if [ -z "${KSM_ENABLE_PAM-}" ]; then
 	verdict $? "a commented example stack in $docdir naming the module as '$want'"
 else
 	skip "pam_keeper.so not configured"
+fi
+
+# ---- shell completions, where each shell looks ----
+bc=$D$bashcompletiondir/keeper-secret
+[ -f "$bc" ] && [ -f "$D$bashcompletiondir/keeper-agent" ] &&
+    [ "$(bash --norc --noprofile -c '. "$1"; complete -p keeper-secret' _ "$bc" 2>&1)" = \
+    "complete -F _keeper_secret keeper-secret" ]
+verdict $? "bash completion in $bashcompletiondir: complete -p keeper-secret after sourcing it"
+if want=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null) &&
+    [ -n "$want" ]; then
+	[ "$want" = "$bashcompletiondir" ]
+	verdict $? "that is bash-completion's own directory ($want)"
+else
+	skip "bash-completion not installed: its directory not compared"
+fi
+zc=$D$zshcompletiondir/_keeper-secret
+[ -f "$zc" ] && { ! command -v zsh >/dev/null 2>&1 || zsh -n "$zc"; }
+verdict $? "zsh completion in $zshcompletiondir"
+if command -v zsh >/dev/null 2>&1; then
+	zsh -fc 'print -l $fpath' | grep -qxF "$zshcompletiondir"
+	verdict $? "zsh's fpath has $zshcompletiondir"
+else
+	skip "zsh not installed: its fpath not checked"
+fi
+fc=$D$fishcompletiondir/keeper-secret.fish
+[ -f "$fc" ] && [ -f "$D$fishcompletiondir/keeper-agent.fish" ] &&
+    { ! command -v fish >/dev/null 2>&1 || fish -n "$fc"; }
+verdict $? "fish completions in $fishcompletiondir"
+if command -v fish >/dev/null 2>&1; then
+	HOME=$TMP fish -c 'printf "%s\n" $fish_complete_path' |
+	    grep -qxF "$fishcompletiondir"
+	verdict $? "fish's completion path has $fishcompletiondir"
+else
+	skip "fish not installed: its path not checked"
 fi
 
 # ---- no libtool archive anywhere ----
