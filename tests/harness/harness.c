@@ -107,6 +107,23 @@ ksm_test_done(void)
 	return n_failed == 0 && n_run > 0 ? 0 : 1;
 }
 
+const char *
+ksm_test_path(const char *dir, const char *rel)
+{
+	static char ring[8][512];
+	static int i;
+	char *p = ring[i++ % 8];
+
+	snprintf(p, sizeof(ring[0]), "%s/%s", dir, rel);
+	return p;
+}
+
+int
+ksm_test_contains(const char *hay, const char *needle)
+{
+	return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
+}
+
 char *
 ksm_test_slurp(const char *path, size_t *len)
 {

@@ -18,16 +18,6 @@ PG=olMELd8JVNHyUe7UoHeBeg	# "Postgres Staging"
 # the programs as the shells find them: on PATH, by name
 export PATH=$top_builddir/cli:$top_builddir/plugins/ssh-agent:$top_builddir/keyring:$PATH
 
-# verdict STATUS DESC: ok when STATUS is 0
-verdict() {
-	if [ "$1" -eq 0 ]; then
-		ok "$2"
-	else
-		not_ok "$2"
-		diag "got:" "$(cat "$OUT")"
-	fi
-}
-
 # comp ARGS... CUR: keeper-secret __complete, words only, into $OUT
 comp() {
 	run_ks __complete "$@"
@@ -59,6 +49,9 @@ bash_comp() {
 	    _ "$COMP" "$1" >"$OUT" 2>"$ERR"
 }
 
+# what keeper-secret --help says of the profile command
+PROFILE_SUMMARY=$("$KS" --help | sed -n 's/^  profile  *//p')
+
 requests() {
 	grep -c ' get_secret ' "$TMP/sandbox.log" 2>/dev/null || echo 0
 }
@@ -70,8 +63,7 @@ want=$("$KS" --help | awk '/^commands:/ { on = 1; next } on && /^$/ { exit } on 
 [ -n "$want" ] && [ "$(cat "$OUT")" = "$want" ]
 verdict $? "commands: exactly those of keeper-secret --help, in its order"
 comp pro
-[ "$(cat "$OUT")" = profile ]
-verdict $? "a prefix picks one command"
+out_is profile "a prefix picks one command"
 comp --
 has --config --profile --verbose --help --version
 verdict $? "global options"
@@ -103,8 +95,7 @@ comp --profile ""
 [ "$(cat "$OUT" | paste -sd' ')" = "default ci work" ]
 verdict $? "--profile NAME: the profiles"
 comp profile use w
-[ "$(cat "$OUT")" = work ]
-verdict $? "profile use NAME: the profiles"
+out_is work "profile use NAME: the profiles"
 
 # ---- records: from the cache only ----
 sb_start
@@ -124,11 +115,9 @@ run_ks __complete get ""
 grep -qxF "$PG	Postgres Staging" "$OUT"
 verdict $? "with the title as description"
 comp get post
-[ "$(cat "$OUT")" = "$PG" ]
-verdict $? "a title prefix (any case) completes to its UID"
+out_is "$PG" "a title prefix (any case) completes to its UID"
 comp totp keeper://ugx
-[ "$(cat "$OUT")" = "keeper://$LOGIN/" ]
-verdict $? "keeper://UID/ for a notation"
+out_is "keeper://$LOGIN/" "keeper://UID/ for a notation"
 check "completing records sent no request to Keeper" test "$(requests)" = "$n0"
 sb_stop
 comp get ""
@@ -147,23 +136,19 @@ bash --norc --noprofile -c 'for f in "$1"/bash/*; do . "$f"; done; complete -p k
 [ "$(grep -c '^complete -F ' "$OUT")" -eq 3 ]
 verdict $? "bash: complete -p names a function for each program"
 bash_comp "keeper-secret pro"
-[ "$(cat "$OUT")" = profile ]
-verdict $? "bash: keeper-secret pro<TAB>"
+out_is profile "bash: keeper-secret pro<TAB>"
 bash_comp "keeper-secret --profile ci get P"
 [ ! -s "$OUT" ]
 verdict $? "bash: --profile before the command is passed on (ci has nothing cached)"
 bash_comp "keeper-secret get P"
-[ "$(cat "$OUT")" = "$PG" ]
-verdict $? "bash: get P<TAB> completes the title to its UID"
+out_is "$PG" "bash: get P<TAB> completes the title to its UID"
 bash_comp "keeper-secret get keeper://ugx"
-[ "$(cat "$OUT")" = "//$LOGIN/" ]
-verdict $? "bash: keeper://… (bash's own word starts after the colon)"
+out_is "//$LOGIN/" \
+    "bash: keeper://… (bash's own word starts after the colon)"
 bash_comp "keeper-agent --pro"
-[ "$(cat "$OUT")" = "--profile" ]
-verdict $? "bash: keeper-agent options from its --help"
+out_is "--profile" "bash: keeper-agent options from its --help"
 bash_comp "keeper-agent --record P"
-[ "$(cat "$OUT")" = "$PG" ]
-verdict $? "bash: keeper-agent --record UID from the cache"
+out_is "$PG" "bash: keeper-agent --record UID from the cache"
 if [ -x "$KK" ]; then
 	bash_comp "keeper-keyring config-s"
 	[ "$(cat "$OUT" | sort | paste -sd' ')" = "config-show config-store" ]
@@ -193,11 +178,11 @@ if command -v zsh >/dev/null 2>&1; then
 	head -n 1 "$COMP/zsh/_keeper-secret" | grep -qx '#compdef keeper-secret keeper-agent keeper-keyring'
 	verdict $? "zsh: #compdef names the three programs"
 	zsh_comp keeper-secret keeper-secret pro
-	[ "$(cat "$OUT")" = "profile:named configurations: init, list, use, export, import, rm" ]
-	verdict $? "zsh: keeper-secret pro<TAB>, with its description"
+	out_is "profile:$PROFILE_SUMMARY" \
+	    "zsh: keeper-secret pro<TAB>, with its description"
 	zsh_comp keeper-secret keeper-secret get P
-	[ "$(cat "$OUT")" = "$PG:Postgres Staging" ]
-	verdict $? "zsh: get P<TAB>: the UID, its title as description"
+	out_is "$PG:Postgres Staging" \
+	    "zsh: get P<TAB>: the UID, its title as description"
 	zsh_comp keeper-agent keeper-agent --profile ""
 	has default ci work
 	verdict $? "zsh: keeper-agent --profile NAME"
@@ -212,14 +197,12 @@ if command -v fish >/dev/null 2>&1; then
 		    complete -C$argv[2]' "$COMP" "$1" >"$OUT" 2>"$ERR"
 	}
 	fish_comp "keeper-secret pro"
-	[ "$(cat "$OUT")" = "profile	named configurations: init, list, use, export, import, rm" ]
-	verdict $? "fish: keeper-secret pro<TAB>"
+	out_is "profile	$PROFILE_SUMMARY" "fish: keeper-secret pro<TAB>"
 	fish_comp "keeper-secret get $PG"
 	[ "$(cut -f1 "$OUT")" = "$PG" ]
 	verdict $? "fish: record UIDs"
 	fish_comp "keeper-agent --pro"
-	[ "$(cat "$OUT")" = "--profile" ]
-	verdict $? "fish: keeper-agent options"
+	out_is "--profile" "fish: keeper-agent options"
 	if [ -x "$KK" ]; then
 		fish_comp "keeper-keyring config-s"
 		[ "$(cat "$OUT" | sort | paste -sd' ')" = "config-show config-store" ]

@@ -236,6 +236,24 @@ expect_hint() {
 	fi
 }
 
+# verdict STATUS DESC: ok when STATUS is 0; else not ok with the last
+# run's stdout and stderr
+verdict() {
+	if [ "$1" -eq 0 ]; then
+		ok "$2"
+	else
+		not_ok "$2"
+		diag "stdout:" "$(cat "$OUT" 2>/dev/null)" "stderr:" \
+		    "$(cat "$ERR" 2>/dev/null)"
+	fi
+}
+
+# out_is WANT DESC: the last run's stdout is exactly WANT
+out_is() {
+	[ "$(cat "$OUT")" = "$1" ]
+	verdict $? "$2"
+}
+
 expect_ok() {
 	local desc=$1
 	if [ "$RC" -eq 0 ]; then

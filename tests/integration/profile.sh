@@ -12,16 +12,6 @@ CFGDIR=$HOME/.config/keeper
 CI_REC=ItLoginRecord0000000A1		# shared with itest
 OTHER_REC=ItUnsharedRecord000AE5	# shared with other only
 
-# verdict STATUS DESC: ok when STATUS is 0
-verdict() {
-	if [ "$1" -eq 0 ]; then
-		ok "$2"
-	else
-		not_ok "$2"
-		diag "stdout:" "$(cat "$OUT")" "stderr:" "$(cat "$ERR")"
-	fi
-}
-
 mode_of() {
 	stat -c %a "$1" 2>/dev/null
 }

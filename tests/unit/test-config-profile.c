@@ -20,23 +20,9 @@
 
 static char tmpdir[256];
 
-/* path under the test's directory (a ring of buffers) */
-static const char *
-tpath(const char *rel)
-{
-	static char ring[8][512];
-	static int i;
-	char *p = ring[i++ % 8];
-
-	snprintf(p, 512, "%s/%s", tmpdir, rel);
-	return p;
-}
-
-static int
-contains(const char *hay, const char *needle)
-{
-	return hay != NULL && strstr(hay, needle) != NULL;
-}
+/* path under the test's directory */
+#define tpath(rel)	ksm_test_path(tmpdir, (rel))
+#define contains	ksm_test_contains
 
 /* A config {"hostname": host} at path (0600, directories 0700). */
 static int

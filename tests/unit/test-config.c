@@ -26,17 +26,9 @@ static const char *key10 =			/* Keeper's key id 10 */
     "BNYIh_Sv03nRZUUJveE8d2mxKLIDXv654UbshaItHrCJ"
     "hd6cT7pdZ_XwbdyxAOCWMkBb9AZ4t1XRCsM8-wkEBRg";
 
-/* path under the test's temporary directory (a static ring of buffers) */
-static const char *
-tpath(const char *rel)
-{
-	static char ring[8][512];
-	static int i;
-	char *p = ring[i++ % 8];
-
-	snprintf(p, 512, "%s/%s", tmpdir, rel);
-	return p;
-}
+/* path under the test's temporary directory */
+#define tpath(rel)	ksm_test_path(tmpdir, (rel))
+#define contains	ksm_test_contains
 
 static int
 put_file(const char *path, const char *text, mode_t mode)
@@ -52,12 +44,6 @@ put_file(const char *path, const char *text, mode_t mode)
 		return -1;
 	}
 	return close(fd);
-}
-
-static int
-contains(const char *hay, const char *needle)
-{
-	return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
 }
 
 /* Neither the message nor the hint of the last error quotes secret. */
