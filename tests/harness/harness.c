@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <sys/stat.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +124,22 @@ int
 ksm_test_contains(const char *hay, const char *needle)
 {
 	return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int
+ksm_test_rmtree(const char *dir)
+{
+	/* deepest first, links not followed */
+	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 char *

@@ -33,6 +33,8 @@ int	ksm_test_done(void);
 const char *ksm_test_path(const char *dir, const char *rel);
 /* Non-zero when hay (may be NULL) contains needle (may be NULL). */
 int	ksm_test_contains(const char *hay, const char *needle);
+/* Remove dir and everything below it (links not followed); 0 or -1. */
+int	ksm_test_rmtree(const char *dir);
 
 /* Whole file into a NUL-terminated malloc'd buffer; NULL on error. */
 char	*ksm_test_slurp(const char *path, size_t *len);

@@ -8,7 +8,6 @@
 
 #include <sys/stat.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,15 +273,6 @@ test_keyring_marker(void)
 	    access(mark, F_OK) == -1, "keyring::marker removed");
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int
 main(void)
 {
@@ -297,7 +287,7 @@ main(void)
 	test_sources();
 	test_active();
 	test_keyring_marker();
-	if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (ksm_test_rmtree(tmpdir) != 0)
 		ksm_test_diag("could not remove %s", tmpdir);
 	return ksm_test_done();
 }

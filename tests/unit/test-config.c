@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -719,15 +718,6 @@ test_sources(void)
 	clear_env();
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int
 main(void)
 {
@@ -758,7 +748,7 @@ main(void)
 	test_sources();
 	cJSON_Delete(v);
 	/* our own mkdtemp directory only, deepest first, links not followed */
-	if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (ksm_test_rmtree(tmpdir) != 0)
 		ksm_test_diag("could not remove %s", tmpdir);
 	return ksm_test_done();
 }
