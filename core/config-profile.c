@@ -286,9 +286,15 @@ ksm_profile__set_keyring(const char *name, int on)
 	char *mark = NULL, *json = NULL;
 	int r;
 
-	if (!ksm_profile__name_ok(name) ||
-	    strcmp(name, KSM_PROFILE_DEFAULT) == 0)
-		return bad_name(name != NULL ? name : "", "keyring profile");
+	if (!ksm_profile__name_ok(name))
+		return bad_name(name != NULL ? name : "", "profile");
+	if (strcmp(name, KSM_PROFILE_DEFAULT) == 0) {
+		ksm__err(KSM_EINVAL, "profile 'default' is the default "
+		    "configuration file; it cannot be kept in the keyring");
+		ksm__err_hint("keep another profile in the keyring, or use "
+		    "init --keyring (the keyring's own 'default' entry)");
+		return KSM_EINVAL;
+	}
 	if ((r = dir_file(&mark, PROFILES_DIR, name, ".keyring")) != 0 ||
 	    (r = dir_file(&json, PROFILES_DIR, name, ".json")) != 0)
 		goto out;
