@@ -106,8 +106,9 @@ static void
 test_names(void)
 {
 	static const char *const bad[] = { "", "-x", "../x", "a/b", "a.json",
-	    "a b", "x\n", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	    "AAAAAAAAA" /* 65 */ };
+	    "a b", "x\n",
+	    ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "A") /* 65 */ };
 	struct ksm_config *cfg = NULL;
 	char *p = NULL;
 	size_t i;
