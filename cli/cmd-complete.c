@@ -298,6 +298,8 @@ complete_records(const char *cur, const char *config)
 
 	o.config_path = config;
 	o.flags = KSM_CLIENT_CACHE_ONLY;
+	/* nor a resident keeper-agent, which may itself ask Keeper */
+	(void)setenv("KSM_AGENT", "0", 1);
 	if (ksm_client_new(&client, &o) != 0 ||
 	    ksm_client_get_records(&recs, client, NULL, 0) != 0)
 		goto out;

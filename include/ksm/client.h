@@ -63,7 +63,7 @@ typedef struct {
  * with KSM_ENOTFOUND (any other request with KSM_ENETWORK).  For look-ups
  * that must not reach the network, such as shell completion.
  */
-#define KSM_CLIENT_CACHE_ONLY		0x4u
+#define KSM_CLIENT_CACHE_ONLY		0x8u
 
 /**
  * Create a client from an existing configuration.  Sends nothing.
