@@ -49,7 +49,7 @@ cmd_profile_usage(FILE *out)
 	    "  import NAME        read a configuration (base64 or JSON) from\n"
 	    "                     standard input into profile NAME\n"
 	    "  rm NAME            remove profile NAME\n"
-	    "  -k, --keyring      (init, import) keep the profile in the\n"
+	    "      --keyring      (init, import) keep the profile in the\n"
 	    "                     desktop keyring instead of a file\n"
 	    "  -f, --force        (import) replace an existing profile\n"
 	    "  -j, --json         (list) a JSON array of {name, location,\n"
@@ -80,7 +80,7 @@ parse_opts(struct prof_opts *po, int argc, char **argv)
 	int c;
 
 	memset(po, 0, sizeof(*po));
-	while ((c = cli_getopt(&st, argc, argv, "+:kfjh", longopts)) != -1) {
+	while ((c = cli_getopt(&st, argc, argv, "+:fjh", longopts)) != -1) {
 		switch (c) {
 		case 'k':
 			po->keyring = 1;
