@@ -9,6 +9,7 @@
 #include <getopt.h>
 
 #include "ksm/ksm.h"
+#include "ksm-config.h"
 
 #define PROGNAME	"keeper-secret"
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -21,16 +22,23 @@
 
 /* What the global options set; the verbs read it. */
 struct cli {
-	const char	*config_path;	/* --config before the verb, or NULL */
+	const char	*config_path;	/* --config before the verb, or NULL;
+					   --profile NAME: "profile:NAME" */
+	const char	*profile;	/* --profile NAME, or NULL */
 	int		 verbose;	/* --verbose: say where answers came from */
 };
 
 struct cli_verb {
 	const char	*name;
 	int		(*run)(struct cli *cli, int argc, char **argv);
-	void		(*usage)(FILE *out);
-	const char	*summary;
+	void		(*usage)(FILE *out);	/* NULL: hidden */
+	const char	*summary;		/* NULL: hidden */
 };
+
+/* keeper-secret.c: the verb table and the main usage text, for the
+ * completion verb (cmd-complete.c). */
+const struct cli_verb *cli_verbs(size_t *n);
+void	cli_main_usage(FILE *out);
 
 /* cmd-*.c: one verb each; argv[0] is the verb name. */
 int	cmd_init(struct cli *cli, int argc, char **argv);
@@ -49,6 +57,13 @@ int	cmd_cache(struct cli *cli, int argc, char **argv);
 void	cmd_cache_usage(FILE *out);
 int	cmd_inject(struct cli *cli, int argc, char **argv);
 void	cmd_inject_usage(FILE *out);
+int	cmd_profile(struct cli *cli, int argc, char **argv);
+void	cmd_profile_usage(FILE *out);
+/* cmd-complete.c: keeper-secret __complete ARGS... CUR */
+int	cmd_complete(struct cli *cli, int argc, char **argv);
+/* cmd-profile.c: the names of the profiles that exist, sorted. */
+int	cli_profile_names(char ***names, size_t *n);
+void	cli_names_free(char **names, size_t n);
 /* cmd-cache.c: --verbose reports of cached answers on stderr. */
 void	cli_cache_verbose(ksm_client *client);
 
@@ -90,6 +105,12 @@ int	cli_options_init(ksm_client_options *o, const struct cli *cli,
 	    const char *config_path);
 int	cli_client_open(ksm_client **out, const struct cli *cli,
 	    const char *config_path);
+/* 0 when name is a profile name, else a usage error (exit status). */
+int	cli_profile_name_ok(const char *verb, const char *name);
+/* --profile NAME: cli->config_path becomes "profile:NAME", kept in buf.
+ * 0 or CLI_EXIT_USAGE. */
+int	cli_profile_option(struct cli *cli, const char *name,
+	    char buf[KSM_PROFILE_PATH_MAX]);
 
 /* read-input.c: a whole file ("-": standard input) into out, bounded by
  * out->max; what names it in messages.  0 or an exit status, reported. */

@@ -1,6 +1,8 @@
 /* Client options from the command line; libksm reads the environment. */
 #include "config.h"
 
+#include <string.h>
+
 #include "cli.h"
 
 /* config_path: the verb's --config, which wins over the global one. */
@@ -31,5 +33,32 @@ cli_client_open(ksm_client **out, const struct cli *cli,
 		return cli_ksm_fail(r);
 	if (cli->verbose)
 		cli_cache_verbose(*out);
+	return 0;
+}
+
+int
+cli_profile_name_ok(const char *verb, const char *name)
+{
+	if (ksm_profile__name_ok(name))
+		return 0;
+	return cli_usage_error(verb, "'%s' is not a profile name: 1 to %d "
+	    "letters, digits, '_' or '-', not starting with '-'", name,
+	    KSM_PROFILE_NAME_MAX);
+}
+
+int
+cli_profile_option(struct cli *cli, const char *name,
+    char buf[KSM_PROFILE_PATH_MAX])
+{
+	int r;
+
+	if ((r = cli_profile_name_ok(NULL, name)) != 0)
+		return r;
+	if (cli->config_path != NULL && cli->profile == NULL)
+		return cli_usage_error(NULL, "--config and --profile both say "
+		    "which configuration to use: give one");
+	(void)ksm_config__profile_arg(buf, name);
+	cli->profile = name;
+	cli->config_path = buf;
 	return 0;
 }

@@ -52,6 +52,47 @@ cmd_init_usage(FILE *out)
 }
 
 /*
+ * --profile NAME init (or profile init NAME): the configuration goes to
+ * profile NAME, so --config is refused; with --keyring the profile is kept
+ * in the keyring entry of the same name.
+ */
+static int
+profile_target(const struct cli *cli, const char *config, char **kr_path)
+{
+	if (config != NULL)
+		return cli_usage_error("init", "--config and the profile both "
+		    "say where the configuration goes: give one");
+	if (*kr_path == NULL)
+		return 0;
+	if ((*kr_path)[8] != '\0' && strcmp(*kr_path + 8, cli->profile) != 0)
+		return cli_usage_error("init", "profile '%s' goes to the "
+		    "keyring entry of the same name: use --keyring alone",
+		    cli->profile);
+	free(*kr_path);
+	if ((*kr_path = malloc(strlen(cli->profile) + sizeof("keyring:"))) ==
+	    NULL)
+		return cli_fail("out of memory");
+	strcpy(*kr_path, "keyring:");
+	strcat(*kr_path, cli->profile);
+	return 0;
+}
+
+/* The marker saying profile name is in the keyring; *made: by us. */
+static int
+mark_keyring(const char *name, int *made)
+{
+	char *where = NULL;
+	int r, present = 0;
+
+	*made = 0;
+	r = ksm_profile__path(&where, name, &present);
+	free(where);
+	if (r == 0 && (r = ksm_profile__set_keyring(name, 1)) == 0)
+		*made = !present;
+	return r != 0 ? cli_ksm_fail(r) : 0;
+}
+
+/*
  * Read one line from fd into buf (NUL-terminated, trailing white space
  * removed).  With a terminal, echo is off while the token is typed.
  */
@@ -122,7 +163,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	const char *token = NULL, *config = NULL, *host = NULL,
 	    *ca_file = NULL, *server_key = NULL, *path;
 	char tokbuf[TOKEN_MAX], *key_id = NULL, *colon, *kr_path = NULL;
-	int c, r;
+	int c, r, marked = 0;
 
 	while ((c = cli_getopt(&st, argc, argv, "+:t:c:h", longopts)) != -1) {
 		switch (c) {
@@ -161,6 +202,9 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	if (kr_path != NULL && config != NULL)
 		r = cli_usage_error("init", "--keyring and --config both say "
 		    "where the configuration goes: give one");
+	else if (cli->profile != NULL && (r = profile_target(cli, config,
+	    &kr_path)) != 0)
+		;
 	else if (optind < argc)
 		r = cli_usage_error("init", "unexpected argument '%s' (the "
 		    "token goes after --token, or on stdin with --token -)",
@@ -192,6 +236,9 @@ cmd_init(struct cli *cli, int argc, char **argv)
 			goto out;
 		token = tokbuf;
 	}
+	if (cli->profile != NULL && kr_path != NULL &&
+	    (r = mark_keyring(cli->profile, &marked)) != 0)
+		goto out;
 	if ((r = ksm_client_init_token(&client, &o, token)) != 0) {
 		/* no keyring (module, bus, provider): the file is the user's
 		 * call, never ours */
@@ -200,6 +247,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 			    "to keep the configuration in a file (mode 0600) "
 			    "instead, run init again without --keyring\n");
 		r = cli_ksm_fail(r);
+		if (marked)	/* the profile's keyring marker is ours */
+			(void)ksm_profile__set_keyring(cli->profile, 0);
 		goto out;
 	}
 	path = ksm_client_config_path(client);

@@ -27,6 +27,10 @@ static const struct cli_verb verbs[] = {
 	  "show or clear the cache of Keeper's answers" },
 	{ "inject",	cmd_inject,	cmd_inject_usage,
 	  "render a template with keeper:// references into a file" },
+	{ "profile",	cmd_profile,	cmd_profile_usage,
+	  "named configurations: init, list, use, export, import, rm" },
+	/* for the shell completions (completions/): hidden, no usage */
+	{ "__complete",	cmd_complete,	NULL,	NULL },
 };
 
 static void
@@ -35,20 +39,26 @@ usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-	    "usage: %s [--config FILE] [--verbose] <command> [options] [args]\n"
+	    "usage: %s [--config FILE | --profile NAME] [--verbose] <command>\n"
+	    "           [options] [args]\n"
 	    "       %s --help | --version\n"
 	    "\n"
 	    "Read secrets from Keeper Secrets Manager.\n"
 	    "\n"
 	    "commands:\n", PROGNAME, PROGNAME);
 	for (i = 0; i < NELEM(verbs); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		if (verbs[i].summary != NULL)
+			fprintf(out, "  %-8s %s\n", verbs[i].name,
+			    verbs[i].summary);
 	fprintf(out,
 	    "\n"
 	    "options:\n"
 	    "  -c, --config FILE  configuration file (default: $KSM_CONFIG,\n"
 	    "                     $KSM_CONFIG_FILE, then\n"
+	    "                     $KSM_PROFILE, the active profile, then\n"
 	    "                     ~/.config/keeper/ksm-config.json)\n"
+	    "      --profile NAME the configuration of profile NAME (see\n"
+	    "                     '%s profile --help')\n"
 	    "  -v, --verbose      say on stderr when an answer came from\n"
 	    "                     the cache, and how old it is\n"
 	    "  -h, --help         show this help; '%s <command> --help'\n"
@@ -57,7 +67,20 @@ usage(FILE *out)
 	    "\n"
 	    "Exit status: 0 success, 1 local failure, 2 usage error,\n"
 	    "10 + n for libksm error -n (see keeper-secret(1)).\n",
-	    PROGNAME);
+	    PROGNAME, PROGNAME);
+}
+
+const struct cli_verb *
+cli_verbs(size_t *n)
+{
+	*n = NELEM(verbs);
+	return verbs;
+}
+
+void
+cli_main_usage(FILE *out)
+{
+	usage(out);
 }
 
 static const struct cli_verb *
@@ -81,7 +104,7 @@ help(int argc, char **argv)
 		usage(stdout);
 		return CLI_EXIT_OK;
 	}
-	if ((v = find_verb(argv[1])) == NULL)
+	if ((v = find_verb(argv[1])) == NULL || v->usage == NULL)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	v->usage(stdout);
 	return CLI_EXIT_OK;
@@ -92,13 +115,15 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
+		{ "profile",	required_argument,	NULL, 'P' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct cli_opt st = CLI_OPT_INIT(NULL);
-	struct cli cli = { NULL, 0 };
+	struct cli cli = { NULL, NULL, 0 };
+	char profile_path[KSM_PROFILE_PATH_MAX];
 	const struct cli_verb *v;
 	int c, r;
 
@@ -106,6 +131,11 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			cli.config_path = optarg;
+			break;
+		case 'P':
+			if ((r = cli_profile_option(&cli, optarg,
+			    profile_path)) != 0)
+				return r;
 			break;
 		case 'h':
 			usage(stdout);
@@ -121,6 +151,9 @@ main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if (cli.profile != NULL && cli.config_path != profile_path)
+		return cli_usage_error(NULL, "--config and --profile both say "
+		    "which configuration to use: give one");
 	if (optind >= argc) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

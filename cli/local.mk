@@ -22,6 +22,8 @@ cli_keeper_secret_SOURCES = \
 	cli/cmd-inject.c \
 	cli/dotenv.c cli/dotenv.h \
 	cli/env-file.c \
+	cli/cmd-profile.c \
+	cli/cmd-complete.c \
 	plugins/common/report.c plugins/common/report.h
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)

@@ -260,7 +260,7 @@ agent_allowed(struct agent_call *a)
 {
 	const char *env = secure_getenv("KSM_AGENT");
 
-	if (a->c->flags & KSM_CLIENT_NO_AGENT)
+	if (a->c->flags & (KSM_CLIENT_NO_AGENT | KSM_CLIENT_CACHE_ONLY))
 		return unused(a, "the caller asked not to use keeper-agent");
 	if (env != NULL && strcmp(env, "0") == 0)
 		return unused(a, "KSM_AGENT=0");

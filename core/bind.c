@@ -26,14 +26,6 @@
 static const char *const no_records[] = { "AAAAAAAAAAAAAAAAAAAAAA" };
 
 static const char *
-env(const char *name)
-{
-	const char *v = secure_getenv(name);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
-static const char *
 nonempty(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : NULL;
@@ -63,7 +55,7 @@ target_path(char **out, const ksm_client_options *opts)
 	const char *p = nonempty(opts != NULL ? opts->config_path : NULL);
 
 	if (p == NULL)
-		p = env("KSM_CONFIG_FILE");
+		p = ksm_config__env("KSM_CONFIG_FILE");
 	if (p == NULL)
 		return ksm_config__default_path(out);
 	if ((*out = strdup(p)) == NULL)
@@ -182,7 +174,7 @@ ksm_client__init_token(ksm_client **out, const ksm_client_options *opts,
 	/* the same precedence as every later request: opts, env, config */
 	host = nonempty(opts != NULL ? opts->hostname : NULL);
 	if (host == NULL)
-		host = env("KSM_HOSTNAME");
+		host = ksm_config__env("KSM_HOSTNAME");
 	if (host == NULL)
 		host = nonempty(tok.hostname);
 	if (host == NULL) {

@@ -179,6 +179,40 @@ serve_fresh(int *r, struct ksm_client *c, const char *endpoint,
 	return age;
 }
 
+/*
+ * KSM_CLIENT_CACHE_ONLY: the cached answer, whatever its age, or
+ * KSM_ENOTFOUND; Keeper is never asked (shell completion).
+ */
+static int
+cached_only(struct ksm_client *c, const char *endpoint,
+    const char *const *uids, size_t n_uids, struct ksmx_buf *plain)
+{
+	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_CACHE_MAX_ENTRY + 8192);
+	struct req q;
+	uint64_t created = 0;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	if (c->cache_ttl_ms == 0 || (c->flags & KSM_CLIENT_NO_CACHE) ||
+	    config_keys(c, &q.keys, q.tag) != 0 ||
+	    ksm_cache__entry_name(q.name, &q.keys, q.tag, endpoint, uids,
+	    n_uids) != 0 || ksm_cache__dir(&q.dir, 0) != 0 || q.dir == NULL ||
+	    load(c, &q, endpoint, &pt, &created) != 0) {
+		ksm_error_clear();
+		r = ksm__err(KSM_ENOTFOUND, "no cached answer to %s, and "
+		    "Keeper is not asked (cache only)", endpoint);
+		goto out;
+	}
+	if ((r = serve(plain, &pt)) == 0)
+		notify(c, KSM_CACHE_HIT, age_of(ksm_cache__now_ms(), created),
+		    endpoint, 0);
+out:
+	ksmx_buf_clear(&pt);
+	ksmx_wipe(&q.keys, sizeof(q.keys));
+	free(q.dir);
+	return r;
+}
+
 int
 ksm_cache__fetch(struct ksm_client *c, const char *endpoint,
     const char *const *uids, size_t n_uids, struct ksmx_buf *plain,
@@ -192,6 +226,8 @@ ksm_cache__fetch(struct ksm_client *c, const char *endpoint,
 	unsigned int saved_wait = c->max_throttle_wait_ms;
 	int have = 0, lock = -1, r;
 
+	if (c->flags & KSM_CLIENT_CACHE_ONLY)
+		return cached_only(c, endpoint, uids, n_uids, plain);
 	if (c->cache_ttl_ms == 0 || (c->flags & KSM_CLIENT_NO_CACHE))
 		return net(c, endpoint, uids, n_uids, plain);
 	memset(&q, 0, sizeof(q));

@@ -38,6 +38,9 @@ default_perform(void *ctx, const struct ksm_http_req *req, long *status,
 	struct ksm_client *c = ctx;
 	int r;
 
+	if (c != NULL && (c->flags & KSM_CLIENT_CACHE_ONLY))
+		return ksm__err(KSM_ENETWORK, "Keeper is not asked: this "
+		    "client answers from the cache only");
 	if (c == NULL)
 		return ksm_http__perform(req, status, body);
 	if (c->http == NULL && (r = ksm_http__session_new(&c->http)) != 0)

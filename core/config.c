@@ -7,9 +7,7 @@
  * must not pick up a config planted there.
  */
 
-#include <sys/types.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +19,6 @@
 #include "util/b64.h"
 #include "keyring-module.h"
 
-#define DEFAULT_SUBPATH		"/keeper/ksm-config.json"
 #define MAX_CONFIG_TEXT		(2u * KSM_MAX_CONFIG_FILE)	/* bytes */
 #define SOURCE_MAX		600	/* bytes of a source description */
 
@@ -37,21 +34,6 @@ static const char *const known_keys[] = {
 	KSM_CFG_SERVER_PUBLIC_KEY_ID, KSM_CFG_SERVER_PUBLIC_KEY,
 	KSM_CFG_CA_FILE,
 };
-
-/* The environment, except in a setuid/setgid process (a PAM host). */
-static const char *
-env_get(const char *name)
-{
-	const char *v;
-
-#ifdef __GLIBC__
-	v = secure_getenv(name);
-#else
-	v = getuid() == geteuid() && getgid() == getegid() ? getenv(name) :
-	    NULL;
-#endif
-	return v != NULL && *v != '\0' ? v : NULL;
-}
 
 static int
 is_space(char c)
@@ -314,12 +296,56 @@ load_keyring(struct ksm_config **out, const char *profile, int how)
 
 /* A file path, or "keyring:PROFILE". */
 static int
-load_path(struct ksm_config **out, const char *path)
+load_location(struct ksm_config **out, const char *path)
 {
 	const char *profile = ksm_config__keyring_profile(path);
 
 	return profile != NULL ? load_keyring(out, profile, KR_STRICT) :
 	    load_file(out, path);
+}
+
+/*
+ * A profile's file or keyring entry (config-profile.c).  A named profile
+ * that does not exist is an error of its own; a missing "default" is the
+ * usual "no Keeper configuration found" with the init hint.  from: what
+ * chose the profile (KSM_PROFILE_FROM_*).
+ */
+static int
+load_profile(struct ksm_config **out, const char *name, int from)
+{
+	char *path = NULL;
+	int r, present;
+
+	if ((r = ksm_profile__path(&path, name, &present)) != 0)
+		return r;
+	if (present || strcmp(name, KSM_PROFILE_DEFAULT) == 0) {
+		r = load_location(out, path);
+		goto out;
+	}
+	r = ksm__err(KSM_ECONFIG, "there is no Keeper profile '%s' (%sno "
+	    "file '%s')", name, from == KSM_PROFILE_FROM_ENV ?
+	    "named by KSM_PROFILE; " : from == KSM_PROFILE_FROM_ACTIVE ?
+	    "the active profile; " : "", path);
+	if (from == KSM_PROFILE_FROM_ACTIVE)
+		ksm__err_hint("choose one that exists with: keeper-secret "
+		    "profile use NAME (keeper-secret profile list shows them)");
+	else
+		ksm__err_hint("create it with: keeper-secret profile init %s "
+		    "--token -; keeper-secret profile list shows the others",
+		    name);
+ out:
+	free(path);
+	return r;
+}
+
+/* A file path, "keyring:PROFILE" or "profile:NAME". */
+static int
+load_path(struct ksm_config **out, const char *path)
+{
+	const char *name = ksm_config__profile_name(path);
+
+	return name != NULL ? load_profile(out, name, KSM_PROFILE_FROM_PATH) :
+	    load_location(out, path);
 }
 
 /*
@@ -330,11 +356,11 @@ load_path(struct ksm_config **out, const char *path)
 static int
 load_env_keyring(struct ksm_config **out)
 {
-	const char *v = env_get("KSM_CONFIG_KEYRING"), *profile;
+	const char *v = ksm_config__env("KSM_CONFIG_KEYRING"), *profile;
 
 	if (v == NULL || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
 		return 1;
-	if ((profile = env_get("KSM_KEYRING_PROFILE")) == NULL)
+	if ((profile = ksm_config__env("KSM_KEYRING_PROFILE")) == NULL)
 		profile = "default";
 	if (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
 		return load_keyring(out, profile, KR_STRICT);
@@ -347,39 +373,6 @@ load_env_keyring(struct ksm_config **out)
 }
 
 int
-ksm_config__default_path(char **out)
-{
-	struct passwd pw, *pwp = NULL;
-	const char *base, *suffix = "";
-	char pwbuf[4096];
-	size_t n;
-
-	KSM_ASSERT_ARG(out != NULL);
-	*out = NULL;
-	/* XDG: a relative XDG_CONFIG_HOME is invalid and ignored */
-	if ((base = env_get("XDG_CONFIG_HOME")) == NULL || base[0] != '/') {
-		suffix = "/.config";
-		if ((base = env_get("HOME")) == NULL || base[0] != '/') {
-			if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf),
-			    &pwp) != 0 || pwp == NULL || pw.pw_dir == NULL ||
-			    pw.pw_dir[0] != '/') {
-				ksm__err(KSM_ECONFIG, "cannot find the "
-				    "configuration directory: HOME is not set");
-				ksm__err_hint("set XDG_CONFIG_HOME or HOME, or "
-				    "give a configuration file");
-				return KSM_ECONFIG;
-			}
-			base = pw.pw_dir;
-		}
-	}
-	n = strlen(base) + strlen(suffix) + sizeof(DEFAULT_SUBPATH);
-	if ((*out = malloc(n)) == NULL)
-		return ksm__err(KSM_ENOMEM, "out of memory");
-	(void)snprintf(*out, n, "%s%s%s", base, suffix, DEFAULT_SUBPATH);
-	return 0;
-}
-
-int
 ksm_config__new(struct ksm_config **out, const char *path)
 {
 	char *def = NULL;
@@ -388,8 +381,10 @@ ksm_config__new(struct ksm_config **out, const char *path)
 
 	KSM_ASSERT_ARG(out != NULL);
 	*out = NULL;
-	if (path == NULL) {
-		if ((r = ksm_config__default_path(&def)) != 0)
+	/* the profile in force, or the one "profile:NAME" names */
+	if (path == NULL || ksm_config__profile_name(path) != NULL) {
+		if ((r = path == NULL ? ksm_config__default_path(&def) :
+		    ksm_config__resolve(&def, path)) != 0)
 			return r;
 		path = def;
 	}
@@ -432,8 +427,8 @@ ksm_config__load(struct ksm_config **out, const char *path,
     const char *string)
 {
 	const char *v;
-	char *def = NULL;
-	int r;
+	char name[KSM_PROFILE_NAME_MAX + 1];
+	int r, from;
 
 	KSM_ASSERT_ARG(out != NULL);
 	*out = NULL;
@@ -441,17 +436,16 @@ ksm_config__load(struct ksm_config **out, const char *path,
 		return load_text(out, string, "the configuration string");
 	if (path != NULL && *path != '\0')
 		return load_path(out, path);
-	if ((v = env_get("KSM_CONFIG")) != NULL)
+	if ((v = ksm_config__env("KSM_CONFIG")) != NULL)
 		return load_text(out, v, "$KSM_CONFIG");
 	if ((r = load_env_keyring(out)) != 1)
 		return r;
-	if ((v = env_get("KSM_CONFIG_FILE")) != NULL)
+	if ((v = ksm_config__env("KSM_CONFIG_FILE")) != NULL)
 		return load_path(out, v);
-	if ((r = ksm_config__default_path(&def)) != 0)
+	/* $KSM_PROFILE, the active profile, or the default file */
+	if ((r = ksm_profile__current(name, &from)) != 0)
 		return r;
-	r = load_file(out, def);
-	free(def);
-	return r;
+	return load_profile(out, name, from);
 }
 
 const char *
@@ -614,10 +608,18 @@ int
 ksm_config__load_existing(struct ksm_config **out, const char *path)
 {
 	const char *profile;
+	char *where = NULL;
 	int r;
 
 	KSM_ASSERT_ARG(out != NULL && path != NULL);
 	*out = NULL;
+	if (ksm_config__profile_name(path) != NULL) {
+		if ((r = ksm_config__resolve(&where, path)) != 0)
+			return r;
+		r = ksm_config__load_existing(out, where);
+		free(where);
+		return r;
+	}
 	if ((profile = ksm_config__keyring_profile(path)) == NULL) {
 		if (access(path, F_OK) != 0 && errno == ENOENT)
 			return 0;

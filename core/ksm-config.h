@@ -1,7 +1,9 @@
 /*
  * KSM configuration: the official SDKs' JSON keys, string values.  Sources
  * in order: explicit string, explicit path, $KSM_CONFIG (base64 or JSON),
- * $KSM_CONFIG_FILE, $XDG_CONFIG_HOME/keeper/ksm-config.json.  Never cwd.
+ * $KSM_CONFIG_KEYRING, $KSM_CONFIG_FILE, then the profile in force
+ * ($KSM_PROFILE, the active profile, else the default file
+ * $XDG_CONFIG_HOME/keeper/ksm-config.json).  Never cwd.
  */
 #ifndef KSM_KSM_CONFIG_H
 #define KSM_KSM_CONFIG_H
@@ -45,8 +47,58 @@ const char *ksm_config__path(const struct ksm_config *cfg);
 /* Serialised JSON (4-space indent, sorted keys, like Python); ksmx_strfree. */
 char	*ksm_config__to_json(const struct ksm_config *cfg);
 void	ksm_config__free(struct ksm_config *cfg);
-/* The default file path ($XDG_CONFIG_HOME/keeper/ksm-config.json); free(). */
+/*
+ * Where the config goes when none is named: the location of the profile
+ * in force (see below), a file or "keyring:NAME"; free().
+ */
 int	ksm_config__default_path(char **out);
+/* $XDG_CONFIG_HOME/keeper (else ~/.config/keeper); free(). */
+int	ksm_config__dir(char **out);
+/* Value of an environment variable; NULL when empty, or in a setuid/setgid
+ * process (secure_getenv). */
+const char *ksm_config__env(const char *name);
+
+/*
+ * Profiles (config-profile.c, docs/CONFIG.md): named configs beside the
+ * default one.  Profile "default" is $DIR/ksm-config.json; NAME is
+ * $DIR/profiles/NAME.json (0600), or the keyring entry of profile NAME
+ * when $DIR/profiles/NAME.keyring exists.  A config path "profile:NAME"
+ * names one; otherwise the profile in force is $KSM_PROFILE, else the
+ * active one ($DIR/active-profile, `keeper-secret profile use`), else
+ * "default".
+ */
+#define KSM_PROFILE_NAME_MAX	64
+#define KSM_PROFILE_DEFAULT	"default"
+/* What chose a profile (for messages). */
+#define KSM_PROFILE_FROM_PATH	0	/* "profile:NAME", or nothing */
+#define KSM_PROFILE_FROM_ENV	1	/* $KSM_PROFILE */
+#define KSM_PROFILE_FROM_ACTIVE	2	/* the active profile (or none) */
+/* Non-zero for 1 to 64 of [A-Za-z0-9_-], not starting with '-'. */
+int	ksm_profile__name_ok(const char *name);
+/* NAME of a "profile:NAME" path, or NULL. */
+const char *ksm_config__profile_name(const char *path);
+/* "profile:NAME", the config path of a --profile NAME option, into out;
+ * KSM_EINVAL (message and hint) when name is not a profile name. */
+#define KSM_PROFILE_PATH_MAX	(sizeof("profile:") + KSM_PROFILE_NAME_MAX)
+int	ksm_config__profile_arg(char out[KSM_PROFILE_PATH_MAX],
+	    const char *name);
+/*
+ * Location of profile name: a file path or "keyring:NAME" (free()).
+ * *present (may be NULL): 1 when the file or the keyring marker exists.
+ * KSM_EINVAL for a bad name, KSM_ECONFIG when NAME is both.
+ */
+int	ksm_profile__path(char **out, const char *name, int *present);
+/* The active profile ("default" when none was chosen). */
+int	ksm_profile__active(char name[KSM_PROFILE_NAME_MAX + 1]);
+/* The profile in force; *from (may be NULL): KSM_PROFILE_FROM_*. */
+int	ksm_profile__current(char name[KSM_PROFILE_NAME_MAX + 1], int *from);
+/* Make name the active profile ("default": forget the choice). */
+int	ksm_profile__set_active(const char *name);
+/* Create (on) or remove the marker saying name lives in the keyring;
+ * KSM_EEXIST when name exists as a file. */
+int	ksm_profile__set_keyring(const char *name, int on);
+/* path with "profile:NAME" replaced by the profile's location (free()). */
+int	ksm_config__resolve(char **out, const char *path);
 
 /* A parsed one-time token (ksm-protocol.md §2.5). */
 struct ksm_token {

@@ -15,8 +15,8 @@ core_libksmcore_la_SOURCES = \
 	core/error.c \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto.c core/crypto.h \
-	core/config.c core/config-file.c core/token.c core/ksm-config.h \
-	core/file-write.c \
+	core/config.c core/config-file.c core/config-profile.c core/token.c \
+	core/ksm-config.h core/file-write.c \
 	core/config-keyring.c core/keyring-module.h \
 	core/http-curl.c core/http.h \
 	core/transport.c \
@@ -44,3 +44,5 @@ ksmincludedir = $(includedir)/ksm
 ksminclude_HEADERS = include/ksm/ksm.h include/ksm/common.h \
 	include/ksm/error.h include/ksm/client.h include/ksm/record.h \
 	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h
+# the C API's manual page (its EXAMPLE is compiled by tests/integration/install.sh)
+dist_man_MANS += core/libksm.3

@@ -105,10 +105,15 @@ read_stdin(struct ksmx_buf *b)
 	return 0;
 }
 
-/* --profile P before the verb's arguments; returns the next index. */
+/*
+ * --profile P before the verb's arguments (default $KSM_PROFILE, else the
+ * keyring's "default"); returns the next index.
+ */
 static int
 take_profile(int argc, char **argv, int i, const char **profile)
 {
+	if (*profile == NULL)
+		*profile = ksm_config__env("KSM_PROFILE");
 	while (i < argc && strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
 		*profile = argv[i + 1];
 		i += 2;
@@ -224,6 +229,22 @@ cmd_doctor(int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * The marker that makes keeper-secret's profile P (and every program's
+ * --profile P) find the keyring entry (core/config-profile.c).
+ */
+static void
+mark_profile(const char *profile, int on)
+{
+	if (profile == NULL || strcmp(profile, KSM_PROFILE_DEFAULT) == 0)
+		return;
+	if (ksm_profile__set_keyring(profile, on) != 0) {
+		fprintf(stderr, "%s: note: %s\n", PROGNAME,
+		    ksm_error_last()->message);
+		ksm_error_clear();
+	}
+}
+
 static int
 cmd_config_store(int argc, char **argv)
 {
@@ -257,6 +278,8 @@ cmd_config_store(int argc, char **argv)
 	}
 	if (keyring_config_store(profile, json, &e) != 0)
 		r = kr_fail(&e);
+	else
+		mark_profile(profile, 1);
 out:
 	ksmx_strfree(json);
 	ksm_config__free(cfg);
@@ -288,7 +311,10 @@ cmd_config_del(int argc, char **argv)
 
 	if (take_profile(argc, argv, 1, &profile) != argc)
 		return usage("config-del takes only --profile P");
-	return keyring_config_erase(profile, &e) != 0 ? kr_fail(&e) : EX_OK;
+	if (keyring_config_erase(profile, &e) != 0)
+		return kr_fail(&e);
+	mark_profile(profile, 0);
+	return EX_OK;
 }
 
 /*

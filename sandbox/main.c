@@ -31,6 +31,10 @@ static const char usage_main[] =
 "  token   mint a one-time access token for an application\n"
 "  info    print what a client needs: hostname, server key, CA file\n"
 "\n"
+"options:\n"
+"  -h, --help  this help\n"
+"  --version   print the version\n"
+"\n"
 "'" PROG " <command> --help' describes each command.  See keeper-sandbox(1).\n";
 
 static const char usage_serve[] =

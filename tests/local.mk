@@ -255,28 +255,46 @@ tests_unit_test_config_keyring_SOURCES = tests/unit/test-config-keyring.c
 tests_unit_test_config_keyring_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_config_keyring_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_config_keyring_LDADD = $(KSM_TEST_LDADD)
+# profiles: named configs beside the default one (core/config-profile.c)
+check_PROGRAMS += tests/unit/test-config-profile
+TESTS += tests/unit/test-config-profile
+tests_unit_test_config_profile_SOURCES = tests/unit/test-config-profile.c
+tests_unit_test_config_profile_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_config_profile_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_config_profile_LDADD = $(KSM_TEST_LDADD)
+# keeper-secret profile ... and --profile/KSM_PROFILE end to end
+TESTS += tests/integration/profile.sh
+EXTRA_DIST += tests/integration/profile.sh
+# bash, zsh and fish completions (completions/), records from the cache only
+TESTS += tests/integration/completion.sh
+EXTRA_DIST += tests/integration/completion.sh
 
 # release pass (helper release): exported symbols, public headers alone as C
 # and C++, docs/ERRORS.md against error.h, and a DESTDIR install + uninstall
 # with a program built through pkg-config.  The install test reads the
-# install directories and switches from here.
+# switches from here.
 AM_TESTS_ENVIRONMENT += \
 	KSM_CC='$(CC)'; export KSM_CC; MAKE='$(MAKE)'; export MAKE; \
 	KSM_BUILD_CFLAGS='$(KSM_CFLAGS)'; export KSM_BUILD_CFLAGS; \
-	KSM_INST_bindir='$(bindir)'; export KSM_INST_bindir; \
-	KSM_INST_libdir='$(libdir)'; export KSM_INST_libdir; \
-	KSM_INST_includedir='$(includedir)'; export KSM_INST_includedir; \
-	KSM_INST_mandir='$(mandir)'; export KSM_INST_mandir; \
-	KSM_INST_pamdir='$(pamdir)'; export KSM_INST_pamdir; \
-	KSM_INST_pkglibdir='$(pkglibdir)'; export KSM_INST_pkglibdir; \
-	KSM_INST_pkgconfigdir='$(pkgconfigdir)'; export KSM_INST_pkgconfigdir; \
-	KSM_INST_systemduserunitdir='$(systemduserunitdir)'; \
-	export KSM_INST_systemduserunitdir; \
 	KSM_ENABLE_PAM='$(ENABLE_PAM_TRUE)'; export KSM_ENABLE_PAM; \
 	KSM_ENABLE_SANDBOX='$(ENABLE_SANDBOX_TRUE)'; export KSM_ENABLE_SANDBOX; \
 	KSM_ENABLE_KEYRING='$(ENABLE_KEYRING_TRUE)'; export KSM_ENABLE_KEYRING;
+# install.sh asks where `make install` puts things for a prefix of its
+# choosing (`make -s print-install-dirs prefix=/usr`): shell assignments
+print-install-dirs:
+	@echo "bindir='$(bindir)' libdir='$(libdir)'"
+	@echo "includedir='$(includedir)' mandir='$(mandir)' docdir='$(docdir)'"
+	@echo "pamdir='$(pamdir)' pamsystemdir='$(pamsystemdir)'"
+	@echo "pkglibdir='$(pkglibdir)' pkgconfigdir='$(pkgconfigdir)'"
+	@echo "systemduserunitdir='$(systemduserunitdir)'"
+	@echo "bashcompletiondir='$(bashcompletiondir)'"
+	@echo "zshcompletiondir='$(zshcompletiondir)'"
+	@echo "fishcompletiondir='$(fishcompletiondir)'"
+	@echo "programs='$(bin_PROGRAMS)' manpages='$(dist_man_MANS)'"
+.PHONY: print-install-dirs
 RELEASE_TESTS = tests/release/symbols.sh tests/release/headers.sh \
-	tests/release/errors-doc.sh tests/integration/install.sh
+	tests/release/errors-doc.sh tests/integration/install.sh \
+	tests/release/man-help.sh
 TESTS += $(RELEASE_TESTS)
 EXTRA_DIST += $(RELEASE_TESTS) tests/release/tap.sh
 # the documents (tests/release/errors-doc.sh reads docs/ERRORS.md)

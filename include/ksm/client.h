@@ -24,11 +24,13 @@ typedef struct {
 	unsigned int	version;	/**< KSM_CLIENT_OPTIONS_VERSION */
 	/**
 	 * Config file.  NULL: $KSM_CONFIG (base64 or JSON, in memory),
-	 * then $KSM_CONFIG_FILE, then $XDG_CONFIG_HOME/keeper/ksm-config.json
+	 * then $KSM_CONFIG_FILE, then the profile in force: $KSM_PROFILE,
+	 * else the active one, else $XDG_CONFIG_HOME/keeper/ksm-config.json
 	 * (~/.config/keeper/ksm-config.json).  Never the current directory.
 	 * "keyring:PROFILE": the config kept in the desktop keyring (libksm
 	 * loads its keyring module then; docs/CONFIG.md), as does
-	 * $KSM_CONFIG_KEYRING=1 after $KSM_CONFIG.
+	 * $KSM_CONFIG_KEYRING=1 after $KSM_CONFIG.  "profile:NAME": the
+	 * config of profile NAME (keeper-secret profile; docs/CONFIG.md).
 	 */
 	const char	*config_path;
 	/** Whole config as base64 or JSON text; overrides config_path. */
@@ -62,6 +64,13 @@ typedef struct {
  * socket is ours, and goes to Keeper itself when there is none.
  */
 #define KSM_CLIENT_NO_AGENT		0x4u
+/**
+ * Never contact Keeper: records and folders come from the cross-process
+ * cache whatever the age of the entry, and without one the call fails
+ * with KSM_ENOTFOUND (any other request with KSM_ENETWORK).  For look-ups
+ * that must not reach the network, such as shell completion.
+ */
+#define KSM_CLIENT_CACHE_ONLY		0x8u
 
 /**
  * Create a client from an existing configuration.  Sends nothing.

@@ -19,6 +19,7 @@
 
 #include "ksm/ksm.h"
 #include "ksm-int.h"
+#include "ksm-config.h"
 #include "awsjson.h"
 #include "../common/report.h"
 
@@ -35,7 +36,8 @@ struct opts {
 	const char	*key_notation;
 	const char	*secret_notation;
 	const char	*token_notation;
-	const char	*config;
+	const char	*config;	/* --config, or "profile:NAME" */
+	char		 profile[KSM_PROFILE_PATH_MAX];	/* --profile NAME */
 	long		 expiration;	/* seconds ahead, 0: none */
 	long		 throttle_wait;	/* seconds, -1: library default */
 };
@@ -61,6 +63,8 @@ usage(FILE *f)
 	    "(at least 900)\n"
 	    "  --config FILE             KSM config file "
 	    "(default: the shared KSM config)\n"
+	    "  --profile NAME            the KSM config of this "
+	    "keeper-secret profile\n"
 	    "  --max-throttle-wait SECONDS  longest wait when Keeper "
 	    "throttles (0: fail at once)\n"
 	    "  --help, --version\n"
@@ -104,7 +108,7 @@ parse_seconds(long *out, const char *s, long min, long max)
 enum {
 	OPT_UID = 256, OPT_RECORD, OPT_KEY, OPT_SECRET, OPT_TOKEN,
 	OPT_EXPIRATION, OPT_CONFIG, OPT_THROTTLE, OPT_MFA, OPT_HELP,
-	OPT_VERSION
+	OPT_VERSION, OPT_PROFILE
 };
 
 static const struct option longopts[] = {
@@ -115,6 +119,7 @@ static const struct option longopts[] = {
 	{ "session-token",	required_argument, NULL, OPT_TOKEN },
 	{ "expiration",		required_argument, NULL, OPT_EXPIRATION },
 	{ "config",		required_argument, NULL, OPT_CONFIG },
+	{ "profile",		required_argument, NULL, OPT_PROFILE },
 	{ "max-throttle-wait",	required_argument, NULL, OPT_THROTTLE },
 	{ "mfa-totp",		no_argument,	   NULL, OPT_MFA },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
@@ -139,7 +144,12 @@ parse_args(struct opts *o, int argc, char **argv)
 		case OPT_KEY:		o->key_notation = optarg; break;
 		case OPT_SECRET:	o->secret_notation = optarg; break;
 		case OPT_TOKEN:		o->token_notation = optarg; break;
-		case OPT_CONFIG:	o->config = optarg; break;
+		case OPT_CONFIG:
+		case OPT_PROFILE:
+			if (plugin_config_option(PROG, c == OPT_PROFILE,
+			    optarg, &o->config, o->profile) != 0)
+				return EXIT_USAGE;
+			break;
 		case OPT_EXPIRATION:
 			if (parse_seconds(&o->expiration, optarg,
 			    AWS_MIN_EXPIRATION, AWS_MAX_EXPIRATION) != 0)
@@ -200,36 +210,37 @@ file_exists(const char *path)
 }
 
 /*
- * The config to use: --config; else libksm's own order ($KSM_CONFIG,
- * $KSM_CONFIG_FILE, the shared ksm-config.json); only when none of those
- * exists, the files Keeper's Go tool reads.  NULL: libksm decides.
+ * The config to use: --config or --profile; else libksm's own order
+ * ($KSM_CONFIG, $KSM_CONFIG_FILE, $KSM_PROFILE, the active profile, the
+ * shared ksm-config.json); only when none of those is set or exists, the
+ * files Keeper's Go tool reads.  NULL: libksm decides.
  */
 static char *
 pick_config(const struct opts *o)
 {
-	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
 	static const char *const legacy[] = { LEGACY_CONFIG_1,
 	    LEGACY_CONFIG_2 };
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[KSM_PROFILE_NAME_MAX + 1], *def = NULL;
 	size_t i;
-	int n;
+	int n, shared;
 
 	if (o->config != NULL)
 		return strdup(o->config);
 	if (getenv("KSM_CONFIG") != NULL || getenv("KSM_CONFIG_FILE") != NULL ||
-	    getenv("KSM_CONFIG_KEYRING") != NULL)
+	    getenv("KSM_CONFIG_KEYRING") != NULL || getenv("KSM_PROFILE") !=
+	    NULL)
 		return NULL;
-	if (xdg != NULL && xdg[0] == '/')
-		n = snprintf(path, sizeof(path), "%s/keeper/ksm-config.json",
-		    xdg);
-	else if (home != NULL && home[0] != '\0')
-		n = snprintf(path, sizeof(path),
-		    "%s/.config/keeper/ksm-config.json", home);
-	else
+	/* a profile made active, or the shared file: libksm's */
+	if (ksm_profile__current(name, NULL) != 0 ||
+	    strcmp(name, KSM_PROFILE_DEFAULT) != 0 ||
+	    ksm_config__default_path(&def) != 0) {
+		ksm_error_clear();
 		return NULL;
-	if (n < 0 || (size_t)n >= sizeof(path) || file_exists(path))
-		return NULL;
-	if (home == NULL || home[0] == '\0')
+	}
+	shared = file_exists(def);
+	free(def);
+	if (shared || home == NULL || home[0] == '\0')
 		return NULL;
 	for (i = 0; i < 2; i++) {
 		n = snprintf(path, sizeof(path), "%s%s", home, legacy[i]);

@@ -16,6 +16,7 @@
 
 #include "ksm/ksm.h"
 #include "ksm-int.h"
+#include "ksm-config.h"
 #include "json.h"
 #include "util/wipe.h"
 #include "gitcred.h"
@@ -31,7 +32,8 @@ struct opts {
 	const char	*record;	/* --record UID|title|keeper://... */
 	const char	*user_notation;	/* --username */
 	const char	*pass_notation;	/* --password */
-	const char	*config;	/* --config */
+	const char	*config;	/* --config, or "profile:NAME" */
+	char		 profile[KSM_PROFILE_PATH_MAX];	/* --profile NAME */
 	int		 allow_store;	/* --allow-store */
 	const char	*op;
 	const char	*url;		/* doctor URL */
@@ -64,7 +66,10 @@ usage(FILE *f)
 	    "  --password NOTATION   password from this keeper:// notation\n"
 	    "  --config PATH         KSM config (default: $KSM_CONFIG, "
 	    "$KSM_CONFIG_FILE,\n"
-	    "                        ~/.config/keeper/ksm-config.json)\n"
+	    "                        $KSM_PROFILE, the active profile, "
+	    "~/.config/keeper/ksm-config.json)\n"
+	    "  --profile NAME        the KSM config of this keeper-secret "
+	    "profile\n"
 	    "  --allow-store         store saves a new password into the "
 	    "matched record\n"
 	    "                        (when the application may edit it)\n"
@@ -82,6 +87,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "username",	required_argument, NULL, 'u' },
 		{ "password",	required_argument, NULL, 'p' },
 		{ "config",	required_argument, NULL, 'c' },
+		{ "profile",	required_argument, NULL, 'P' },
 		{ "allow-store", no_argument,	   NULL, 's' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -94,7 +100,12 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'r': o->record = optarg; break;
 		case 'u': o->user_notation = optarg; break;
 		case 'p': o->pass_notation = optarg; break;
-		case 'c': o->config = optarg; break;
+		case 'c':
+		case 'P':
+			if (plugin_config_option(PROG, ch == 'P', optarg,
+			    &o->config, o->profile) != 0)
+				return EXIT_USAGE;
+			break;
 		case 's': o->allow_store = 1; break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return EXIT_USAGE;

@@ -1,5 +1,8 @@
 # plugins/pam: pam_keeper.so, the Linux-PAM module (configure --disable-pam).
 if ENABLE_PAM
+# $(pamdir): configure --with-pamdir, else (GNU make, decided at install
+# time) the system's PAM directory when the prefix is /usr, else
+# $(libdir)/security: see configure.ac
 pamlibdir = $(pamdir)
 pamlib_LTLIBRARIES = plugins/pam/pam_keeper.la
 plugins_pam_pam_keeper_la_SOURCES = plugins/pam/pam_keeper.c \
@@ -18,5 +21,25 @@ plugins_pam_pam_keeper_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
 EXTRA_plugins_pam_pam_keeper_la_DEPENDENCIES = \
 	$(top_srcdir)/plugins/pam/pam_keeper.map
 dist_man_MANS += plugins/pam/pam_keeper.8
+PAM_EXAMPLE = pam_keeper.example
 endif
-EXTRA_DIST += plugins/pam/pam_keeper.map
+EXTRA_DIST += plugins/pam/pam_keeper.map plugins/pam/pam_keeper.example.in
+
+# A commented example stack in the doc directory, written at install time
+# so it names the module the way $(pamdir) needs: alone in the system's
+# PAM directory, else by its absolute path.
+install-data-local: install-pam-example
+uninstall-local: uninstall-pam-example
+install-pam-example:
+	@test -z '$(PAM_EXAMPLE)' || { \
+	    m='$(pamdir)/pam_keeper.so'; \
+	    test '$(pamdir)' != '$(pamsystemdir)' || m=pam_keeper.so; \
+	    echo " $(MKDIR_P) '$(DESTDIR)$(docdir)'"; \
+	    $(MKDIR_P) '$(DESTDIR)$(docdir)' && \
+	    echo " sed ... >'$(DESTDIR)$(docdir)/$(PAM_EXAMPLE)'" && \
+	    sed -e "s|@PAM_KEEPER@|$$m|g" \
+	        '$(srcdir)/plugins/pam/pam_keeper.example.in' \
+	        >'$(DESTDIR)$(docdir)/$(PAM_EXAMPLE)'; }
+uninstall-pam-example:
+	test -z '$(PAM_EXAMPLE)' || rm -f '$(DESTDIR)$(docdir)/$(PAM_EXAMPLE)'
+.PHONY: install-pam-example uninstall-pam-example

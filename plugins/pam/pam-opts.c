@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "ksm-config.h"
 #include "pam-opts.h"
 
 void
@@ -18,6 +19,7 @@ pk_opts_init(struct pk_opts *o)
 	o->timeout_s = PAM_KEEPER_TIMEOUT;
 	o->config = PAM_KEEPER_CONFIG;
 	o->only_if = NULL;
+	o->profile = NULL;
 }
 
 static const char *
@@ -89,6 +91,10 @@ pk_opts_parse_one(struct pk_opts *o, const char *arg)
 		if (*v != '/')
 			return -1;
 		o->config = v;
+	} else if ((v = skip_prefix(arg, "profile=")) != NULL) {
+		if (!ksm_profile__name_ok(v))
+			return -1;
+		o->profile = v;
 	} else if ((v = skip_prefix(arg, "only_if=")) != NULL) {
 		if (!valid_list(v))
 			return -1;

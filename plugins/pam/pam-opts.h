@@ -19,6 +19,7 @@ struct pk_opts {
 	unsigned	 timeout_s;
 	const char	*config;	/* borrowed from argv, which PAM keeps */
 	const char	*only_if;	/* "sshd,sudo", or NULL: every service */
+	const char	*profile;	/* KSM profile instead of ksm_config */
 };
 
 /* Defaults: secure, 5 s, PAM_KEEPER_CONFIG, every service. */

@@ -32,6 +32,7 @@
 #include "ksm/error.h"
 #include "ksm/notation.h"
 #include "crypto.h"
+#include "ksm-config.h"
 #include "util/wipe.h"
 #include "pam-cache.h"
 #include "pam-config.h"
@@ -167,13 +168,30 @@ ctx_client(struct ctx *c)
 {
 	ksm_client_options ko = KSM_CLIENT_OPTIONS_INIT;
 	const char *path = pk_config_ksm(c->cfg, c->entry);
-	char why[512];
+	char why[512], *prof = NULL;
 	int r;
 
 	if (c->client != NULL)
 		return 0;
-	if (pk_path_trusted(path, 0, why, sizeof(why)) != 0) {
+	/* profile=NAME: that profile's file, under the same checks */
+	if (c->o.profile != NULL &&
+	    (r = ksm_profile__path(&prof, c->o.profile, NULL)) != 0) {
+		log_ksm(c, "cannot use the Keeper profile");
+		return r;
+	}
+	if (prof != NULL && ksm_config__keyring_profile(prof) != NULL) {
+		pam_syslog(c->pamh, LOG_ERR, "profile '%s' is kept in the "
+		    "keyring: pam_keeper reads configuration files only",
+		    c->o.profile);
+		free(prof);
+		return KSM_ECONFIG;
+	}
+	if (prof != NULL)
+		path = prof;
+	r = pk_path_trusted(path, 0, why, sizeof(why));
+	if (r != 0) {
 		pam_syslog(c->pamh, LOG_ERR, "refusing to act: %s", why);
+		free(prof);
 		return KSM_EPERM;
 	}
 	ko.config_path = path;
@@ -188,11 +206,11 @@ ctx_client(struct ctx *c)
 	 */
 	ko.flags = KSM_CLIENT_NO_THROTTLE_RETRY | KSM_CLIENT_NO_CACHE |
 	    KSM_CLIENT_NO_AGENT;
-	if ((r = ksm_client_new(&c->client, &ko)) != 0) {
+	r = ksm_client_new(&c->client, &ko);
+	free(prof);
+	if (r != 0)
 		log_ksm(c, "cannot use the Keeper configuration");
-		return r;
-	}
-	return 0;
+	return r;
 }
 
 /* One value by notation (text, wiped on free with ksm_secret_free). */

@@ -32,6 +32,7 @@
 #include "ksm-int.h"
 #include "cache.h"
 #include "client-int.h"
+#include "ksm-config.h"
 #include "agent-keys.h"
 #include "agent-log.h"
 #include "agent-loop.h"
@@ -214,7 +215,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " PROG " [-D | -d] [-c | -s] [-a SOCKET] [--config FILE]\n"
+	    "usage: " PROG " [-D | -d] [-c | -s] [-a SOCKET]\n"
+	    "           [--config FILE | --profile NAME]\n"
 	    "           [--secrets-socket PATH] [--log FILE] [--refresh SECONDS]\n"
 	    "           [--max-age SECONDS] [--throttle-pause SECONDS]\n"
 	    "           [--throttle-burst N] [--record UID]... [--folder UID]...\n"
@@ -234,6 +236,7 @@ usage(FILE *f)
 	    "  -k           stop the agent named by $SSH_AGENT_PID\n"
 	    "  -c, -s       print csh / sh commands (default sh)\n"
 	    "  --config FILE  the KSM config (default as keeper-secret)\n"
+	    "  --profile NAME  the KSM config of this keeper-secret profile\n"
 	    "  --log DEST   a line per answer and per signature to a file,\n"
 	    "               syslog (the default) or - (stderr; the default\n"
 	    "               with -D)\n"
@@ -256,7 +259,7 @@ usage(FILE *f)
 
 enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
 	OPT_SECRETS, OPT_LOG, OPT_MAX_AGE, OPT_PAUSE, OPT_BURST, OPT_CONFIRM,
-	OPT_CONFIRM_TIMEOUT, OPT_LIFETIME };
+	OPT_CONFIRM_TIMEOUT, OPT_LIFETIME, OPT_PROFILE };
 
 /* A number of seconds (or a count) within [lo, hi]: 0, or -1. */
 static int
@@ -305,9 +308,11 @@ parse(int argc, char **argv, struct opts *o)
 		{ "confirm-timeout", required_argument, NULL,
 		    OPT_CONFIRM_TIMEOUT },
 		{ "lifetime",	required_argument, NULL, OPT_LIFETIME },
+		{ "profile",	required_argument, NULL, OPT_PROFILE },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char profile[KSM_PROFILE_PATH_MAX];
 	unsigned int v;
 	int c;
 
@@ -322,6 +327,14 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_CONFIG: o->config = optarg; break;
 		case OPT_SECRETS: o->secrets_sock = optarg; break;
 		case OPT_LOG:	o->log = optarg; break;
+		case OPT_PROFILE:	/* --config profile:NAME */
+			if (ksm_config__profile_arg(profile, optarg) != 0) {
+				fprintf(stderr, PROG ": %s\n",
+				    ksm_error_last()->message);
+				return -1;
+			}
+			o->config = profile;
+			break;
 		case OPT_RECORD:
 			if (add_filter(o->ssh.records, &o->ssh.n_records,
 			    optarg) != 0)

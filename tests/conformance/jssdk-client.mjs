@@ -4,9 +4,13 @@
 //
 // usage: node jssdk-client.mjs --config FILE [--token -] [--host HOST]
 //            [--server-key ID:KEY] [--ca-file FILE] [--no-wire-check]
+//        node jssdk-client.mjs --config-env [--ca-file FILE] [...]
 //
 //   --config FILE        the SDK's localConfigStorage JSON file; written when
 //                        binding, read (and rewritten by the SDK) otherwise
+//   --config-env         the configuration is $KSM_CONFIG (base64 or JSON),
+//                        read with the SDK's own loadJsonConfig, as the
+//                        SDK documents for KSM_CONFIG; nothing is written
 //   --token -            bind with the one-time token read from stdin (a bare
 //                        url-base64 key); the environment variable
 //                        KSM_JSSDK_TOKEN is the other way.  Never in argv.
@@ -68,6 +72,7 @@ function parseArgs (argv) {
 		}
 		switch (a) {
 		case '--config': o.config = val(); break
+		case '--config-env': o.configEnv = true; break
 		case '--token': o.token = val(); break
 		case '--host': o.host = val(); break
 		case '--server-key': o.serverKey = val(); break
@@ -76,7 +81,8 @@ function parseArgs (argv) {
 		default: usage(`unknown argument '${a}'`)
 		}
 	}
-	if (!o.config) usage('--config is required')
+	if (!o.config === !o.configEnv) usage('give one of --config and --config-env')
+	if (o.configEnv && !process.env.KSM_CONFIG) usage('--config-env: KSM_CONFIG is not set')
 	if (o.token !== undefined && o.token !== '-')
 		usage('--token takes only "-" (read the token from stdin); use KSM_JSSDK_TOKEN otherwise')
 	if (o.serverKey !== undefined) {
@@ -313,14 +319,15 @@ async function main () {
 
 	let bound
 	if (token) {
-		if (!o.host) usage('--host is required to bind with a token')
+		if (!o.host || o.configEnv) usage('--host and --config are required to bind with a token')
 		if (fs.existsSync(o.config)) fail(`config ${o.config} exists; binding writes a new one`)
 		bound = false
 	} else {
-		checkConfigFile(o.config)
+		if (!o.configEnv) checkConfigFile(o.config)
 		bound = true
 	}
-	const storage = ksm.localConfigStorage(o.config)
+	const storage = o.configEnv ? ksm.loadJsonConfig(process.env.KSM_CONFIG)
+	    : ksm.localConfigStorage(o.config)
 	if (!bound) await ksm.initializeStorage(storage, token, o.host)
 	const opts = { storage }
 	if (o.serverPublicKey) {

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <sys/stat.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,39 @@ ksm_test_done(void)
 {
 	printf("1..%d\n", n_run);
 	return n_failed == 0 && n_run > 0 ? 0 : 1;
+}
+
+const char *
+ksm_test_path(const char *dir, const char *rel)
+{
+	static char ring[8][512];
+	static int i;
+	char *p = ring[i++ % 8];
+
+	snprintf(p, sizeof(ring[0]), "%s/%s", dir, rel);
+	return p;
+}
+
+int
+ksm_test_contains(const char *hay, const char *needle)
+{
+	return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int
+ksm_test_rmtree(const char *dir)
+{
+	/* deepest first, links not followed */
+	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 char *

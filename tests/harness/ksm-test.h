@@ -29,6 +29,13 @@ int	ksm_test_fails(int got, int want, const char *file, int line,
 void	ksm_test_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	ksm_test_done(void);
 
+/* dir/rel in one of 8 static buffers, for paths under a test's directory. */
+const char *ksm_test_path(const char *dir, const char *rel);
+/* Non-zero when hay (may be NULL) contains needle (may be NULL). */
+int	ksm_test_contains(const char *hay, const char *needle);
+/* Remove dir and everything below it (links not followed); 0 or -1. */
+int	ksm_test_rmtree(const char *dir);
+
 /* Whole file into a NUL-terminated malloc'd buffer; NULL on error. */
 char	*ksm_test_slurp(const char *path, size_t *len);
 /* $KSM_TEST_VECTORS/name (or tests/vectors/name), parsed; NULL on error. */

@@ -190,6 +190,35 @@ timeout "$TIMEOUT" "$AWS" configure export-credentials --profile token \
 check "--format env exports the session token" \
     grep -qx "export AWS_SESSION_TOKEN=$(vault_value "$TOKEN" "Session Token")" "$OUT"
 
+# ---- keeper-secret profiles: --profile NAME, KSM_PROFILE ----
+
+cp "$CFG" "$TMP/cfg-copy.json"
+run_ks profile import awsprof <"$TMP/cfg-copy.json"
+expect_ok "the config imported as keeper-secret profile 'awsprof'"
+profile byprofile --profile awsprof --record "AWS Prod"
+run_aws byprofile
+expect_creds "--profile NAME in credential_process" "$KEY1" "$SECRET1"
+KSM_PROFILE=awsprof run_helper --record "AWS Prod"
+expect_ok "KSM_PROFILE=awsprof, no --config"
+run_helper --profile nope --record "AWS Prod"
+expect_helper_fail "--profile of a profile that does not exist" 26 \
+    "there is no Keeper profile 'nope'"
+run_helper --profile awsprof --config "$CFG" --record "AWS Prod"
+expect_helper_fail "--profile with --config" 2 "give one"
+
+# ---- the cross-invocation cache: one request for a burst of commands ----
+
+run_ks --config "$CFG" cache clear
+expect_ok "keeper-secret cache clear: nothing cached to begin with"
+n0=$(grep -c ' get_secret ' "$TMP/sandbox.log")
+for i in 1 2 3; do
+	KSM_CACHE_TTL=600 run_aws rec
+done
+expect_creds "three CLI commands in a row (KSM_CACHE_TTL=600)" "$KEY1" "$SECRET1"
+n1=$(grep -c ' get_secret ' "$TMP/sandbox.log")
+check "they made one request to Keeper between them ($((n1 - n0)))" \
+    test $((n1 - n0)) -eq 1
+
 # ---- what the helper itself prints ----
 
 run_helper --config "$CFG" --record "AWS Prod" --expiration 900

@@ -92,14 +92,12 @@ expect_kk_fail "exec-config of a missing profile does not run the command" 3 \
 # ---- keeper-secret init --keyring: libksm reads the keyring itself ----
 # ks_init_kr ARGS...: ks_init, with ARGS in place of --config FILE
 ks_init_kr() {
-	local token=${TOKEN:-} info
+	local token=${TOKEN:-}
 	[ -n "$token" ] || token=$(sb_token)
-	info=$(sb_info)
+	sb_bind_opts
 	RC=0
 	printf '%s\n' "$token" | timeout "$TIMEOUT" "$KS" init --token - \
-	    --host "$(jq -r .hostname <<<"$info")" \
-	    --server-key "$(jq -r .serverPublicKeyId <<<"$info"):$(jq -r .serverPublicKey <<<"$info")" \
-	    --ca-file "$(jq -r .caFile <<<"$info")" "$@" >"$OUT" 2>"$ERR" || RC=$?
+	    "${SB_BIND[@]}" "$@" >"$OUT" 2>"$ERR" || RC=$?
 	cat "$ERR" >>"$ALL_ERR"
 }
 ks_init_kr --keyring
@@ -144,6 +142,47 @@ if [ -x "$GCK" ]; then
 else
 	ok "# SKIP git-credential-keeper not built"
 fi
+
+# ---- keeper-secret profiles kept in the keyring ----
+PROFDIR=$HOME/.config/keeper/profiles
+sb_bind_opts
+sb_token >"$TMP/tok"
+run_ks profile init desk --keyring --token - "${SB_BIND[@]}" <"$TMP/tok"
+expect_ok "profile init desk --keyring"
+check "a marker, no config file: profiles/desk.keyring only" \
+    test -f "$PROFDIR/desk.keyring" -a ! -e "$PROFDIR/desk.json"
+check "the keyring holds profile desk's binding" \
+    sh -c "secret-tool lookup application keeper profile desk | jq -e .appKey >/dev/null"
+run_ks --profile desk get --json "$LOGIN"
+check "keeper-secret --profile desk reads it from the keyring" \
+    test "$RC" -eq 0 -a "$(got_value "$LOGIN" password)" = "$want"
+run_ks profile list
+check "profile list: desk lives in the keyring" grep -Eq '^  desk +keyring:desk$' "$OUT"
+KSM_PROFILE=desk run_kk config-show
+check "keeper-keyring takes KSM_PROFILE as its --profile" \
+    sh -c "jq -e .appKey '$OUT' >/dev/null"
+run_ks profile export desk
+expect_ok "profile export of a keyring profile"
+cp "$OUT" "$TMP/desk.b64"
+run_kk config-store --profile kr2 <"$TMP/desk.b64"
+expect_ok "keeper-keyring config-store --profile kr2 (the export's base64)"
+run_ks --profile kr2 list
+check "config-store made the marker: --profile kr2 finds the entry" \
+    test "$RC" -eq 0 -a -f "$PROFDIR/kr2.keyring"
+run_kk config-del --profile kr2
+check "config-del removes the marker with the entry" \
+    test "$RC" -eq 0 -a ! -e "$PROFDIR/kr2.keyring"
+run_ks profile import --keyring imp <"$TMP/desk.b64"
+check "profile import --keyring stores into the keyring" \
+    sh -c "test $RC -eq 0 && test -f '$PROFDIR/imp.keyring' &&
+    secret-tool lookup application keeper profile imp | jq -e .clientId >/dev/null"
+run_ks profile rm desk
+check "profile rm desk removes the marker" test "$RC" -eq 0 -a ! -e "$PROFDIR/desk.keyring"
+expect_hint "keeper-keyring config-del --profile desk"
+printf 'US:not-a-token\n' >"$TMP/tok"
+run_ks profile init bad --keyring --token - "${SB_BIND[@]}" <"$TMP/tok"
+check "a failed profile init --keyring leaves no marker (exit $RC)" \
+    test "$RC" -ne 0 -a ! -e "$PROFDIR/bad.keyring"
 
 # ---- lkru-style named values ----
 run_kk set it-name <<<'hunter2'

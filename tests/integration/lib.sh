@@ -31,7 +31,7 @@ TOKENS=$TMP/tokens		# every token minted, for the secret scan
 : >"$TOKENS"
 
 # Hermetic: nothing from the caller's environment or home directory.
-unset KSM_CONFIG KSM_CONFIG_FILE KSM_HOSTNAME KSM_CA_FILE KSM_TOKEN \
+unset KSM_CONFIG KSM_CONFIG_FILE KSM_PROFILE KSM_CONFIG_KEYRING KSM_HOSTNAME KSM_CA_FILE KSM_TOKEN \
     KSM_MAX_THROTTLE_WAIT_MS KSM_CLIENT_VERSION XDG_CONFIG_HOME \
     XDG_RUNTIME_DIR XDG_CACHE_HOME KSM_CACHE_DIR KSM_CACHE_TTL KSM_CACHE_MAX_AGE \
     KSM_AGENT KSM_AGENT_SOCK SSH_AUTH_SOCK SSH_AGENT_PID
@@ -248,20 +248,27 @@ run_prog() {
 	return 0
 }
 
+# sb_bind_opts: set SB_BIND to init's --host, --server-key and --ca-file
+# options for the sandbox, from `keeper-sandbox info`
+sb_bind_opts() {
+	local info
+	info=$(sb_info)
+	SB_BIND=(--host "$(jq -r .hostname <<<"$info")"
+	    --server-key "$(jq -r .serverPublicKeyId <<<"$info"):$(jq -r .serverPublicKey <<<"$info")"
+	    --ca-file "$(jq -r .caFile <<<"$info")")
+}
+
 # ks_init CONFIG [TOKEN]: bind with the token on stdin (never in argv),
 # with host, server key and CA from `keeper-sandbox info`.  CONFIG ""
 # binds to the default path.
 ks_init() {
-	local cfg=$1 token=${2:-} info cfgopt=()
+	local cfg=$1 token=${2:-} cfgopt=()
 	[ -n "$token" ] || token=$(sb_token)
 	[ -n "$cfg" ] && cfgopt=(--config "$cfg")
-	info=$(sb_info)
+	sb_bind_opts
 	RC=0
 	printf '%s\n' "$token" | timeout "$TIMEOUT" "$KS" init --token - \
-	    --host "$(jq -r .hostname <<<"$info")" \
-	    --server-key "$(jq -r .serverPublicKeyId <<<"$info"):$(jq -r .serverPublicKey <<<"$info")" \
-	    --ca-file "$(jq -r .caFile <<<"$info")" \
-	    "${cfgopt[@]}" >"$OUT" 2>"$ERR" || RC=$?
+	    "${SB_BIND[@]}" "${cfgopt[@]}" >"$OUT" 2>"$ERR" || RC=$?
 	cat "$ERR" >>"$ALL_ERR"
 }
 
@@ -292,6 +299,24 @@ expect_hint() {
 		not_ok "hint matches /$re/"
 		diag "stderr:" "$(cat "$ERR")"
 	fi
+}
+
+# verdict STATUS DESC: ok when STATUS is 0; else not ok with the last
+# run's stdout and stderr
+verdict() {
+	if [ "$1" -eq 0 ]; then
+		ok "$2"
+	else
+		not_ok "$2"
+		diag "stdout:" "$(cat "$OUT" 2>/dev/null)" "stderr:" \
+		    "$(cat "$ERR" 2>/dev/null)"
+	fi
+}
+
+# out_is WANT DESC: the last run's stdout is exactly WANT
+out_is() {
+	[ "$(cat "$OUT")" = "$1" ]
+	verdict $? "$2"
 }
 
 expect_ok() {

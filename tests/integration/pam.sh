@@ -223,6 +223,32 @@ expect "auth then account in one handle" "auth PAM_SUCCESS" "acct PAM_SUCCESS"
 check "account reused what auth fetched (pam_set_data): one request" \
     test "$(( $(requests) - n0 ))" = 1
 
+# ---- profile=NAME: a keeper-secret profile instead of ksm_config ----
+
+PROFCFG=$SEC/pam-profile.json
+jq '.ksm_config = "/nonexistent/ksm-config.json"' "$PAMCFG" >"$PROFCFG"
+chmod 600 "$PROFCFG"
+export XDG_CONFIG_HOME=$SEC/xdg	# root's profiles, in a trusted directory
+run_ks profile import kp <"$KSMCFG"
+expect_ok "the KSM config imported as root's profile 'kp'"
+service kp-profile "config=$PROFCFG" profile=kp timeout=3
+service kp-noprofile "config=$PROFCFG" timeout=3
+service kp-badprofile "config=$PROFCFG" profile=nope timeout=3
+drive "$PW" kp-profile kp-deploy auth acct
+expect "profile=kp: its configuration answers (ksm_config is not used)" \
+    "auth PAM_SUCCESS" "acct PAM_SUCCESS"
+drive "$PW" kp-noprofile kp-deploy auth
+expect "the same without profile=: the missing ksm_config fails" \
+    "auth PAM_SERVICE_ERR"
+drive "$PW" kp-badprofile kp-deploy auth
+expect "profile=nope, a profile that does not exist: service error" \
+    "auth PAM_SERVICE_ERR"
+chmod 770 "$SEC/xdg/keeper/profiles"
+drive "$PW" kp-profile kp-deploy auth
+expect "a profile directory the group may write: refused" "auth PAM_SERVICE_ERR"
+chmod 700 "$SEC/xdg/keeper/profiles"
+unset XDG_CONFIG_HOME
+
 # ---- login_folders: the record in a folder whose login is the user ----
 
 FPW=$(vault_value PamFolderRecord0000006 password)

@@ -47,6 +47,11 @@ test_opts(void)
 	    strcmp(o.config, "/etc/x.json") == 0, "config=/abs");
 	T_OK(pk_opts_parse_one(&o, "config=rel.json") == -1 &&
 	    strcmp(o.config, "/etc/x.json") == 0, "relative config= refused");
+	T_OK(o.profile == NULL && pk_opts_parse_one(&o, "profile=ci") == 0 &&
+	    strcmp(o.profile, "ci") == 0, "profile=ci");
+	T_OK(pk_opts_parse_one(&o, "profile=../x") == -1 &&
+	    pk_opts_parse_one(&o, "profile=") == -1 &&
+	    strcmp(o.profile, "ci") == 0, "profile=../x and profile= refused");
 	T_OK(pk_opts_parse_one(&o, "nonsense") == -1, "unknown option");
 	T_OK(pk_opts_parse_one(&o, "debugx") == -1, "no prefix match");
 	T_OK(pk_opts_parse_one(&o, "only_if=") == -1, "empty only_if");
@@ -74,6 +79,90 @@ parses(const char *text)
 		printf("# refused: %s\n", why);
 	pk_config_free(c);
 	return r == 0;
+}
+
+/* A value for each placeholder pam_keeper(8) uses in OPTIONS. */
+static const char *
+sample(const char *placeholder)
+{
+	static const char *const map[][2] = {
+		{ "path", "/etc/keeper/pam.json" }, { "NAME", "ci" },
+		{ "seconds", "5" }, { "service,...", "sshd,sudo" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], placeholder) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+/* One option as a stack line would give it: accepted? */
+static void
+man_option(const char *arg, int *n)
+{
+	struct pk_opts o;
+
+	pk_opts_init(&o);
+	T_OK(pk_opts_parse_one(&o, arg) == 0,
+	    "man::pam_keeper(8) option '%s' is accepted", arg);
+	(*n)++;
+}
+
+/*
+ * Every option pam_keeper(8) documents (the tags of its OPTIONS section:
+ * ".B debug", ".BI config= path", ".BR failmode=secure | safe") is one
+ * the module accepts.
+ */
+static void
+test_man_options(void)
+{
+	const char *top = getenv("top_srcdir"), *eq;
+	char path[1024], line[512], arg[600], *ws[8], *save = NULL;
+	int in_opts = 0, tag = 0, n = 0, k, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/plugins/pam/pam_keeper.8",
+	    top != NULL ? top : ".");
+	if ((f = fopen(path, "r")) == NULL) {
+		T_OK(0, "man::%s opens", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, ".SH", 3) == 0)
+			in_opts = strcmp(line, ".SH OPTIONS") == 0;
+		if (!in_opts || (strcmp(line, ".TP") == 0 && (tag = 1)) ||
+		    !tag)
+			continue;
+		tag = 0;
+		/* the words after the macro: ".BI config= path" */
+		(void)strtok_r(line, " ", &save);
+		for (k = 0; k < 8 && (ws[k] = strtok_r(NULL, " ", &save)) !=
+		    NULL; k++)
+			;
+		if (k == 0)
+			continue;
+		if (ws[0][strlen(ws[0]) - 1] == '=') {
+			T_OK(k > 1 && sample(ws[1]) != NULL, "man::a value "
+			    "for '%s %s'", ws[0], k > 1 ? ws[1] : "");
+			snprintf(arg, sizeof(arg), "%s%s", ws[0],
+			    k > 1 && sample(ws[1]) != NULL ? sample(ws[1]) : "");
+			man_option(arg, &n);
+			continue;
+		}
+		man_option(ws[0], &n);
+		/* "failmode=secure | safe": each alternative */
+		for (i = 1; (eq = strchr(ws[0], '=')) != NULL && i < k; i++) {
+			if (strcmp(ws[i], "|") == 0)
+				continue;
+			snprintf(arg, sizeof(arg), "%.*s%s",
+			    (int)(eq + 1 - ws[0]), ws[0], ws[i]);
+			man_option(arg, &n);
+		}
+	}
+	fclose(f);
+	T_OK(n >= 8, "man::%d documented options checked", n);
 }
 
 static void
@@ -371,6 +460,7 @@ int
 main(void)
 {
 	test_opts();
+	test_man_options();
 	test_config();
 	test_trusted();
 	test_folders();

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +25,9 @@ static const char *key10 =			/* Keeper's key id 10 */
     "BNYIh_Sv03nRZUUJveE8d2mxKLIDXv654UbshaItHrCJ"
     "hd6cT7pdZ_XwbdyxAOCWMkBb9AZ4t1XRCsM8-wkEBRg";
 
-/* path under the test's temporary directory (a static ring of buffers) */
-static const char *
-tpath(const char *rel)
-{
-	static char ring[8][512];
-	static int i;
-	char *p = ring[i++ % 8];
-
-	snprintf(p, 512, "%s/%s", tmpdir, rel);
-	return p;
-}
+/* path under the test's temporary directory */
+#define tpath(rel)	ksm_test_path(tmpdir, (rel))
+#define contains	ksm_test_contains
 
 static int
 put_file(const char *path, const char *text, mode_t mode)
@@ -52,12 +43,6 @@ put_file(const char *path, const char *text, mode_t mode)
 		return -1;
 	}
 	return close(fd);
-}
-
-static int
-contains(const char *hay, const char *needle)
-{
-	return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
 }
 
 /* Neither the message nor the hint of the last error quotes secret. */
@@ -733,15 +718,6 @@ test_sources(void)
 	clear_env();
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int
 main(void)
 {
@@ -772,7 +748,7 @@ main(void)
 	test_sources();
 	cJSON_Delete(v);
 	/* our own mkdtemp directory only, deepest first, links not followed */
-	if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (ksm_test_rmtree(tmpdir) != 0)
 		ksm_test_diag("could not remove %s", tmpdir);
 	return ksm_test_done();
 }

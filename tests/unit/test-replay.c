@@ -43,11 +43,7 @@ jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-static int
-contains(const char *hay, const char *needle)
-{
-	return hay != NULL && strstr(hay, needle) != NULL;
-}
+#define contains	ksm_test_contains
 
 static char *
 b64(const void *p, size_t n)
