@@ -21,9 +21,17 @@ core_libksmcore_la_SOURCES = \
 	core/bind.c \
 	core/records.c core/records-folders.c core/records-int.h \
 	core/records-update.c \
-	core/client.c \
+	core/write.c core/write-int.h \
+	core/record-types.c \
+	core/records-create.c core/records-delete.c \
+	core/transaction.c \
+	core/folders-write.c \
+	core/files-upload.c \
+	core/password.c \
+	core/client.c core/client-invalidate.c \
 	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
 	core/notation.c core/notation-parse.c core/notation-eval.c \
+	core/notation-edit.c core/notation-set.c \
 	core/notation-int.h \
 	core/totp.c
 
@@ -38,4 +46,5 @@ EXTRA_DIST += core/libksm.map
 ksmincludedir = $(includedir)/ksm
 ksminclude_HEADERS = include/ksm/ksm.h include/ksm/common.h \
 	include/ksm/error.h include/ksm/client.h include/ksm/record.h \
-	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h
+	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h \
+	include/ksm/write.h

@@ -78,13 +78,13 @@ fill_files(struct cands *c, size_t idx)
 }
 
 /*
- * Resolve nt: a UID-shaped token is fetched alone first; when that finds
- * nothing, every record is fetched and the token matched as UID or title.
- * On success *picked indexes c->recs and c->set.
+ * The record nt's token names: a UID-shaped token is fetched alone first;
+ * when that finds nothing, every record is fetched and the token matched
+ * as UID or title.  On success *picked indexes c->recs and c->set.
  */
 static int
-resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
-    ksm_client *client, const ksm_notation *nt, enum ksm_nstyle style)
+find(struct cands *c, size_t *picked, ksm_client *client,
+    const ksm_notation *nt)
 {
 	int r = KSM_ENOTFOUND;
 
@@ -109,9 +109,19 @@ resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
 			return r;
 		r = ksm_notation__pick(picked, c->recs, c->n, nt->record,
 		    KSM_NPICK_UID | KSM_NPICK_TITLE);
-		if (r != 0)
-			return r;
 	}
+	return r;
+}
+
+/* Resolve nt against the record it names (find). */
+static int
+resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
+    ksm_client *client, const ksm_notation *nt, enum ksm_nstyle style)
+{
+	int r;
+
+	if ((r = find(c, picked, client, nt)) != 0)
+		return r;
 	if ((r = fill_files(c, *picked)) != 0)
 		return r;
 	/* only the picked record's JSON is parsed into a tree */
@@ -120,6 +130,32 @@ resolve(struct ksm_nvalue *v, struct cands *c, size_t *picked,
 		return ksm__err(KSM_ENOMEM, "out of memory resolving notation");
 	c->recs[*picked].data = c->data;
 	return ksm_notation__eval(v, nt, &c->recs[*picked], style);
+}
+
+int
+ksm_notation__record(const ksm_record **rec, ksm_records **set,
+    ksm_client *client, const ksm_notation *nt)
+{
+	struct cands c = { 0 };
+	size_t picked = 0;
+	int r;
+
+	*rec = NULL;
+	*set = NULL;
+	if ((r = find(&c, &picked, client, nt)) == 0) {
+		if (c.recs[picked].legacy) {
+			r = ksm__err(KSM_ELEGACY, "record '%.64s' is a legacy "
+			    "(V2, untyped) record", c.recs[picked].uid);
+			ksm__err_hint("convert it to a typed record in the "
+			    "Keeper vault (Commander: convert)");
+		} else {
+			*rec = ksm_records_at(c.set, picked);
+			*set = c.set;
+			c.set = NULL;	/* transferred */
+		}
+	}
+	cands_clear(&c);
+	return r;
 }
 
 /*

@@ -249,10 +249,40 @@ encrypt_answer(struct sb_response *resp, const struct sb_server *srv,
 	resp->error[0] = '\0';
 }
 
+/* The endpoints; write NULL: the reads (get_secret, get_folders). */
+static const struct endpoint {
+	const char	*name;
+	void		(*write)(struct sb_call *k);
+} endpoints[] = {
+	{ "get_secret",			NULL },
+	{ "get_folders",		NULL },
+	{ "update_secret",		sb_update_secret },
+	{ "finalize_secret_update",	sb_finalize_update },
+	{ "rollback_secret_update",	sb_rollback_update },
+	{ "create_secret",		sb_create_secret },
+	{ "delete_secret",		sb_delete_secret },
+	{ "create_folder",		sb_create_folder },
+	{ "update_folder",		sb_update_folder },
+	{ "delete_folder",		sb_delete_folder },
+	{ "add_file",			sb_add_file },
+};
+
+static const struct endpoint *
+find_endpoint(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
+		if (strcmp(endpoints[i].name, name) == 0)
+			return &endpoints[i];
+	return NULL;
+}
+
 void
 sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
     struct sb_response *resp)
 {
+	const struct endpoint *ep;
 	struct ksmx_buf tk_blob = KSMX_BUF_INIT(1024);
 	struct ksmx_buf tk = KSMX_BUF_INIT(64);
 	struct ksmx_buf pt = KSMX_BUF_INIT(SB_MAX_BODY);
@@ -268,9 +298,7 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 	int has_pub = 0, binding = 0, r;
 
 	memset(&client, 0, sizeof client);
-	if (strcmp(rq->endpoint, "get_secret") != 0 &&
-	    strcmp(rq->endpoint, "get_folders") != 0 &&
-	    strcmp(rq->endpoint, "update_secret") != 0) {
+	if ((ep = find_endpoint(rq->endpoint)) == NULL) {
 		char m[160];
 
 		snprintf(m, sizeof m, "%.64s is not supported by "
@@ -383,12 +411,14 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 		snprintf(resp->error, sizeof resp->error, "no_such_app");
 		goto out;
 	}
-	if (strcmp(rq->endpoint, "update_secret") == 0) {
+	if (ep->write != NULL) {
+		struct sb_call k = { srv, rq, app, payload, tk.d, resp };
+
 		if (binding)
 			sb_response_error(resp, srv, rq, 400, "bad_request",
-			    "Bind with get_secret before updating records");
+			    "Bind with get_secret before changing the vault");
 		else
-			sb_update_secret(srv, rq, app, payload, resp);
+			ep->write(&k);
 		goto out;
 	}
 	q.records = cJSON_GetObjectItem(payload, "requestedRecords");

@@ -113,6 +113,17 @@ route(struct sb_server *srv, struct MHD_Connection *c, const char *url,
 		sb_api_handle(srv, &rq, resp);
 		return;
 	}
+	if (strcmp(url, SB_UPLOAD_PATH) == 0 && strcmp(method, "POST") == 0) {
+		*endpoint_out = "upload";
+		if (ctx->too_big) {
+			sb_response_error(resp, srv, NULL, 413, "bad_request",
+			    "The upload is too large");
+			return;
+		}
+		sb_upload_serve(srv, header(c, "Content-Type"), ctx->body.d,
+		    ctx->body.len, resp);
+		return;
+	}
 	if (strncmp(url, FILES_PREFIX, strlen(FILES_PREFIX)) == 0 &&
 	    strcmp(method, "GET") == 0) {
 		*endpoint_out = "files";
