@@ -18,6 +18,13 @@ cli_keeper_secret_SOURCES = \
 	cli/cmd-download.c \
 	cli/cmd-exec.c \
 	cli/cmd-cache.c \
+	cli/secret-input.c \
+	cli/cmd-set.c \
+	cli/cmd-create.c \
+	cli/cmd-rm.c \
+	cli/cmd-upload.c \
+	cli/cmd-folders.c \
+	cli/cmd-rotate.c \
 	plugins/common/report.c plugins/common/report.h
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)

@@ -256,3 +256,21 @@ out:
 	ksm_nvalue__clear(&v);
 	return r;
 }
+
+int
+ksm_notation_find_record(const ksm_record **out, ksm_records **holder,
+    ksm_client *client, const char *notation)
+{
+	ksm_notation *nt = NULL;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && holder != NULL);
+	*out = NULL;
+	*holder = NULL;
+	KSM_ASSERT_ARG(client != NULL && notation != NULL);
+	if ((r = ksm_notation_parse_ex(&nt, notation,
+	    KSM_NOTATION_LEGACY)) == 0)
+		r = ksm_notation__record(out, holder, client, nt);
+	ksm_notation_free(nt);
+	return r;
+}

@@ -150,8 +150,21 @@ KSM_EXTERN(int) ksm_notation_set(char uid[KSM_UID_BUF], ksm_client *client,
     const char *notation, const char *value, unsigned int flags,
     const ksm_update_options *opts) KSM_WARN_UNUSED;
 
-/** Flag of ksm_notation_set(): value is JSON text. */
+/** Flag of ksm_notation_set() and ksm_record_edit(): value is JSON text. */
 #define KSM_SET_JSON		0x1u
+
+/**
+ * Change record data JSON in memory as ksm_notation_set() changes a
+ * saved record.  selector is a notation without its record part:
+ * "field/password", "custom_field/API key[1]", "field/host[hostName]",
+ * "title", "notes".
+ * @param[out] out	the new record JSON; free with ksm_secret_free()
+ * @return 0, KSM_ENOTATION, KSM_ENOTFOUND (no such field), KSM_EAMBIGUOUS,
+ *	   KSM_EINVAL (json is not an object, a value of the wrong kind)
+ */
+KSM_EXTERN(int) ksm_record_edit(char **out, const char *json,
+    const char *selector, const char *value, unsigned int flags)
+    KSM_WARN_UNUSED;
 
 /* ---- files ---- */
 
