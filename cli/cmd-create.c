@@ -109,6 +109,31 @@ field_type(const cJSON *data, const char *name)
 	return hit;
 }
 
+/* No field name in the record: say which fields it has. */
+static int
+no_such_field(const char *json, const char *name)
+{
+	cJSON *data = ksmx_json_parse(json, strlen(json));
+	const cJSON *f;
+	const char *t, *l;
+	int first = 1;
+
+	fprintf(stderr, "%s: the record has no field '%s'\nhint: its fields "
+	    "are", PROGNAME, name);
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(data,
+	    "fields")) {
+		t = ksmx_json_str(f, "type");
+		l = ksmx_json_str(f, "label");
+		fprintf(stderr, "%s %s", first ? "" : ",", l != NULL ? l :
+		    t != NULL ? t : "?");
+		first = 0;
+	}
+	fprintf(stderr, "%s; other values go in --custom LABEL=VALUE\n",
+	    first ? " none" : "");
+	ksmx_json_free(data);
+	return CLI_EXIT_KSM_BASE - KSM_ENOTFOUND;
+}
+
 /* Set field name of *json to value (a string: free'd and replaced). */
 static int
 set_field(char **json, const char *name, const char *value)
@@ -120,11 +145,34 @@ set_field(char **json, const char *name, const char *value)
 		return cli_fail("out of memory");
 	r = ksm_record_edit(&next, *json, sel, value, 0);
 	free(sel);
+	if (r == KSM_ENOTFOUND)
+		return no_such_field(*json, name);
 	if (r != 0)
 		return cli_ksm_fail(r);
 	ksm_secret_free(*json);
 	*json = next;
 	return 0;
+}
+
+/* title, type, then the rest in their order: as the vault writes them. */
+static void
+reorder(cJSON *data)
+{
+	static const char *const first[] = { "type", "title" };
+	cJSON *it;
+	size_t i;
+
+	for (i = 0; i < NELEM(first); i++) {
+		it = cJSON_DetachItemFromObjectCaseSensitive(data, first[i]);
+		if (it == NULL)
+			continue;
+		/* to the front of the member list */
+		it->next = data->child;
+		it->prev = data->child != NULL ? data->child->prev : it;
+		if (data->child != NULL)
+			data->child->prev = it;
+		data->child = it;
+	}
 }
 
 /* The starting record data: the document, or title/type/fields. */
@@ -285,6 +333,7 @@ build(char **json, struct create_opts *o, int argc, char **argv)
 			goto out;
 		}
 	}
+	reorder(data);
 	if ((*json = ksmx_json_print(data)) == NULL) {
 		r = cli_fail("out of memory");
 		goto out;

@@ -191,6 +191,9 @@ ksm_write__items(const struct ksmx_buf *plain, const char *list,
 		if (e == KSM_EACCESS)
 			ksm__err_hint("share it with the application with "
 			    "\"Can Edit\" in the Keeper vault");
+		else if (e == not_found)
+			ksm__err_hint("only what is shared with the "
+			    "application can be deleted; check the UID");
 	}
 	ksmx_json_free(root);
 	return r;
