@@ -213,17 +213,18 @@ remove_tree(cJSON *root, const char *uid)
 		}
 	}
 	if ((f = sb_tree_find(root, "folders", mine)) != NULL) {
+		/* out of the tree first: unlisting must not touch its list */
+		cJSON_DetachItemViaPointer(folders, f);
 		cJSON_ArrayForEach(r, cJSON_GetObjectItem(f, "records")) {
-			if (!cJSON_IsString(r) || (rec = sb_tree_find(root,
-			    "records", r->valuestring)) == NULL)
+			if (!cJSON_IsString(r))
 				continue;
-			ksmx_json_free(cJSON_DetachItemViaPointer(
-			    cJSON_GetObjectItem(root, "records"), rec));
+			if ((rec = sb_tree_find(root, "records",
+			    r->valuestring)) != NULL)
+				ksmx_json_free(cJSON_DetachItemViaPointer(
+				    cJSON_GetObjectItem(root, "records"), rec));
+			sb_tree_unlist(root, r->valuestring);
 		}
-		cJSON_ArrayForEach(r, cJSON_GetObjectItem(f, "records"))
-			if (cJSON_IsString(r))
-				sb_tree_unlist(root, r->valuestring);
-		ksmx_json_free(cJSON_DetachItemViaPointer(folders, f));
+		ksmx_json_free(f);
 	}
 	sb_tree_unlist(root, mine);
 	free(mine);

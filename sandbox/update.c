@@ -91,6 +91,8 @@ apply(cJSON *rec, cJSON *data, const cJSON *links)
 				break;
 			}
 	}
+	if (files != NULL && cJSON_GetArraySize(files) == 0)
+		cJSON_DeleteItemFromObject(rec, "files");
 }
 
 void
