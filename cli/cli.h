@@ -129,6 +129,8 @@ int	cli_password_option(struct cli_password *pw, const char *verb, int c,
 /* The policy options without --generate are a usage error. */
 int	cli_password_check(const struct cli_password *pw, const char *verb);
 int	cli_password_make(char **out, const struct cli_password *pw);
+/* A new value: generated with --generate, else read from stdin. */
+int	cli_new_value(char **out, const struct cli_password *pw);
 void	cli_password_usage(FILE *out);
 
 /* opt.c: getopt_long for one verb, with our own error messages. */

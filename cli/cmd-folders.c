@@ -161,29 +161,45 @@ out:
 	return r;
 }
 
-int
-cmd_mkdir(struct cli *cli, int argc, char **argv)
+/* mkdir and rename-folder: a folder and a name. */
+static int
+folder_and_name(struct cli *cli, const char *verb, void (*usage)(FILE *),
+    int argc, char **argv, int create)
 {
 	ksm_client *client = NULL;
 	char uid[KSM_UID_BUF];
 	const char *config;
 	int unused, r;
 
-	if ((r = parse("mkdir", cmd_mkdir_usage, NULL, argc, argv, &config,
-	    &unused)) != 0)
+	if ((r = parse(verb, usage, NULL, argc, argv, &config, &unused)) != 0)
 		return r < 0 ? CLI_EXIT_OK : r;
 	if (argc - optind != 2)
-		return cli_usage_error("mkdir", "want a parent folder and a "
-		    "name");
+		return cli_usage_error(verb, "want a %s and a name", create ?
+		    "parent folder" : "folder");
 	if ((r = cli_client_open(&client, cli, config)) != 0)
 		return r;
-	if ((r = ksm_client_create_folder(uid, client, argv[optind],
-	    argv[optind + 1])) != 0)
+	r = create ? ksm_client_create_folder(uid, client, argv[optind],
+	    argv[optind + 1]) : ksm_client_rename_folder(client, argv[optind],
+	    argv[optind + 1]);
+	if (r != 0)
 		r = cli_ksm_fail(r);
-	else
+	else if (create)
 		printf("%s\n", uid);
 	ksm_client_free(client);
 	return r;
+}
+
+int
+cmd_mkdir(struct cli *cli, int argc, char **argv)
+{
+	return folder_and_name(cli, "mkdir", cmd_mkdir_usage, argc, argv, 1);
+}
+
+int
+cmd_rename_folder(struct cli *cli, int argc, char **argv)
+{
+	return folder_and_name(cli, "rename-folder", cmd_rename_folder_usage,
+	    argc, argv, 0);
 }
 
 int
@@ -203,28 +219,6 @@ cmd_rmdir(struct cli *cli, int argc, char **argv)
 	if ((r = ksm_client_delete_folders(client,
 	    (const char *const *)argv + optind, (size_t)(argc - optind),
 	    force)) != 0)
-		r = cli_ksm_fail(r);
-	ksm_client_free(client);
-	return r;
-}
-
-int
-cmd_rename_folder(struct cli *cli, int argc, char **argv)
-{
-	ksm_client *client = NULL;
-	const char *config;
-	int unused, r;
-
-	if ((r = parse("rename-folder", cmd_rename_folder_usage, NULL, argc,
-	    argv, &config, &unused)) != 0)
-		return r < 0 ? CLI_EXIT_OK : r;
-	if (argc - optind != 2)
-		return cli_usage_error("rename-folder", "want a folder and its "
-		    "new name");
-	if ((r = cli_client_open(&client, cli, config)) != 0)
-		return r;
-	if ((r = ksm_client_rename_folder(client, argv[optind],
-	    argv[optind + 1])) != 0)
 		r = cli_ksm_fail(r);
 	ksm_client_free(client);
 	return r;

@@ -352,9 +352,7 @@ cmd_rotate(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_client_open(&client, cli, config)) != 0)
 		goto out;
-	r = pw.generate ? cli_password_make(&value, &pw) :
-	    cli_read_secret(&value, "new value");
-	if (r != 0)
+	if ((r = cli_new_value(&value, &pw)) != 0)
 		goto out;
 	if ((r = old_value(&old, client, notation)) != 0) {
 		r = cli_ksm_fail(r);

@@ -95,9 +95,7 @@ cmd_set(struct cli *cli, int argc, char **argv)
 		    "each other");
 	if ((r = cli_client_open(&client, cli, config)) != 0)
 		goto out;
-	r = pw.generate ? cli_password_make(&value, &pw) :
-	    cli_read_secret(&value, "new value");
-	if (r != 0)
+	if ((r = cli_new_value(&value, &pw)) != 0)
 		goto out;
 	if ((r = ksm_notation_set(NULL, client, notation, value,
 	    json ? KSM_SET_JSON : 0, NULL)) != 0) {

@@ -230,3 +230,10 @@ cli_password_usage(FILE *out)
 	    "      --special-set CHARS\n"
 	    "                     the special characters to use\n");
 }
+
+int
+cli_new_value(char **out, const struct cli_password *pw)
+{
+	return pw->generate ? cli_password_make(out, pw) :
+	    cli_read_secret(out, "new value");
+}

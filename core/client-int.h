@@ -90,6 +90,15 @@ int	ksm_client__absorb_binding(struct ksm_client *c, const void *plain,
 int	ksm_transport__call(struct ksm_client *c, const char *endpoint,
 	    const char *payload_json, struct ksmx_buf *plain);
 
+/*
+ * One HTTPS request through c's perform hook with c's CA file and
+ * timeouts (body NULL: GET; stall: the timeout bounds a stall, not the
+ * whole transfer).  Errors as ksm_http__perform().
+ */
+int	ksm_transport__perform(struct ksm_client *c, const char *url,
+	    const char *const *headers, const void *body, size_t body_len,
+	    int stall, long *status, struct ksmx_buf *resp);
+
 /* Build the get_secret payload (with publicKey while unbound). */
 char	*ksm_client__payload(struct ksm_client *c,
 	    const char *const *uids, size_t n_uids);

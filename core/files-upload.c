@@ -20,7 +20,6 @@
 
 #include "ksm-int.h"
 #include "write-int.h"
-#include "http.h"
 #include "json.h"
 #include "util/hex.h"
 
@@ -229,7 +228,6 @@ upload(struct ksm_client *c, const struct ksmx_buf *answer,
 {
 	struct ksmx_buf body = KSMX_BUF_INIT(KSM_MAX_FILE + 64 * 1024);
 	struct ksmx_buf resp = KSMX_BUF_INIT(KSM_MAX_ERROR_BODY);
-	struct ksm_http_req req;
 	unsigned char rnd[16];
 	char boundary[48], hdr[96], host[256], text[EXCERPT_MAX + 1];
 	const char *headers[2], *url, *params;
@@ -266,17 +264,9 @@ upload(struct ksm_client *c, const struct ksmx_buf *answer,
 	    "boundary=%s", boundary);
 	headers[0] = hdr;
 	headers[1] = NULL;
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.headers = headers;
-	req.body = body.d;
-	req.body_len = body.len;
-	req.ca_file = c->ca_file;
-	req.connect_timeout_ms = c->connect_timeout_ms;
-	req.timeout_ms = c->timeout_ms;
-	req.timeout_is_stall = 1;	/* up to KSM_MAX_FILE: no total bound */
-	if ((r = c->hooks.perform(c->hooks.perform_ctx, &req, &status,
-	    &resp)) != 0 && r != KSM_ETOOBIG)
+	/* up to KSM_MAX_FILE: the timeout bounds a stall, not the whole */
+	if ((r = ksm_transport__perform(c, url, headers, body.d, body.len, 1,
+	    &status, &resp)) != 0 && r != KSM_ETOOBIG)
 		goto out;
 	if (cJSON_IsNumber(want) ? status != (long)want->valuedouble :
 	    (status < 200 || status > 299)) {

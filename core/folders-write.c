@@ -145,19 +145,15 @@ ksm_client_delete_folders(ksm_client *c, const char *const *uids,
     size_t n_uids, int force)
 {
 	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	cJSON *o = NULL, *arr;
-	size_t i, n_ok;
+	cJSON *o = NULL;
+	size_t n_ok;
 	int r;
 
 	KSM_ASSERT_ARG(c != NULL && uids != NULL && n_uids > 0);
 	if ((o = ksm_write__payload(c)) == NULL ||
-	    (arr = cJSON_AddArrayToObject(o, "folderUids")) == NULL ||
+	    ksm_write__add_uids(o, "folderUids", uids, n_uids) != 0 ||
 	    cJSON_AddBoolToObject(o, "forceDeletion", force != 0) == NULL)
 		goto nomem;
-	for (i = 0; i < n_uids; i++)
-		if (uids[i] == NULL ||
-		    !cJSON_AddItemToArray(arr, cJSON_CreateString(uids[i])))
-			goto nomem;
 	r = ksm_write__send(c, "delete_folder", o, &plain, uids, n_uids);
 	o = NULL;
 	if (r == 0)

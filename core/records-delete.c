@@ -14,20 +14,16 @@ ksm_client_delete_records(ksm_client *c, const char *const *uids,
     size_t n_uids, size_t *n_deleted)
 {
 	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	cJSON *o = NULL, *arr;
-	size_t i, n_ok = 0;
+	cJSON *o = NULL;
+	size_t n_ok = 0;
 	int r;
 
 	if (n_deleted != NULL)
 		*n_deleted = 0;
 	KSM_ASSERT_ARG(c != NULL && uids != NULL && n_uids > 0);
 	if ((o = ksm_write__payload(c)) == NULL ||
-	    (arr = cJSON_AddArrayToObject(o, "recordUids")) == NULL)
+	    ksm_write__add_uids(o, "recordUids", uids, n_uids) != 0)
 		goto nomem;
-	for (i = 0; i < n_uids; i++)
-		if (uids[i] == NULL ||
-		    !cJSON_AddItemToArray(arr, cJSON_CreateString(uids[i])))
-			goto nomem;
 	r = ksm_write__send(c, "delete_secret", o, &plain, uids, n_uids);
 	o = NULL;
 	if (r == 0)

@@ -28,6 +28,9 @@ int	ksm_write__send(struct ksm_client *c, const char *endpoint,
 	    struct cJSON *payload, struct ksmx_buf *plain,
 	    const char *const *uids, size_t n_uids);
 
+/* obj[name] = [uids...]: 0 or KSM_ENOMEM. */
+int	ksm_write__add_uids(struct cJSON *obj, const char *name,
+	    const char *const *uids, size_t n);
 /* obj[name] = base64(GCM(key, pt)), or AES-CBC with cbc. */
 int	ksm_write__add_sealed(struct cJSON *obj, const char *name,
 	    const uint8_t key[32], const void *pt, size_t n, int cbc,

@@ -60,6 +60,22 @@ ksm_write__send(struct ksm_client *c, const char *endpoint, cJSON *payload,
 }
 
 int
+ksm_write__add_uids(cJSON *obj, const char *name, const char *const *uids,
+    size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(obj, name);
+	size_t i;
+
+	if (arr == NULL)
+		return KSM_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (uids[i] == NULL ||
+		    !cJSON_AddItemToArray(arr, cJSON_CreateString(uids[i])))
+			return KSM_ENOMEM;
+	return 0;
+}
+
+int
 ksm_write__add_sealed(cJSON *obj, const char *name, const uint8_t key[32],
     const void *pt, size_t n, int cbc, enum ksmx_b64_style style)
 {
@@ -139,18 +155,6 @@ ksm_write__new_uid(char out[KSM_UID_BUF], int file_uid)
 	return 0;
 }
 
-/* A server text made safe for a one-line message. */
-static void
-printable(char *out, size_t out_len, const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 1 < out_len; s++)
-		out[n++] = ((unsigned char)*s >= 0x20 &&
-		    (unsigned char)*s < 0x7f) ? *s : ' ';
-	out[n] = '\0';
-}
-
 int
 ksm_write__items(const struct ksmx_buf *plain, const char *list,
     const char *uid_key, const char *what, int not_found, size_t *n_ok)
@@ -177,8 +181,8 @@ ksm_write__items(const struct ksmx_buf *plain, const char *list,
 		if (r != 0)
 			continue;	/* the first refusal is the error */
 		uid = ksmx_json_str(it, uid_key);
-		printable(u, sizeof(u), uid);
-		printable(m, sizeof(m), ksmx_json_str(it, "errorMessage"));
+		ksm__printable(u, sizeof(u), uid);
+		ksm__printable(m, sizeof(m), ksmx_json_str(it, "errorMessage"));
 		if (code != NULL && strstr(code, "not_found") != NULL)
 			e = not_found;
 		else if (code != NULL && strcmp(code, "access_denied") == 0)

@@ -286,14 +286,8 @@ sb_delete_folder(struct sb_call *k)
 			changed = 1;
 		}
 	}
-	if (changed) {
-		int r = sb_commit_or_reply(k, root);
-
-		root = NULL;
-		if (r != 0)
-			goto out;
-	}
-	sb_reply_json(k, answer);
+	sb_reply_items(k, root, changed, answer);
+	root = NULL;	/* taken */
 out:
 	ksmx_json_free(root);
 	ksmx_json_free(answer);

@@ -97,7 +97,7 @@ sb_create_secret(struct sb_call *k)
 	const cJSON *target;
 	cJSON *data = NULL, *root = NULL, *rec, *list;
 	uint8_t rkey[32], fkey[32], sf_key[32];
-	char *rkey_b64 = NULL, *text = NULL;
+	char *rkey_b64 = NULL;
 	int r;
 
 	if (!new_uid_ok(k, uid, "recordUid") ||
@@ -119,20 +119,8 @@ sb_create_secret(struct sb_call *k)
 		    "hold different keys");
 		goto out;
 	}
-	if ((r = sb_open_json(&data, rkey, ksmx_json_str(k->payload, "data"),
-	    0)) != 0) {
-		sb_reply_error(k, 400, "bad_request", r == KSM_EINVAL ?
-		    "The record data is not a JSON object" :
-		    "Unable to decrypt the record data");
+	if ((data = sb_open_record(k, rkey, "data")) == NULL)
 		goto out;
-	}
-	if ((text = ksmx_json_print(data)) != NULL &&
-	    strlen(text) > SB_MAX_RECORD) {
-		sb_reply_error(k, 400, "bad_request", "The record data is too "
-		    "large (%zu bytes; at most %u)", strlen(text),
-		    SB_MAX_RECORD);
-		goto out;
-	}
 	if ((rkey_b64 = ksmx_b64_encode_str(rkey, 32, KSMX_B64_STD)) == NULL ||
 	    (root = sb_vault_copy(&k->srv->vault)) == NULL ||
 	    (rec = cJSON_CreateObject()) == NULL) {
@@ -157,7 +145,6 @@ out:
 	ksmx_wipe_array(fkey);
 	ksmx_wipe_array(sf_key);
 	ksmx_strfree(rkey_b64);
-	ksmx_strfree(text);
 	ksmx_json_free(data);
 	ksmx_json_free(root);
 }
@@ -230,14 +217,8 @@ sb_delete_secret(struct sb_call *k)
 		sb_delete_result(list, "recordUid", uid, "ok", "");
 		changed = 1;
 	}
-	if (changed) {
-		int r = sb_commit_or_reply(k, root);
-
-		root = NULL;
-		if (r != 0)
-			goto out;
-	}
-	sb_reply_json(k, answer);
+	sb_reply_items(k, root, changed, answer);
+	root = NULL;	/* taken */
 out:
 	ksmx_json_free(root);
 	ksmx_json_free(answer);

@@ -262,6 +262,15 @@ int	sb_open_json(cJSON **out, const uint8_t key[32], const char *b64,
 /* ... a 32-byte key (KSM_EINVAL for another length). */
 int	sb_open_key(uint8_t out[32], const uint8_t kek[32], const char *b64,
 	    int cbc);
+/*
+ * The record data in payload member (GCM under key): a JSON object of at
+ * most SB_MAX_RECORD bytes, or NULL (answered).
+ */
+cJSON	*sb_open_record(struct sb_call *k, const uint8_t key[32],
+	    const char *member);
+/* A delete's per-item answer: commit root (taken) when changed, reply. */
+void	sb_reply_items(struct sb_call *k, cJSON *root, int changed,
+	    const cJSON *answer);
 /* A 32-byte key ECIES-encrypted to the application owner. */
 int	sb_open_owner_key(const struct sb_state *st, uint8_t out[32],
 	    const char *b64);

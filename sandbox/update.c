@@ -107,7 +107,6 @@ sb_update_secret(struct sb_call *k)
 	const char *tt = NULL;
 	cJSON *data = NULL, *root = NULL, *mine, *p;
 	uint8_t key[32];
-	char *text = NULL;
 	double have;
 	int r;
 
@@ -148,22 +147,14 @@ sb_update_secret(struct sb_call *k)
 	}
 	if (check_links(k, rec, links) != 0)
 		return;
-	if ((r = sb_key_record(&k->srv->st, key, rec)) != 0 ||
-	    (r = sb_open_json(&data, key, data_b64, 0)) != 0) {
-		ksmx_wipe_array(key);
-		sb_reply_error(k, 400, "bad_request", r == KSM_EINVAL ?
-		    "The record data is not a JSON object" :
-		    "Unable to decrypt the record data");
+	if (sb_key_record(&k->srv->st, key, rec) != 0) {
+		sb_reply_error(k, 500, "internal_error", "No record key");
 		return;
 	}
+	data = sb_open_record(k, key, "data");
 	ksmx_wipe_array(key);
-	if ((text = ksmx_json_print(data)) != NULL &&
-	    strlen(text) > SB_MAX_RECORD) {
-		sb_reply_error(k, 400, "bad_request", "The record data is too "
-		    "large (%zu bytes; at most %u)", strlen(text),
-		    SB_MAX_RECORD);
-		goto out;
-	}
+	if (data == NULL)
+		return;
 	if ((root = sb_vault_copy(&k->srv->vault)) == NULL ||
 	    (mine = sb_tree_find(root, "records", uid)) == NULL) {
 		sb_reply_error(k, 500, "internal_error", "Out of memory");
@@ -193,7 +184,6 @@ sb_update_secret(struct sb_call *k)
 			    "(staged)");
 	}
 out:
-	ksmx_strfree(text);
 	ksmx_json_free(data);
 	ksmx_json_free(root);
 }

@@ -178,13 +178,8 @@ sb_add_file(struct sb_call *k)
 	}
 	if ((meta = open_meta(k, fkey)) == NULL)
 		goto out;
-	if ((r = sb_open_json(&data, okey, ksmx_json_str(k->payload,
-	    "ownerRecordData"), 0)) != 0) {
-		sb_reply_error(k, 400, "bad_request", r == KSM_EINVAL ?
-		    "The owner record data is not a JSON object" :
-		    "Unable to decrypt the owner record data");
+	if ((data = sb_open_record(k, okey, "ownerRecordData")) == NULL)
 		goto out;
-	}
 	if ((key_b64 = ksmx_b64_encode_str(fkey, 32, KSMX_B64_STD)) == NULL ||
 	    (answer = upload_answer(k->srv, uid)) == NULL ||
 	    (root = sb_vault_copy(v)) == NULL ||

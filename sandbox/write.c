@@ -200,6 +200,44 @@ sb_open_owner_key(const struct sb_state *st, uint8_t out[32],
 	return r;
 }
 
+cJSON *
+sb_open_record(struct sb_call *k, const uint8_t key[32], const char *member)
+{
+	cJSON *data = NULL;
+	char *text = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = sb_open_json(&data, key, ksmx_json_str(k->payload, member),
+	    0)) != 0) {
+		sb_reply_error(k, 400, "bad_request", r == KSM_EINVAL ?
+		    "%s is not a JSON object" : "Unable to decrypt %s", member);
+		return NULL;
+	}
+	if ((text = ksmx_json_print(data)) != NULL)
+		n = strlen(text);
+	ksmx_strfree(text);
+	if (n > SB_MAX_RECORD) {
+		sb_reply_error(k, 400, "bad_request", "%s is too large (%zu "
+		    "bytes; at most %u)", member, n, SB_MAX_RECORD);
+		ksmx_json_free(data);
+		return NULL;
+	}
+	return data;
+}
+
+void
+sb_reply_items(struct sb_call *k, cJSON *root, int changed,
+    const cJSON *answer)
+{
+	if (changed) {
+		if (sb_commit_or_reply(k, root) != 0)
+			return;
+	} else
+		ksmx_json_free(root);
+	sb_reply_json(k, answer);
+}
+
 /* ---- the vault tree ---- */
 
 cJSON *

@@ -29,7 +29,7 @@ import fs from 'node:fs'
 import https from 'node:https'
 import { createRequire } from 'node:module'
 
-import { consoleOutput } from './jssdk-console.mjs'
+import { consoleOutput, sortKeys } from './jssdk-console.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -41,16 +41,6 @@ function usage (msg) {
 	say(msg)
 	say('usage: node jssdk-writes.mjs --config FILE [--ca-file CA] OP [ARG...]')
 	process.exit(2)
-}
-
-function sortKeys (v) {
-	if (Array.isArray(v)) return v.map(sortKeys)
-	if (v && typeof v === 'object') {
-		const o = {}
-		for (const k of Object.keys(v).sort()) o[k] = sortKeys(v[k])
-		return o
-	}
-	return v
 }
 
 function need (args, n, what) {

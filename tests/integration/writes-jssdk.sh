@@ -35,16 +35,6 @@ js() {
 	run_prog node "$JSW" --config "$JS_CFG" --ca-file "$CA" "$@"
 }
 
-# expect_js DESC: the last js succeeded
-expect_js() {
-	if [ "$RC" -eq 0 ]; then
-		ok "$1"
-	else
-		not_ok "$1 (exit $RC)"
-		diag "stderr:" "$(cat "$ERR")"
-	fi
-}
-
 # The JS SDK's writes cannot drop keeper-secret's cached answers (they
 # are seen within KSM_CACHE_TTL); here every read must see the last write.
 ks() {
@@ -100,7 +90,7 @@ ks get --json "$C1" "$C2"
 expect_ok "keeper-secret reads its records back"
 ks_records "$OUT" >"$TMP/ks-a.json"
 js read
-expect_js "the JS SDK reads the vault (every file downloaded)"
+expect_ok "the JS SDK reads the vault (every file downloaded)"
 cp "$OUT" "$TMP/js-a.json"
 printf '["%s","%s"]\n' "$C1" "$C2" >"$TMP/c-uids.json"
 js_records "$TMP/js-a.json" "$TMP/c-uids.json" >"$TMP/js-a-c.json"
@@ -130,7 +120,7 @@ js download "$C1" "$C1_FILE" "$TMP/js-blob.bin"
 check "JS SDK downloadFile: the same bytes" cmp -s "$TMP/blob.bin" \
     "$TMP/js-blob.bin"
 js folders
-expect_js "the JS SDK reads the folders"
+expect_ok "the JS SDK reads the folders"
 jq -e --arg f "$CF" --arg p "$SF" '.[] | select(.uid == $f and
     .parentUid == $p and .name == "Made by C, renamed")' "$OUT" >/dev/null
 check "the JS SDK sees keeper-secret's folder, renamed, in its parent" \
@@ -148,12 +138,12 @@ cat >"$TMP/j1.json" <<'EOF'
  "notes": "from node"}
 EOF
 js create "$SF" <"$TMP/j1.json"
-expect_js "JS SDK createSecret2 in the shared folder"
+expect_ok "JS SDK createSecret2 in the shared folder"
 J1=$(cat "$OUT")
 jq '.title = "JS in the sub-folder" | .fields[1].value = ["Pw-js-2"]' \
     "$TMP/j1.json" >"$TMP/j2.json"
 js create "$SF" "$SUB" <"$TMP/j2.json"
-expect_js "JS SDK createSecret2 below the shared folder"
+expect_ok "JS SDK createSecret2 below the shared folder"
 J2=$(cat "$OUT")
 
 ks get --json "$J1" "$J2"
@@ -171,22 +161,22 @@ check "keeper-secret lists the JS SDK's record in the shared folder" test $? -eq
 
 jq '.fields[1].value = ["Pw-js-1b"]' "$TMP/j1.json" >"$TMP/j1b.json"
 js update "$J1" <"$TMP/j1b.json"
-expect_js "JS SDK updateSecret"
+expect_ok "JS SDK updateSecret"
 ks get "keeper://$J1/field/password"
 check "keeper-secret reads the JS SDK's update" test "$(cat "$OUT")" = Pw-js-1b
 jq '.fields[1].value = ["Pw-js-rotated"]' "$TMP/j1.json" >"$TMP/j1c.json"
 js update "$J1" rotation <"$TMP/j1c.json"
-expect_js "JS SDK updateSecret in a rotation transaction"
+expect_ok "JS SDK updateSecret in a rotation transaction"
 ks get "keeper://$J1/field/password"
 check "staged: keeper-secret still reads the old value" test "$(cat "$OUT")" = Pw-js-1b
 js complete "$J1" rollback
-expect_js "JS SDK completeTransaction rollback"
+expect_ok "JS SDK completeTransaction rollback"
 ks get "keeper://$J1/field/password"
 check "rolled back: the old value stays" test "$(cat "$OUT")" = Pw-js-1b
 js update "$J1" rotation <"$TMP/j1c.json"
-expect_js "JS SDK updateSecret in a rotation transaction, again"
+expect_ok "JS SDK updateSecret in a rotation transaction, again"
 js complete "$J1" commit
-expect_js "JS SDK completeTransaction commit"
+expect_ok "JS SDK completeTransaction commit"
 ks get "keeper://$J1/field/password"
 check "committed: keeper-secret reads the new value" test "$(cat "$OUT")" = Pw-js-rotated
 js complete "$J1" commit
@@ -198,7 +188,7 @@ expect_fail "a transaction completed twice is refused (keeper-secret)" 24 \
 
 head -c 123457 /dev/urandom >"$TMP/js-up.bin"
 js upload "$J1" data.bin "JS data" application/x-test "$TMP/js-up.bin"
-expect_js "JS SDK uploadFile"
+expect_ok "JS SDK uploadFile"
 ks download -o "$TMP/ks-down.bin" "keeper://$J1/file/data.bin"
 expect_ok "keeper-secret downloads the JS SDK's upload"
 check "the same bytes, byte for byte" cmp -s "$TMP/js-up.bin" "$TMP/ks-down.bin"
@@ -208,10 +198,10 @@ jq -e '.[0].fields[] | select(.type == "fileRef") | .value | length == 1' \
 check "the JS SDK's upload is in the record's fileRef field" test $? -eq 0
 
 js mkdir "$SF" "$SUB" "Made by JS"
-expect_js "JS SDK createFolder below a sub-folder"
+expect_ok "JS SDK createFolder below a sub-folder"
 JF=$(cat "$OUT")
 js rename "$JF" "Made by JS, renamed"
-expect_js "JS SDK updateFolder"
+expect_ok "JS SDK updateFolder"
 ks folders --json
 jq -e --arg f "$JF" --arg p "$SUB" '.[] | select(.uid == $f and
     .parentUid == $p and .name == "Made by JS, renamed")' "$OUT" >/dev/null
@@ -220,7 +210,7 @@ check "keeper-secret reads the JS SDK's folder and its new name" test $? -eq 0
 # ---- (c) each deletes what the other made ----
 
 js delete "$C2"
-expect_js "JS SDK deleteSecret of keeper-secret's record"
+expect_ok "JS SDK deleteSecret of keeper-secret's record"
 jq -e '.records[0].responseCode == "ok"' "$OUT" >/dev/null
 check "Keeper answered ok" test $? -eq 0
 ks get "$C2"
@@ -228,11 +218,11 @@ expect_fail "keeper-secret no longer sees it" 19 "not shared"
 ks rm "$J2" "keeper://Made by the JS SDK/title"
 expect_ok "keeper-secret rm (by UID and by title)"
 js read
-expect_js "JS SDK reads after keeper-secret's rm"
+expect_ok "JS SDK reads after keeper-secret's rm"
 jq -e --arg a "$J1" --arg b "$J2" 'has($a) or has($b) | not' "$OUT" >/dev/null
 check "the JS SDK no longer sees either record" test $? -eq 0
 js rmdir "$CF"
-expect_js "JS SDK deleteFolder of keeper-secret's folder"
+expect_ok "JS SDK deleteFolder of keeper-secret's folder"
 ks rmdir "$JF"
 expect_ok "keeper-secret rmdir of the JS SDK's folder"
 ks folders --json
