@@ -64,7 +64,6 @@ int
 ksm_client_create_folder(char uid[KSM_UID_BUF], ksm_client *c,
     const char *parent_uid, const char *name)
 {
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	unsigned char key[KSM_AES_KEY_LEN];
 	const ksm_folder *parent, *root;
 	ksm_folders *set = NULL;
@@ -95,7 +94,7 @@ ksm_client_create_folder(char uid[KSM_UID_BUF], ksm_client *c,
 		r = ksm__err(KSM_ENOMEM, "cannot build the new folder");
 		goto out;
 	}
-	r = ksm_write__send(c, "create_folder", o, &plain, &new_uid, 1);
+	r = ksm_write__send(c, "create_folder", o, NULL, &new_uid, 1);
 	o = NULL;
 out:
 	if (r != 0)
@@ -104,14 +103,12 @@ out:
 	ksmx_strfree(data);
 	ksmx_json_free(o);
 	ksm_folders_free(set);
-	ksmx_buf_clear(&plain);
 	return r;
 }
 
 int
 ksm_client_rename_folder(ksm_client *c, const char *uid, const char *name)
 {
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	const ksm_folder *f, *root;
 	ksm_folders *set = NULL;
 	char *data = NULL;
@@ -130,13 +127,12 @@ ksm_client_rename_folder(ksm_client *c, const char *uid, const char *name)
 		r = ksm__err(KSM_ENOMEM, "cannot build the folder's new name");
 		goto out;
 	}
-	r = ksm_write__send(c, "update_folder", o, &plain, &uid, 1);
+	r = ksm_write__send(c, "update_folder", o, NULL, &uid, 1);
 	o = NULL;
 out:
 	ksmx_strfree(data);
 	ksmx_json_free(o);
 	ksm_folders_free(set);
-	ksmx_buf_clear(&plain);
 	return r;
 }
 
@@ -144,30 +140,15 @@ int
 ksm_client_delete_folders(ksm_client *c, const char *const *uids,
     size_t n_uids, int force)
 {
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	cJSON *o = NULL;
 	size_t n_ok;
 	int r;
 
 	KSM_ASSERT_ARG(c != NULL && uids != NULL && n_uids > 0);
-	if ((o = ksm_write__payload(c)) == NULL ||
-	    ksm_write__add_uids(o, "folderUids", uids, n_uids) != 0 ||
-	    cJSON_AddBoolToObject(o, "forceDeletion", force != 0) == NULL)
-		goto nomem;
-	r = ksm_write__send(c, "delete_folder", o, &plain, uids, n_uids);
-	o = NULL;
-	if (r == 0)
-		r = ksm_write__items(&plain, "folders", "folderUid", "folder",
-		    KSM_ENOTFOUND, &n_ok);
+	r = ksm_write__delete(c, "delete_folder", "folder", KSM_ENOTFOUND,
+	    uids, n_uids, force != 0, &n_ok);
 	if (r != 0 && ksm_error_last()->hint[0] == '\0' &&
 	    strstr(ksm_error_last()->message, "not_empty") != NULL)
 		ksm__err_hint("delete its records and folders first, or force "
 		    "the deletion (keeper-secret rmdir --force)");
-	goto out;
-nomem:
-	r = ksm__err(KSM_ENOMEM, "out of memory");
-out:
-	ksmx_json_free(o);
-	ksmx_buf_clear(&plain);
 	return r;
 }

@@ -18,7 +18,6 @@ int
 ksm_client_create_record(char uid[KSM_UID_BUF], ksm_client *c,
     const char *folder_uid, const char *json, unsigned int flags)
 {
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	unsigned char key[KSM_AES_KEY_LEN];
 	const ksm_folder *f = NULL, *root = NULL;
 	ksm_folders *set = NULL;
@@ -50,7 +49,7 @@ ksm_client_create_record(char uid[KSM_UID_BUF], ksm_client *c,
 	    (f != root && cJSON_AddStringToObject(o, "subFolderUid",
 	    ksm_folder_uid(f)) == NULL))
 		goto nomem;
-	r = ksm_write__send(c, "create_secret", o, &plain, &new_uid, 1);
+	r = ksm_write__send(c, "create_secret", o, NULL, &new_uid, 1);
 	o = NULL;
 	goto out;
 nomem:
@@ -62,6 +61,5 @@ out:
 	ksmx_wipe_array(key);
 	ksmx_json_free(o);
 	ksm_folders_free(set);
-	ksmx_buf_clear(&plain);
 	return r;
 }

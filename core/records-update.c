@@ -109,7 +109,6 @@ ksm_client_update_record_ex(ksm_client *c, const ksm_record *rec,
     const char *json, const ksm_update_options *opts)
 {
 	static const ksm_update_options none = KSM_UPDATE_OPTIONS_INIT;
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	cJSON *check = NULL, *payload = NULL;
 	char *trimmed = NULL;
 	const char *uid;
@@ -161,7 +160,7 @@ ksm_client_update_record_ex(ksm_client *c, const ksm_record *rec,
 		    uid);
 		goto out;
 	}
-	r = ksm_write__send(c, "update_secret", payload, &plain, &uid, 1);
+	r = ksm_write__send(c, "update_secret", payload, NULL, &uid, 1);
 	/*
 	 * Refused by Keeper (e.g. a stale revision): the cached answers
 	 * hold data older than Keeper's, so they go too, keeping the
@@ -171,7 +170,6 @@ ksm_client_update_record_ex(ksm_client *c, const ksm_record *rec,
 		(void)ksm_client__invalidate(c, &uid, 1);
 out:
 	ksmx_strfree(trimmed);
-	ksmx_buf_clear(&plain);
 	return r;
 }
 

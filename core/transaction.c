@@ -14,7 +14,6 @@
 int
 ksm_client_complete_transaction(ksm_client *c, const char *uid, int rollback)
 {
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	const char *endpoint = rollback ? "rollback_secret_update" :
 	    "finalize_secret_update";
 	cJSON *o;
@@ -26,7 +25,7 @@ ksm_client_complete_transaction(ksm_client *c, const char *uid, int rollback)
 		ksmx_json_free(o);
 		return ksm__err(KSM_ENOMEM, "out of memory");
 	}
-	r = ksm_write__send(c, endpoint, o, &plain, &uid, 1);
+	r = ksm_write__send(c, endpoint, o, NULL, &uid, 1);
 	if (r == KSM_ESERVER || r == KSM_EACCESS) {
 		ksm_error e = *ksm_error_last();
 
@@ -35,6 +34,5 @@ ksm_client_complete_transaction(ksm_client *c, const char *uid, int rollback)
 		ksm__err_hint("an update transaction is completed once; "
 		    "fetch the record to see what Keeper holds");
 	}
-	ksmx_buf_clear(&plain);
 	return r;
 }

@@ -20,7 +20,7 @@ struct cJSON *ksm_write__payload(struct ksm_client *c);
 
 /*
  * Send payload (taken, its strings wiped) to endpoint; the decrypted
- * answer (possibly empty) in *plain.  A client that is not bound is
+ * answer (possibly empty) in *plain (NULL: not wanted).  A client that is not bound is
  * refused.  On success the cached answers are dropped
  * (ksm_client__invalidate, with uids).
  */
@@ -74,5 +74,14 @@ int	ksm_write__items(const struct ksmx_buf *plain, const char *list,
  */
 int	ksm_upload__multipart(struct ksmx_buf *body, const char *boundary,
 	    const char *params_json, const void *file, size_t file_len);
+
+/*
+ * delete_secret (what "record") or delete_folder ("folder"): the UIDs as
+ * <what>Uids (and forceDeletion unless force < 0), the answer read with
+ * ksm_write__items().
+ */
+int	ksm_write__delete(struct ksm_client *c, const char *endpoint,
+	    const char *what, int not_found, const char *const *uids,
+	    size_t n, int force, size_t *n_ok);
 
 #endif /* KSM_WRITE_INT_H */

@@ -33,6 +33,7 @@ int
 ksm_write__send(struct ksm_client *c, const char *endpoint, cJSON *payload,
     struct ksmx_buf *plain, const char *const *uids, size_t n_uids)
 {
+	struct ksmx_buf ignored = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	char *text = NULL;
 	int r;
 
@@ -48,8 +49,10 @@ ksm_write__send(struct ksm_client *c, const char *endpoint, cJSON *payload,
 	if (text == NULL)
 		return ksm__err(KSM_ENOMEM, "cannot build the %s request",
 		    endpoint);
-	r = ksm_transport__call(c, endpoint, text, plain);
+	r = ksm_transport__call(c, endpoint, text, plain != NULL ? plain :
+	    &ignored);
 	ksmx_strfree(text);
+	ksmx_buf_clear(&ignored);
 	if (r == 0)
 		(void)ksm_client__invalidate(c, uids, n_uids);
 	else if (r == KSM_EACCESS)	/* for a write, most likely this */
@@ -200,5 +203,32 @@ ksm_write__items(const struct ksmx_buf *plain, const char *list,
 			    "application can be deleted; check the UID");
 	}
 	ksmx_json_free(root);
+	return r;
+}
+
+int
+ksm_write__delete(struct ksm_client *c, const char *endpoint,
+    const char *what, int not_found, const char *const *uids, size_t n,
+    int force, size_t *n_ok)
+{
+	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	char key[32], list[32];
+	cJSON *o;
+	int r;
+
+	*n_ok = 0;
+	(void)snprintf(key, sizeof(key), "%sUids", what);
+	(void)snprintf(list, sizeof(list), "%ss", what);
+	if ((o = ksm_write__payload(c)) == NULL ||
+	    ksm_write__add_uids(o, key, uids, n) != 0 ||
+	    (force >= 0 && cJSON_AddBoolToObject(o, "forceDeletion",
+	    force != 0) == NULL)) {
+		ksmx_json_free(o);
+		return ksm__err(KSM_ENOMEM, "out of memory");
+	}
+	key[strlen(key) - 1] = '\0';	/* the answer's "recordUid" */
+	if ((r = ksm_write__send(c, endpoint, o, &plain, uids, n)) == 0)
+		r = ksm_write__items(&plain, list, key, what, not_found, n_ok);
+	ksmx_buf_clear(&plain);
 	return r;
 }

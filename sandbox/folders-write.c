@@ -234,25 +234,15 @@ void
 sb_delete_folder(struct sb_call *k)
 {
 	const struct sb_vault *v = &k->srv->vault;
-	const cJSON *uids = cJSON_GetObjectItem(k->payload, "folderUids");
 	int force = cJSON_IsTrue(cJSON_GetObjectItem(k->payload,
 	    "forceDeletion"));
-	const cJSON *u;
-	cJSON *answer = NULL, *list, *root = NULL;
+	const cJSON *uids, *u;
+	cJSON *answer, *list, *root;
 	char m[200];
 	int changed = 0;
 
-	if (!cJSON_IsArray(uids) || cJSON_GetArraySize(uids) == 0) {
-		sb_reply_error(k, 400, "bad_request",
-		    "delete_folder needs folderUids");
+	if (sb_delete_begin(k, "folder", &uids, &answer, &list, &root) != 0)
 		return;
-	}
-	if ((answer = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(answer, "folders")) == NULL ||
-	    (root = sb_vault_copy(v)) == NULL) {
-		sb_reply_error(k, 500, "internal_error", "Out of memory");
-		goto out;
-	}
 	cJSON_ArrayForEach(u, uids) {
 		const char *uid = cJSON_GetStringValue(u);
 		const cJSON *f = uid != NULL ? sb_vault_folder(v, uid) : NULL;
@@ -287,8 +277,5 @@ sb_delete_folder(struct sb_call *k)
 		}
 	}
 	sb_reply_items(k, root, changed, answer);
-	root = NULL;	/* taken */
-out:
-	ksmx_json_free(root);
 	ksmx_json_free(answer);
 }

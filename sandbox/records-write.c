@@ -167,23 +167,13 @@ sb_delete_result(cJSON *list, const char *uid_key, const char *uid,
 void
 sb_delete_secret(struct sb_call *k)
 {
-	const cJSON *uids = cJSON_GetObjectItem(k->payload, "recordUids");
-	const cJSON *u;
-	cJSON *answer = NULL, *list, *root = NULL, *rec;
+	const cJSON *uids, *u;
+	cJSON *answer, *list, *root, *rec;
 	char m[160];
 	int changed = 0;
 
-	if (!cJSON_IsArray(uids) || cJSON_GetArraySize(uids) == 0) {
-		sb_reply_error(k, 400, "bad_request",
-		    "delete_secret needs recordUids");
+	if (sb_delete_begin(k, "record", &uids, &answer, &list, &root) != 0)
 		return;
-	}
-	if ((answer = cJSON_CreateObject()) == NULL ||
-	    (list = cJSON_AddArrayToObject(answer, "records")) == NULL ||
-	    (root = sb_vault_copy(&k->srv->vault)) == NULL) {
-		sb_reply_error(k, 500, "internal_error", "Out of memory");
-		goto out;
-	}
 	cJSON_ArrayForEach(u, uids) {
 		const char *uid = cJSON_GetStringValue(u);
 
@@ -218,8 +208,5 @@ sb_delete_secret(struct sb_call *k)
 		changed = 1;
 	}
 	sb_reply_items(k, root, changed, answer);
-	root = NULL;	/* taken */
-out:
-	ksmx_json_free(root);
 	ksmx_json_free(answer);
 }

@@ -268,6 +268,12 @@ int	sb_open_key(uint8_t out[32], const uint8_t kek[32], const char *b64,
  */
 cJSON	*sb_open_record(struct sb_call *k, const uint8_t key[32],
 	    const char *member);
+/*
+ * A delete's start (what: "record" or "folder"): the payload's <what>Uids,
+ * an answer {<what>s: []} to fill and a copy of the vault: 0, or answered.
+ */
+int	sb_delete_begin(struct sb_call *k, const char *what,
+	    const cJSON **uids, cJSON **answer, cJSON **list, cJSON **root);
 /* A delete's per-item answer: commit root (taken) when changed, reply. */
 void	sb_reply_items(struct sb_call *k, cJSON *root, int changed,
 	    const cJSON *answer);

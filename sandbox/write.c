@@ -226,6 +226,32 @@ sb_open_record(struct sb_call *k, const uint8_t key[32], const char *member)
 	return data;
 }
 
+int
+sb_delete_begin(struct sb_call *k, const char *what, const cJSON **uids,
+    cJSON **answer, cJSON **list, cJSON **root)
+{
+	char key[32], name[32];
+
+	snprintf(key, sizeof key, "%sUids", what);
+	snprintf(name, sizeof name, "%ss", what);
+	*answer = *list = *root = NULL;
+	*uids = cJSON_GetObjectItem(k->payload, key);
+	if (!cJSON_IsArray(*uids) || cJSON_GetArraySize(*uids) == 0) {
+		sb_reply_error(k, 400, "bad_request", "%s needs %s",
+		    k->rq->endpoint, key);
+		return KSM_EINVAL;
+	}
+	if ((*answer = cJSON_CreateObject()) == NULL ||
+	    (*list = cJSON_AddArrayToObject(*answer, name)) == NULL ||
+	    (*root = sb_vault_copy(&k->srv->vault)) == NULL) {
+		sb_reply_error(k, 500, "internal_error", "Out of memory");
+		ksmx_json_free(*answer);
+		*answer = NULL;
+		return KSM_ENOMEM;
+	}
+	return 0;
+}
+
 void
 sb_reply_items(struct sb_call *k, cJSON *root, int changed,
     const cJSON *answer)

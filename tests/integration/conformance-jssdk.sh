@@ -28,10 +28,7 @@ run_js() {
 }
 
 sb_start
-INFO=$(sb_info)
-HOST=$(jq -r .hostname <<<"$INFO")
-SKEY=$(jq -r '.serverPublicKeyId + ":" + .serverPublicKey' <<<"$INFO")
-CA=$(jq -r .caFile <<<"$INFO")
+sb_client_info		# HOST, SKEY, CA
 JS_CFG=$TMP/jssdk-config.json
 KS_CFG=$TMP/ksm-config.json
 

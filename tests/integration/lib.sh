@@ -197,6 +197,16 @@ sb_info() {
 	    bail "keeper-sandbox info failed"
 }
 
+# sb_client_info: HOST, SKEY (ID:KEY) and CA of the running sandbox, what a
+# client other than keeper-secret (the JS SDK) needs
+sb_client_info() {
+	local info
+	info=$(sb_info)
+	HOST=$(jq -r .hostname <<<"$info")
+	SKEY=$(jq -r '.serverPublicKeyId + ":" + .serverPublicKey' <<<"$info")
+	CA=$(jq -r .caFile <<<"$info")
+}
+
 # ---- keeper-secret ----
 
 # run_ks ARGS...: run keeper-secret with a timeout; sets RC, OUT, ERR.
