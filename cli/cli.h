@@ -94,7 +94,10 @@ int	cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * asked, echo off) or --generate, never from argv.
  */
 #define CLI_MAX_VALUE	(1024u * 1024)	/* bytes of one value on stdin */
-/* The value on stdin (one final line break dropped); ksm_secret_free(). */
+/*
+ * The value on stdin (one final line break dropped; empty is refused);
+ * free with ksm_secret_free().
+ */
 int	cli_read_secret(char **out, const char *prompt);
 /* A whole file ("-": stdin), NUL-terminated; free with ksm_secret_free. */
 int	cli_read_file(char **out, size_t *len, const char *path, size_t max);

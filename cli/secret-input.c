@@ -122,6 +122,13 @@ cli_read_secret(char **out, const char *prompt)
 		v[--len] = '\0';
 	if (len > 0 && v[len - 1] == '\r')
 		v[--len] = '\0';
+	if (len == 0) {
+		ksmx_freezero(v, cap);
+		fprintf(stderr, "%s: the value on standard input is empty\n"
+		    "hint: pipe or redirect the value into %s (set: --json "
+		    "'\"\"' or '[]' empties a field)\n", PROGNAME, PROGNAME);
+		return CLI_EXIT_FAIL;
+	}
 	*out = v;
 	return 0;
 }

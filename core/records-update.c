@@ -65,8 +65,7 @@ static int
 build_payload(cJSON **out, struct ksm_client *c, const ksm_record *rec,
     const char *json, const ksm_update_options *opts)
 {
-	cJSON *o = NULL, *links;
-	size_t i;
+	cJSON *o = NULL;
 	int r;
 
 	*out = NULL;
@@ -88,14 +87,9 @@ build_payload(cJSON **out, struct ksm_client *c, const ksm_record *rec,
 	    cJSON_AddStringToObject(o, "transactionType",
 	    transaction_names[opts->transaction]) == NULL)
 		goto out;
-	if (opts->n_remove_files > 0) {
-		if ((links = cJSON_AddArrayToObject(o, "links2Remove")) == NULL)
-			goto out;
-		for (i = 0; i < opts->n_remove_files; i++)
-			if (!cJSON_AddItemToArray(links, cJSON_CreateString(
-			    opts->remove_files[i])))
-				goto out;
-	}
+	if (opts->n_remove_files > 0 && ksm_write__add_uids(o, "links2Remove",
+	    opts->remove_files, opts->n_remove_files) != 0)
+		goto out;
 	*out = o;
 	o = NULL;
 	r = 0;

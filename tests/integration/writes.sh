@@ -92,6 +92,8 @@ ks set "keeper://$D/field/password" < <(head -c 1100000 /dev/zero | tr '\0' x)
 expect_fail "set: a value over 1 MiB on stdin" 29 "larger than 1048576 bytes"
 ks set "keeper://$D/field/password" extra-operand
 expect_fail "set: a value on the command line" 2 "never from the command line"
+ks set "keeper://$D/field/password" </dev/null
+expect_fail "set: nothing on standard input" 1 "the value on standard input is empty"
 unchanged "bad input"
 
 # a custom record type needs asking for
