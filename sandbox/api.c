@@ -249,6 +249,42 @@ encrypt_answer(struct sb_response *resp, const struct sb_server *srv,
 	resp->error[0] = '\0';
 }
 
+/*
+ * The payload's member names, sorted, each with its JSON type (s string,
+ * n number, b bool, a array, o object, z null), for the request log of
+ * a write: what a client sends can be compared without any value.
+ */
+static void
+log_members(char *out, size_t n, const cJSON *payload)
+{
+	const char *names[32];
+	const cJSON *m, *v;
+	size_t k = 0, i, j, len = 0;
+	char t;
+
+	cJSON_ArrayForEach(m, payload)
+		if (k < sizeof names / sizeof names[0] && m->string != NULL)
+			names[k++] = m->string;
+	for (i = 1; i < k; i++)		/* a handful: insertion sort */
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *x = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = x;
+		}
+	out[0] = '\0';
+	for (i = 0; i < k; i++) {
+		v = cJSON_GetObjectItem(payload, names[i]);
+		t = cJSON_IsString(v) ? 's' : cJSON_IsNumber(v) ? 'n' :
+		    cJSON_IsBool(v) ? 'b' : cJSON_IsArray(v) ? 'a' :
+		    cJSON_IsObject(v) ? 'o' : 'z';
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0,
+		    "%s%.40s:%c", i > 0 ? "," : "", names[i], t);
+		if (len >= n)
+			break;
+	}
+}
+
 /* The endpoints; write NULL: the reads (get_secret, get_folders). */
 static const struct endpoint {
 	const char	*name;
@@ -414,6 +450,7 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 	if (ep->write != NULL) {
 		struct sb_call k = { srv, rq, app, payload, tk.d, resp };
 
+		log_members(resp->members, sizeof resp->members, payload);
 		if (binding)
 			sb_response_error(resp, srv, rq, 400, "bad_request",
 			    "Bind with get_secret before changing the vault");

@@ -40,9 +40,10 @@ sb_log(const struct sb_server *srv, const char *endpoint,
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(srv->log, "%s %s client=%s status=%d error=%s\n", ts,
+	fprintf(srv->log, "%s %s client=%s status=%d error=%s%s%s\n", ts,
 	    endpoint, resp->client, resp->status,
-	    resp->error[0] != '\0' ? resp->error : "-");
+	    resp->error[0] != '\0' ? resp->error : "-",
+	    resp->members[0] != '\0' ? " members=" : "", resp->members);
 	fflush(srv->log);
 }
 

@@ -182,6 +182,8 @@ struct sb_response {
 	const char	*content_type;
 	char		 client[16];	/* clientId prefix for the log */
 	char		 error[40];	/* error code for the log, "" if none */
+	/* a write's payload members, "name:t,..." (never values), or "" */
+	char		 members[320];
 };
 
 void	sb_response_init(struct sb_response *r);

@@ -8,7 +8,10 @@
 #   (b) the JS SDK creates records, updates one (plainly, and in rotation
 #       transactions it commits and rolls back), attaches a file, makes and
 #       renames a folder; keeper-secret reads all of it back;
-#   (c) each deletes what the other made, and the other sees it gone.
+#   (c) each deletes what the other made, and the other sees it gone;
+#   (d) for every write endpoint and option both used, keeper-secret's
+#       requests have the JS SDK's members (the sandbox logs their names
+#       and JSON types).
 # tests/conformance/jssdk-writes.mjs fails on any console output of the SDK.
 . "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
 
@@ -80,6 +83,10 @@ expect_ok "keeper-secret rotate --generate -- true (committed)"
 ks mkdir "$SF" "Made by C"
 expect_ok "keeper-secret mkdir"
 CF=$(cat "$OUT")
+ks mkdir "$SUB" "C, below the sub-folder"
+expect_ok "keeper-secret mkdir below a sub-folder"
+ks rotate --generate "keeper://$C2/field/password" -- false
+expect_fail "keeper-secret rotate -- false (rolled back)" 1 "rolled back"
 ks rename-folder "$CF" "Made by C, renamed"
 expect_ok "keeper-secret rename-folder"
 
@@ -197,6 +204,8 @@ check "the JS SDK's upload is in the record's fileRef field" test $? -eq 0
 js mkdir "$SF" "$SUB" "Made by JS"
 expect_ok "JS SDK createFolder below a sub-folder"
 JF=$(cat "$OUT")
+js mkdir "$SF" - "JS, in the shared folder"
+expect_ok "JS SDK createFolder in the shared folder"
 js rename "$JF" "Made by JS, renamed"
 expect_ok "JS SDK updateFolder"
 ks folders --json
@@ -226,6 +235,23 @@ ks folders --json
 jq -e --arg a "$CF" --arg b "$JF" 'map(.uid) | index($a) == null and
     index($b) == null' "$OUT" >/dev/null
 check "both folders are gone" test $? -eq 0
+
+# ---- (d) the same requests ----
+
+# members PREFIX: "endpoint members" of every write of the client whose
+# clientId starts with PREFIX, from the sandbox log (names and JSON types
+# of the payload members, never values), one line per distinct shape
+members() {
+	grep -F " client=$1 " "$TMP/sandbox.log" |
+	    sed -n 's/^[^ ]* \([a-z_]*\) client=.* members=\(.*\)$/\1 \2/p' |
+	    sort -u
+}
+members "$(jq -r .clientId "$KS_CFG" | cut -c1-8)" >"$TMP/ks-members"
+members "$(jq -r .clientId "$JS_CFG" | cut -c1-8)" >"$TMP/js-members"
+check "keeper-secret used every write endpoint" test \
+    "$(cut -d' ' -f1 "$TMP/ks-members" | sort -u | wc -l)" -eq 9
+same_json "keeper-secret's writes carry the JS SDK's members, for every endpoint and option" \
+    "$TMP/js-members" "$TMP/ks-members"
 
 check_no_secrets
 done_testing
