@@ -65,9 +65,6 @@ int	cmd_rename_folder(struct cli *cli, int argc, char **argv);
 void	cmd_rename_folder_usage(FILE *out);
 int	cmd_rotate(struct cli *cli, int argc, char **argv);
 void	cmd_rotate_usage(FILE *out);
-/* cmd-rm.c: the UID of the record a UID or notation operand names. */
-int	cli_record_uid(char uid[KSM_UID_BUF], ksm_client *client,
-	    const char *arg);
 /* cmd-cache.c: --verbose reports of cached answers on stderr. */
 void	cli_cache_verbose(ksm_client *client);
 
@@ -80,6 +77,9 @@ int	cli_has_keeper_prefix(const char *s);
 int	cli_is_notation(const char *s);
 int	cli_read_lines(char ***out, size_t *n, FILE *in);
 void	cli_lines_free(char **lines, size_t n);
+/* The UID of the record a UID or notation operand names: 0 or an exit status. */
+int	cli_record_uid(char uid[KSM_UID_BUF], ksm_client *client,
+	    const char *arg);
 /* notation-legacy.c: field/host[hostName] as field/host[][hostName]. */
 int	cli_notation_strict(char **out, const char *text);
 

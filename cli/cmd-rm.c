@@ -24,28 +24,6 @@ cmd_rm_usage(FILE *out)
 	    "  -h, --help         show this help\n", PROGNAME);
 }
 
-/* The UID of the record operand names, into uid. */
-int
-cli_record_uid(char uid[KSM_UID_BUF], ksm_client *client, const char *arg)
-{
-	const ksm_record *rec = NULL;
-	ksm_records *holder = NULL;
-	int r;
-
-	if (!cli_is_notation(arg)) {
-		if (!cli_looks_like_uid(arg))
-			return cli_usage_error(NULL, "'%s' is neither a record "
-			    "UID nor a notation (keeper://TITLE/title)", arg);
-		(void)snprintf(uid, KSM_UID_BUF, "%s", arg);
-		return 0;
-	}
-	if ((r = ksm_notation_find_record(&rec, &holder, client, arg)) != 0)
-		return cli_ksm_fail(r);
-	(void)snprintf(uid, KSM_UID_BUF, "%s", ksm_record_uid(rec));
-	ksm_records_free(holder);
-	return 0;
-}
-
 int
 cmd_rm(struct cli *cli, int argc, char **argv)
 {

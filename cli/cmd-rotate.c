@@ -138,7 +138,7 @@ forget_value(char *path)
 
 	if (path == NULL)
 		return;
-	/* empty it first: unlink alone leaves the blocks to be read */
+	/* empty it first: another link or open descriptor then reads nothing */
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)) >= 0)
 		close(fd);
 	unlink(path);
@@ -256,8 +256,8 @@ finish(ksm_client *client, const char *uid, const char *notation,
 			return CLI_EXIT_OK;
 		}
 		cli_ksm_fail(r);
-		fprintf(stderr, "%s: %s, but the new value was not committed "
-		    "in Keeper: it is kept in '%s' (mode 0600)\n"
+		fprintf(stderr, "%s: %s, but it was not committed in Keeper: "
+		    "it is kept in '%s' (mode 0600)\n"
 		    "hint: when Keeper is reachable: %s rotate --commit %s "
 		    "(or: %s set '%s' < '%s')\n", PROGNAME, cmd != NULL ?
 		    "COMMAND succeeded and the new value is in use" :

@@ -176,7 +176,7 @@ kill_sb() {
 ks rotate "keeper://$FL/field/password" -- sh -c "$(kill_sb)" < <(printf 'Pw-in-use-2\n')
 sb_stop		# gone already, unless COMMAND never ran
 expect_fail "rotate: the server is down when COMMAND has succeeded" 23 \
-    "COMMAND succeeded and the new value is in use, but the new value was not committed"
+    "COMMAND succeeded and the new value is in use, but it was not committed in Keeper"
 kept=$(sed -n "s/.*it is kept in '\([^']*\)' (mode 0600).*/\1/p" "$ERR")
 check "the message names the file that keeps the value" test -n "$kept"
 check "the file is mode 0600" test "$(stat -c %a "$kept" 2>/dev/null)" = 600
