@@ -64,6 +64,24 @@ int	cmd_complete(struct cli *cli, int argc, char **argv);
 /* cmd-profile.c: the names of the profiles that exist, sorted. */
 int	cli_profile_names(char ***names, size_t *n);
 void	cli_names_free(char **names, size_t n);
+int	cmd_set(struct cli *cli, int argc, char **argv);
+void	cmd_set_usage(FILE *out);
+int	cmd_create(struct cli *cli, int argc, char **argv);
+void	cmd_create_usage(FILE *out);
+int	cmd_rm(struct cli *cli, int argc, char **argv);
+void	cmd_rm_usage(FILE *out);
+int	cmd_upload(struct cli *cli, int argc, char **argv);
+void	cmd_upload_usage(FILE *out);
+int	cmd_folders(struct cli *cli, int argc, char **argv);
+void	cmd_folders_usage(FILE *out);
+int	cmd_mkdir(struct cli *cli, int argc, char **argv);
+void	cmd_mkdir_usage(FILE *out);
+int	cmd_rmdir(struct cli *cli, int argc, char **argv);
+void	cmd_rmdir_usage(FILE *out);
+int	cmd_rename_folder(struct cli *cli, int argc, char **argv);
+void	cmd_rename_folder_usage(FILE *out);
+int	cmd_rotate(struct cli *cli, int argc, char **argv);
+void	cmd_rotate_usage(FILE *out);
 /* cmd-cache.c: --verbose reports of cached answers on stderr. */
 void	cli_cache_verbose(ksm_client *client);
 
@@ -76,6 +94,9 @@ int	cli_has_keeper_prefix(const char *s);
 int	cli_is_notation(const char *s);
 int	cli_read_lines(char ***out, size_t *n, FILE *in);
 void	cli_lines_free(char **lines, size_t n);
+/* The UID of the record a UID or notation operand names: 0 or an exit status. */
+int	cli_record_uid(char uid[KSM_UID_BUF], ksm_client *client,
+	    const char *arg);
 /* notation-legacy.c: field/host[hostName] as field/host[][hostName]. */
 int	cli_notation_strict(char **out, const char *text);
 
@@ -84,6 +105,53 @@ int	cli_ksm_fail(int r);
 int	cli_usage_error(const char *verb, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * secret-input.c: secret values come from standard input (a terminal is
+ * asked, echo off) or --generate, never from argv.
+ */
+#define CLI_MAX_VALUE	(1024u * 1024)	/* bytes of one value on stdin */
+/*
+ * The value on stdin (one final line break dropped; empty is refused);
+ * free with ksm_secret_free().
+ */
+int	cli_read_secret(char **out, const char *prompt);
+/* A whole file ("-": stdin), NUL-terminated; free with ksm_secret_free. */
+int	cli_read_file(char **out, size_t *len, const char *path, size_t max);
+
+struct cli_password {
+	int			generate;	/* --generate given */
+	ksm_password_policy	policy;
+};
+#define CLI_PASSWORD_INIT	{ 0, KSM_PASSWORD_POLICY_INIT }
+enum {
+	CLI_OPT_GENERATE = 'g',
+	CLI_OPT_LOWER = 0x100,
+	CLI_OPT_UPPER,
+	CLI_OPT_DIGITS,
+	CLI_OPT_SPECIAL,
+	CLI_OPT_SPECIAL_SET
+};
+#define CLI_PASSWORD_LONGOPTS \
+	{ "generate",	 optional_argument, NULL, CLI_OPT_GENERATE },	\
+	{ "lower",	 required_argument, NULL, CLI_OPT_LOWER },	\
+	{ "upper",	 required_argument, NULL, CLI_OPT_UPPER },	\
+	{ "digits",	 required_argument, NULL, CLI_OPT_DIGITS },	\
+	{ "special",	 required_argument, NULL, CLI_OPT_SPECIAL },	\
+	{ "special-set", required_argument, NULL, CLI_OPT_SPECIAL_SET }
+/* Non-zero when c is one of CLI_PASSWORD_LONGOPTS. */
+#define CLI_IS_PASSWORD_OPT(c) \
+	((c) == CLI_OPT_GENERATE || ((c) >= CLI_OPT_LOWER && \
+	(c) <= CLI_OPT_SPECIAL_SET))
+/* One of those options: 0 or an exit status. */
+int	cli_password_option(struct cli_password *pw, const char *verb, int c,
+	    const char *arg);
+/* The policy options without --generate are a usage error. */
+int	cli_password_check(const struct cli_password *pw, const char *verb);
+int	cli_password_make(char **out, const struct cli_password *pw);
+/* A new value: generated with --generate, else read from stdin. */
+int	cli_new_value(char **out, const struct cli_password *pw);
+void	cli_password_usage(FILE *out);
 
 /* opt.c: getopt_long for one verb, with our own error messages. */
 #define CLI_OPT_ERROR	(-2)	/* message printed; exit CLI_EXIT_USAGE */

@@ -1,5 +1,5 @@
 /*
- * keeper-secret: read secrets from Keeper Secrets Manager.
+ * keeper-secret: read and write secrets in Keeper Secrets Manager.
  * main() parses the global options and hands the rest to one verb.  A new
  * verb is one line in the table below plus its cmd-<verb>.c.
  */
@@ -23,6 +23,24 @@ static const struct cli_verb verbs[] = {
 	  "save a file attachment" },
 	{ "exec",	cmd_exec,	cmd_exec_usage,
 	  "run a command with keeper:// references resolved" },
+	{ "set",	cmd_set,	cmd_set_usage,
+	  "change a value (from stdin or --generate)" },
+	{ "create",	cmd_create,	cmd_create_usage,
+	  "create a record in a shared folder" },
+	{ "rm",		cmd_rm,		cmd_rm_usage,
+	  "delete records" },
+	{ "upload",	cmd_upload,	cmd_upload_usage,
+	  "attach a file to a record" },
+	{ "rotate",	cmd_rotate,	cmd_rotate_usage,
+	  "change a secret in Keeper and elsewhere, or roll back" },
+	{ "folders",	cmd_folders,	cmd_folders_usage,
+	  "list the shared folders and the folders below them" },
+	{ "mkdir",	cmd_mkdir,	cmd_mkdir_usage,
+	  "create a folder" },
+	{ "rmdir",	cmd_rmdir,	cmd_rmdir_usage,
+	  "delete folders" },
+	{ "rename-folder", cmd_rename_folder, cmd_rename_folder_usage,
+	  "rename a folder" },
 	{ "cache",	cmd_cache,	cmd_cache_usage,
 	  "show or clear the cache of Keeper's answers" },
 	{ "inject",	cmd_inject,	cmd_inject_usage,
@@ -43,12 +61,12 @@ usage(FILE *out)
 	    "           [options] [args]\n"
 	    "       %s --help | --version\n"
 	    "\n"
-	    "Read secrets from Keeper Secrets Manager.\n"
+	    "Read and write secrets in Keeper Secrets Manager.\n"
 	    "\n"
 	    "commands:\n", PROGNAME, PROGNAME);
 	for (i = 0; i < NELEM(verbs); i++)
 		if (verbs[i].summary != NULL)
-			fprintf(out, "  %-8s %s\n", verbs[i].name,
+			fprintf(out, "  %-13s %s\n", verbs[i].name,
 			    verbs[i].summary);
 	fprintf(out,
 	    "\n"

@@ -24,6 +24,13 @@ cli_keeper_secret_SOURCES = \
 	cli/env-file.c \
 	cli/cmd-profile.c \
 	cli/cmd-complete.c \
+	cli/secret-input.c \
+	cli/cmd-set.c \
+	cli/cmd-create.c \
+	cli/cmd-rm.c \
+	cli/cmd-upload.c \
+	cli/cmd-folders.c \
+	cli/cmd-rotate.c \
 	plugins/common/report.c plugins/common/report.h
 cli_keeper_secret_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 cli_keeper_secret_LDADD = core/libksmcore.la $(CJSON_LIBS)

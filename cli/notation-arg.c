@@ -1,6 +1,7 @@
 /*
- * Which command-line operands are keeper:// notations, and reading
- * notations from standard input (so that none has to be in argv).
+ * Which command-line operands are keeper:// notations, reading notations
+ * from standard input (so that none has to be in argv), and the record
+ * an operand names.
  */
 #include "config.h"
 
@@ -92,4 +93,26 @@ cli_read_lines(char ***out, size_t *n, FILE *in)
  nomem:
 	cli_lines_free(v, cnt);
 	return cli_fail("out of memory");
+}
+
+/* The UID of the record arg names (a UID, or a notation's record). */
+int
+cli_record_uid(char uid[KSM_UID_BUF], ksm_client *client, const char *arg)
+{
+	const ksm_record *rec = NULL;
+	ksm_records *holder = NULL;
+	int r;
+
+	if (!cli_is_notation(arg)) {
+		if (!cli_looks_like_uid(arg))
+			return cli_usage_error(NULL, "'%s' is neither a record "
+			    "UID nor a notation (keeper://TITLE/title)", arg);
+		(void)snprintf(uid, KSM_UID_BUF, "%s", arg);
+		return 0;
+	}
+	if ((r = ksm_notation_find_record(&rec, &holder, client, arg)) != 0)
+		return cli_ksm_fail(r);
+	(void)snprintf(uid, KSM_UID_BUF, "%s", ksm_record_uid(rec));
+	ksm_records_free(holder);
+	return 0;
 }

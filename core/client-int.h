@@ -97,6 +97,15 @@ int	ksm_transport__call(struct ksm_client *c, const char *endpoint,
 int	ksm_client__fetch(struct ksm_client *c, const char *endpoint,
 	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain);
 
+/*
+ * One HTTPS request through c's perform hook with c's CA file and
+ * timeouts (body NULL: GET; stall: the timeout bounds a stall, not the
+ * whole transfer).  Errors as ksm_http__perform().
+ */
+int	ksm_transport__perform(struct ksm_client *c, const char *url,
+	    const char *const *headers, const void *body, size_t body_len,
+	    int stall, long *status, struct ksmx_buf *resp);
+
 /* Build the get_secret payload (with publicKey while unbound). */
 char	*ksm_client__payload(struct ksm_client *c,
 	    const char *const *uids, size_t n_uids);
@@ -122,6 +131,20 @@ struct cJSON *ksm_record__parse(const ksm_record *r);
 const unsigned char *ksm_file__key(const ksm_file *f);	/* 32 bytes */
 const unsigned char *ksm_record__key(const ksm_record *r);	/* 32 bytes */
 const char *ksm_file__url(const ksm_file *f);
+/* A folder's own key (32 bytes), and the shared folder above it (NULL
+ * when a parent is missing from the set). */
+const unsigned char *ksm_folder__key(const ksm_folder *f);
+const ksm_folder *ksm_folders__root(const ksm_folders *set,
+	    const ksm_folder *f);
+/*
+ * Every write calls this after Keeper accepted it (and after a refusal
+ * that shows the cached data is stale): drop the cached answers the
+ * change to uids (records or folders) made stale.  The thread's last
+ * error is left as it was.  Returns 0 or the cache's error.
+ */
+int	ksm_client__invalidate(struct ksm_client *c, const char *const *uids,
+	    size_t n_uids);
+
 /* Non-zero when uid was in the response but could not be decrypted. */
 int	ksm_records__is_bad(const ksm_records *set, const char *uid);
 

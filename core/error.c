@@ -141,3 +141,14 @@ ksm__err_hint(const char *fmt, ...)
 	(void)vsnprintf(last_error.hint, sizeof(last_error.hint), fmt, ap);
 	va_end(ap);
 }
+
+void
+ksm__printable(char *out, size_t out_len, const char *s)
+{
+	size_t n = 0;
+
+	for (; s != NULL && *s != '\0' && n + 1 < out_len; s++)
+		out[n++] = ((unsigned char)*s >= 0x20 &&
+		    (unsigned char)*s < 0x7f) ? *s : ' ';
+	out[n] = '\0';
+}

@@ -39,6 +39,11 @@ int	ksm__err(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
 int	ksm__err_errno(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
 /* Fill the hint of the current error (what the user should do). */
 void	ksm__err_hint(const char *fmt, ...) KSM_PRINTF(1, 2);
+/*
+ * A server's text made safe for a one-line message: control and non-ASCII
+ * bytes become spaces; cut to out_len - 1 bytes (s NULL: "").
+ */
+void	ksm__printable(char *out, size_t out_len, const char *s);
 
 /*
  * Write all n bytes of p to fd, going on after EINTR: 0, or -1 with errno

@@ -23,11 +23,18 @@ core_libksmcore_la_SOURCES = \
 	core/bind.c \
 	core/records.c core/records-folders.c core/records-int.h \
 	core/records-update.c \
-	core/client.c core/client-fetch.c \
+	core/write.c core/write-int.h \
+	core/record-types.c \
+	core/records-create.c core/records-delete.c \
+	core/transaction.c \
+	core/folders-write.c \
+	core/files-upload.c \
+	core/password.c \
+	core/client.c core/client-fetch.c core/client-invalidate.c \
 	core/agent-client.c core/agent-msg.c core/agent-msg.h \
 	core/cache.c core/cache-file.c core/cache-crypto.c core/cache.h \
 	core/notation.c core/notation-parse.c core/notation-b64.c \
-	core/notation-eval.c \
+	core/notation-eval.c core/notation-edit.c core/notation-set.c \
 	core/notation-int.h \
 	core/template.c core/template-client.c core/template.h \
 	core/totp.c
@@ -43,6 +50,7 @@ EXTRA_DIST += core/libksm.map
 ksmincludedir = $(includedir)/ksm
 ksminclude_HEADERS = include/ksm/ksm.h include/ksm/common.h \
 	include/ksm/error.h include/ksm/client.h include/ksm/record.h \
-	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h
+	include/ksm/notation.h include/ksm/totp.h include/ksm/cache.h \
+	include/ksm/write.h
 # the C API's manual page (its EXAMPLE is compiled by tests/integration/install.sh)
 dist_man_MANS += core/libksm.3

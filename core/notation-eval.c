@@ -225,18 +225,17 @@ str_is(const cJSON *obj, const char *key, const char *want)
 	return s != NULL && strcmp(s, want) == 0;
 }
 
-/* The field named by nt: exact type or label; list style wants one. */
-static int
-find_field(const cJSON **out, const ksm_notation *nt,
-    const struct ksm_nrec *rec, enum ksm_nstyle style)
+int
+ksm_notation__field(const cJSON **out, const ksm_notation *nt,
+    const cJSON *data, const char *uid, enum ksm_nstyle style)
 {
 	const int custom = nt->sel == KSM_SELECTOR_CUSTOM_FIELD;
 	const cJSON *sect = NULL, *f;
 	size_t found = 0;
 
 	*out = NULL;
-	if (rec->data != NULL)
-		sect = cJSON_GetObjectItemCaseSensitive(rec->data,
+	if (data != NULL)
+		sect = cJSON_GetObjectItemCaseSensitive(data,
 		    custom ? "custom" : "fields");
 	if (cJSON_IsArray(sect)) {
 		cJSON_ArrayForEach(f, sect) {
@@ -253,7 +252,7 @@ find_field(const cJSON **out, const ksm_notation *nt,
 	}
 	if (found == 0) {
 		ksm__err(KSM_ENOTFOUND, "record '%s' has no %s '%.80s'",
-		    rec->uid, custom ? "custom field" : "field", nt->param);
+		    uid, custom ? "custom field" : "field", nt->param);
 		ksm__err_hint("%s; type and label match exactly "
 		    "(case-sensitive)", custom ?
 		    "custom_field/ searches the record's custom fields, "
@@ -265,7 +264,7 @@ find_field(const cJSON **out, const ksm_notation *nt,
 	if (found > 1) {
 		*out = NULL;
 		ksm__err(KSM_EAMBIGUOUS, "record '%s' has %zu %s matching "
-		    "'%.80s'", rec->uid, found, custom ? "custom fields" :
+		    "'%.80s'", uid, found, custom ? "custom fields" :
 		    "fields", nt->param);
 		ksm__err_hint("give the fields distinct labels in the Keeper "
 		    "vault, or use the single-value form (first match)");
@@ -402,7 +401,8 @@ ksm_notation__eval(struct ksm_nvalue *out, const ksm_notation *nt,
 		break;
 	case KSM_SELECTOR_FIELD:
 	case KSM_SELECTOR_CUSTOM_FIELD:
-		if ((r = find_field(&field, nt, rec, style)) != 0)
+		if ((r = ksm_notation__field(&field, nt, rec->data, rec->uid,
+		    style)) != 0)
 			break;
 		values = cJSON_GetObjectItemCaseSensitive(field, "value");
 		if (!cJSON_IsArray(values))

@@ -89,6 +89,31 @@ struct ksm_nvalue {
 int	ksm_notation__eval(struct ksm_nvalue *out, const ksm_notation *nt,
 	    const struct ksm_nrec *rec, enum ksm_nstyle style);
 void	ksm_nvalue__clear(struct ksm_nvalue *v);
+/*
+ * The field nt names in record data (uid for messages): exact type or
+ * label in "fields" (field/) or "custom" (custom_field/); the list style
+ * wants exactly one (KSM_EAMBIGUOUS), the single style takes the first.
+ * KSM_ENOTFOUND with a message when there is none.
+ */
+int	ksm_notation__field(const struct cJSON **out, const ksm_notation *nt,
+	    const struct cJSON *data, const char *uid, enum ksm_nstyle style);
+
+/*
+ * The record nt's token names, as resolution finds it (notation.c): a UID
+ * first, then an exact title.  *rec borrows from *set, which the caller
+ * frees.  KSM_ELEGACY for a legacy record.
+ */
+struct ksm_client;
+int	ksm_notation__record(const ksm_record **rec, ksm_records **set,
+	    struct ksm_client *client, const ksm_notation *nt);
+
+/*
+ * Set what nt selects in data (a record's JSON tree) to value (parsed
+ * JSON with json): field values, one value, one property, title or
+ * notes (notation-edit.c, no I/O).  Sets the message.
+ */
+int	ksm_notation__edit(struct cJSON *data, const ksm_notation *nt,
+	    const char *value, int json);
 
 /*
  * A fetched record set seen as resolver candidates (notation.c): recs[i]

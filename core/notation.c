@@ -106,13 +106,13 @@ ksm_ncands__pick(size_t *idx, const struct ksm_ncands *c, const char *token,
 }
 
 /*
- * Resolve nt: a UID-shaped token is fetched alone first; when that finds
- * nothing, every record is fetched and the token matched as UID or title.
- * On success *picked indexes c->recs and c->set.
+ * The record nt's token names: a UID-shaped token is fetched alone first;
+ * when that finds nothing, every record is fetched and the token matched
+ * as UID or title.  On success *picked indexes c->recs and c->set.
  */
 static int
-resolve(struct ksm_nvalue *v, struct ksm_ncands *c, size_t *picked,
-    ksm_client *client, const ksm_notation *nt, enum ksm_nstyle style)
+find(struct ksm_ncands *c, size_t *picked, ksm_client *client,
+    const ksm_notation *nt)
 {
 	int r = KSM_ENOTFOUND;
 
@@ -131,12 +131,48 @@ resolve(struct ksm_nvalue *v, struct ksm_ncands *c, size_t *picked,
 			return r;
 		r = ksm_ncands__pick(picked, c, nt->record,
 		    KSM_NPICK_UID | KSM_NPICK_TITLE);
-		if (r != 0)
-			return r;
 	}
+	return r;
+}
+
+/* Resolve nt against the record it names (find). */
+static int
+resolve(struct ksm_nvalue *v, struct ksm_ncands *c, size_t *picked,
+    ksm_client *client, const ksm_notation *nt, enum ksm_nstyle style)
+{
+	int r;
+
+	if ((r = find(c, picked, client, nt)) != 0)
+		return r;
 	if ((r = ksm_ncands__prepare(c, *picked)) != 0)
 		return r;
 	return ksm_notation__eval(v, nt, &c->recs[*picked], style);
+}
+
+int
+ksm_notation__record(const ksm_record **rec, ksm_records **set,
+    ksm_client *client, const ksm_notation *nt)
+{
+	struct ksm_ncands c = { 0 };
+	size_t picked = 0;
+	int r;
+
+	*rec = NULL;
+	*set = NULL;
+	if ((r = find(&c, &picked, client, nt)) == 0) {
+		if (c.recs[picked].legacy) {
+			r = ksm__err(KSM_ELEGACY, "record '%.64s' is a legacy "
+			    "(V2, untyped) record", c.recs[picked].uid);
+			ksm__err_hint("convert it to a typed record in the "
+			    "Keeper vault (Commander: convert)");
+		} else {
+			*rec = ksm_records_at(c.set, picked);
+			*set = c.set;
+			c.set = NULL;	/* transferred */
+		}
+	}
+	ksm_ncands__clear(&c);
+	return r;
 }
 
 /*
@@ -235,5 +271,23 @@ ksm_notation_get(char **out, size_t *out_len, ksm_client *client,
 out:
 	ksm_bytes_free(bytes, len);
 	ksm_nvalue__clear(&v);
+	return r;
+}
+
+int
+ksm_notation_find_record(const ksm_record **out, ksm_records **holder,
+    ksm_client *client, const char *notation)
+{
+	ksm_notation *nt = NULL;
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && holder != NULL);
+	*out = NULL;
+	*holder = NULL;
+	KSM_ASSERT_ARG(client != NULL && notation != NULL);
+	if ((r = ksm_notation_parse_ex(&nt, notation,
+	    KSM_NOTATION_LEGACY)) == 0)
+		r = ksm_notation__record(out, holder, client, nt);
+	ksm_notation_free(nt);
 	return r;
 }

@@ -17,6 +17,7 @@ struct ksm_folder {
 	char		*uid;
 	char		*name;
 	char		*parent;	/* NULL: a shared folder (root) */
+	unsigned char	 key[KSM_AES_KEY_LEN];	/* for writes */
 };
 
 struct ksm_folders {
@@ -92,6 +93,7 @@ ksm_folders_free(ksm_folders *set)
 		ksmx_strfree(set->v[i].uid);
 		ksmx_strfree(set->v[i].name);
 		ksmx_strfree(set->v[i].parent);
+		ksmx_wipe_array(set->v[i].key);
 	}
 	free(set->v);
 	free(set);
@@ -156,6 +158,7 @@ ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
 		f->name = ksmx_strdup(name);
 		f->parent = in[i].parent != NULL ? ksmx_strdup(in[i].parent) :
 		    NULL;
+		memcpy(f->key, in[i].key, sizeof(f->key));
 		ksmx_json_free(data);
 		set->n++;
 		if (f->uid == NULL || f->name == NULL ||
@@ -217,4 +220,21 @@ const char *
 ksm_folder_parent_uid(const ksm_folder *f)
 {
 	return f != NULL ? f->parent : NULL;
+}
+
+const unsigned char *
+ksm_folder__key(const ksm_folder *f)
+{
+	return f != NULL ? f->key : NULL;
+}
+
+const ksm_folder *
+ksm_folders__root(const ksm_folders *set, const ksm_folder *f)
+{
+	size_t steps;
+
+	for (steps = 0; f != NULL && f->parent != NULL && steps <= set->n;
+	    steps++)
+		f = ksm_folders_find(set, f->parent);
+	return steps > set->n ? NULL : f;
 }

@@ -3,75 +3,130 @@
 /*
  * Saving a record (ksm-protocol.md §5, update_secret): the record JSON
  * encrypted with the record key (GCM, url base64 as the JS SDK sends it)
- * and the revision it was read at.  A read-only share is refused here,
- * before anything is sent; Keeper refuses a stale revision.
+ * and the revision it was read at, optionally in a transaction
+ * (transactionType, completed in transaction.c) and detaching files
+ * (links2Remove).  A read-only share is refused here, before anything is
+ * sent; Keeper refuses a stale revision.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "ksm-int.h"
-#include "client-int.h"
+#include "write-int.h"
 #include "json.h"
-#include "util/b64.h"
+
+static const char *const transaction_names[] = { NULL, "general",
+    "rotation" };
+
+/*
+ * json without the UIDs of opts->remove_files in its fileRef field (an
+ * emptied fileRef field is dropped, as the JS SDK does): malloc'd text.
+ */
+static char *
+without_files(const char *json, const ksm_update_options *opts)
+{
+	cJSON *data = ksmx_json_parse(json, strlen(json));
+	cJSON *fields = cJSON_GetObjectItemCaseSensitive(data, "fields");
+	cJSON *f, *next, *v, *vnext, *values;
+	char *out;
+	size_t i;
+
+	for (f = cJSON_IsArray(fields) ? fields->child : NULL; f != NULL;
+	    f = next) {
+		const char *t = ksmx_json_str(f, "type");
+
+		next = f->next;
+		if (t == NULL || strcmp(t, "fileRef") != 0)
+			continue;
+		values = cJSON_GetObjectItemCaseSensitive(f, "value");
+		for (v = cJSON_IsArray(values) ? values->child : NULL;
+		    v != NULL; v = vnext) {
+			vnext = v->next;
+			for (i = 0; i < opts->n_remove_files; i++)
+				if (cJSON_IsString(v) && strcmp(v->valuestring,
+				    opts->remove_files[i]) == 0) {
+					ksmx_json_free(
+					    cJSON_DetachItemViaPointer(values,
+					    v));
+					break;
+				}
+		}
+		if (cJSON_GetArraySize(values) == 0)
+			ksmx_json_free(cJSON_DetachItemViaPointer(fields, f));
+	}
+	out = data != NULL ? ksmx_json_print(data) : NULL;
+	ksmx_json_free(data);
+	return out;
+}
 
 /* The update_secret payload for rec with data text json. */
 static int
-build_payload(char **out, struct ksm_client *c, const ksm_record *rec,
-    const char *json)
+build_payload(cJSON **out, struct ksm_client *c, const ksm_record *rec,
+    const char *json, const ksm_update_options *opts)
 {
-	struct ksmx_buf ct = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	cJSON *o = NULL;
-	char *data = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = ksm_crypto__gcm_encrypt(&ct, ksm_record__key(rec), json,
-	    strlen(json))) != 0)
+	if ((o = ksm_write__payload(c)) == NULL ||
+	    cJSON_AddStringToObject(o, "recordUid", ksm_record_uid(rec)) ==
+	    NULL) {
+		r = KSM_ENOMEM;
+		goto out;
+	}
+	/* GCM under the record key, url base64 as the JS SDK sends it */
+	if ((r = ksm_write__add_sealed(o, "data", ksm_record__key(rec), json,
+	    strlen(json), 0, KSMX_B64_URL)) != 0)
 		goto out;
 	r = KSM_ENOMEM;
-	if ((data = ksmx_b64_encode_str(ct.d, ct.len, KSMX_B64_URL)) == NULL ||
-	    (o = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(o, "clientVersion", c->client_version) ==
-	    NULL ||
-	    cJSON_AddStringToObject(o, "clientId", c->client_id) == NULL ||
-	    cJSON_AddStringToObject(o, "recordUid", ksm_record_uid(rec)) ==
-	    NULL ||
-	    cJSON_AddStringToObject(o, "data", data) == NULL ||
-	    cJSON_AddNumberToObject(o, "revision",
-	    (double)ksm_record_revision(rec)) == NULL ||
-	    (*out = ksmx_json_print(o)) == NULL)
+	if (cJSON_AddNumberToObject(o, "revision",
+	    (double)ksm_record_revision(rec)) == NULL)
 		goto out;
+	if (opts->transaction != KSM_TRANSACTION_NONE &&
+	    cJSON_AddStringToObject(o, "transactionType",
+	    transaction_names[opts->transaction]) == NULL)
+		goto out;
+	if (opts->n_remove_files > 0 && ksm_write__add_uids(o, "links2Remove",
+	    opts->remove_files, opts->n_remove_files) != 0)
+		goto out;
+	*out = o;
+	o = NULL;
 	r = 0;
 out:
-	free(data);
 	ksmx_json_free(o);
-	ksmx_buf_clear(&ct);
 	return r;
 }
 
 int
-ksm_client_update_record(ksm_client *c, const ksm_record *rec,
-    const char *json)
+ksm_client_update_record_ex(ksm_client *c, const ksm_record *rec,
+    const char *json, const ksm_update_options *opts)
 {
-	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	cJSON *check = NULL;
-	ksm_error saved;
-	char *payload = NULL;
-	size_t removed;
+	static const ksm_update_options none = KSM_UPDATE_OPTIONS_INIT;
+	cJSON *check = NULL, *payload = NULL;
+	char *trimmed = NULL;
+	const char *uid;
+	size_t i;
 	int r;
 
 	KSM_ASSERT_ARG(c != NULL && rec != NULL && json != NULL);
+	if (opts == NULL)
+		opts = &none;
+	KSM_ASSERT_ARG(opts->transaction >= KSM_TRANSACTION_NONE &&
+	    opts->transaction <= KSM_TRANSACTION_ROTATION);
+	KSM_ASSERT_ARG(opts->n_remove_files == 0 || opts->remove_files != NULL);
+	for (i = 0; i < opts->n_remove_files; i++)
+		KSM_ASSERT_ARG(opts->remove_files[i] != NULL);
+	uid = ksm_record_uid(rec);
 	if (ksm_record_is_legacy(rec)) {
 		r = ksm__err(KSM_ELEGACY, "record '%.64s' is a legacy (V2, "
-		    "untyped) record and cannot be updated",
-		    ksm_record_uid(rec));
+		    "untyped) record and cannot be updated", uid);
 		ksm__err_hint("convert it to a typed record in the Keeper vault");
 		return r;
 	}
 	if (!ksm_record_is_editable(rec)) {
 		r = ksm__err(KSM_EACCESS, "record '%.64s' is shared read-only "
-		    "with this application", ksm_record_uid(rec));
+		    "with this application", uid);
 		ksm__err_hint("share the record (or its folder) with the "
 		    "application with \"Can Edit\" in the Keeper vault");
 		return r;
@@ -80,43 +135,43 @@ ksm_client_update_record(ksm_client *c, const ksm_record *rec,
 	if (check == NULL || !cJSON_IsObject(check)) {
 		ksmx_json_free(check);
 		return ksm__err(KSM_EINVAL, "the new data of record '%.64s' is "
-		    "not a JSON object", ksm_record_uid(rec));
+		    "not a JSON object", uid);
 	}
 	ksmx_json_free(check);
-	if (!c->have_app_key)
-		return ksm__err(KSM_ECONFIG, "the client is not bound yet");
-	if ((r = build_payload(&payload, c, rec, json)) != 0) {
+	if (opts->n_remove_files > 0) {
+		if ((trimmed = without_files(json, opts)) == NULL)
+			return ksm__err(KSM_ENOMEM, "out of memory");
+		json = trimmed;
+	}
+	if (strlen(json) > KSM_MAX_RECORD_JSON) {
+		r = ksm__err(KSM_ETOOBIG, "the new data of record '%.64s' is "
+		    "%zu bytes, more than %u", uid, strlen(json),
+		    KSM_MAX_RECORD_JSON);
+		goto out;
+	}
+	if ((r = build_payload(&payload, c, rec, json, opts)) != 0) {
 		r = ksm__err(r, "cannot build the update of record '%.64s'",
-		    ksm_record_uid(rec));
+		    uid);
 		goto out;
 	}
-	r = ksm_transport__call(c, "update_secret", payload, &plain);
+	r = ksm_write__send(c, "update_secret", payload, NULL, &uid, 1);
 	/*
-	 * When Keeper answered, the cached answers hold old data (or, when
-	 * it refused a stale revision, data older than Keeper's): drop them,
-	 * keeping the update's own error.  Unreachable: keep them for
-	 * stale-if-error.
+	 * Refused by Keeper (e.g. a stale revision): the cached answers
+	 * hold data older than Keeper's, so they go too, keeping the
+	 * error.  Unreachable: they stay, for stale-if-error.
 	 */
-	if (r != 0 && r != KSM_ESERVER && r != KSM_EACCESS)
-		goto out;
-	saved = *ksm_error_last();
-	{
-		const char *uid = ksm_record_uid(rec);
-
-		ksm_agent__invalidate(c, &uid, 1);
-	}
-	if (!(c->flags & KSM_CLIENT_NO_CACHE) &&
-	    ksm_cache_clear(c, &removed) != 0)
-		ksm_error_clear();
-	if (r != 0) {
-		(void)ksm__err(r, "%s", saved.message);
-		if (saved.hint[0] != '\0')
-			ksm__err_hint("%s", saved.hint);
-	}
+	if (r == KSM_ESERVER || r == KSM_EACCESS)
+		(void)ksm_client__invalidate(c, &uid, 1);
 out:
-	ksmx_strfree(payload);
-	ksmx_buf_clear(&plain);
+	ksmx_strfree(trimmed);
 	return r;
+}
+
+int
+ksm_client_update_record(ksm_client *c, const ksm_record *rec,
+    const char *json)
+{
+	return ksm_client_update_record_ex(c, rec, json, NULL);
 }
 
 /* The field named field: by type in fields, then custom; else by label. */

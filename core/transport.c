@@ -64,18 +64,6 @@ err_body_parse(struct err_body *e, const struct ksmx_buf *resp)
 	e->message = ksmx_json_str(e->json, "message");
 }
 
-/* A server text made safe for a one-line message. */
-static void
-printable(char *out, size_t out_len, const char *s)
-{
-	size_t n = 0;
-
-	for (; s != NULL && *s != '\0' && n + 1 < out_len; s++)
-		out[n++] = ((unsigned char)*s >= 0x20 &&
-		    (unsigned char)*s < 0x7f) ? *s : ' ';
-	out[n] = '\0';
-}
-
 /* retry_after in ms: a positive number or numeric string, else 0. */
 static unsigned int
 retry_after_ms(const cJSON *json)
@@ -122,6 +110,25 @@ key_id_of(const cJSON *json)
 	return n > 100000 ? -1 : (int)n;
 }
 
+int
+ksm_transport__perform(struct ksm_client *c, const char *url,
+    const char *const *headers, const void *body, size_t body_len, int stall,
+    long *status, struct ksmx_buf *resp)
+{
+	struct ksm_http_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = body_len;
+	req.ca_file = c->ca_file;
+	req.connect_timeout_ms = c->connect_timeout_ms;
+	req.timeout_ms = c->timeout_ms;
+	req.timeout_is_stall = stall;
+	return c->hooks.perform(c->hooks.perform_ctx, &req, status, resp);
+}
+
 /* Encrypt, sign and send one attempt with transmission key tk. */
 static int
 attempt(struct ksm_client *c, const char *endpoint, const char *payload,
@@ -134,7 +141,6 @@ attempt(struct ksm_client *c, const char *endpoint, const char *payload,
 	char *etk_b64 = NULL, *sig_b64 = NULL, *url = NULL;
 	char h_len[64], h_kid[64], *h_tk = NULL, *h_sig = NULL;
 	const char *headers[6];
-	struct ksm_http_req req;
 	size_t url_len;
 	int r;
 
@@ -192,15 +198,8 @@ attempt(struct ksm_client *c, const char *endpoint, const char *payload,
 	headers[4] = h_sig;
 	headers[5] = NULL;
 
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.headers = headers;
-	req.body = body.d;
-	req.body_len = body.len;
-	req.ca_file = c->ca_file;
-	req.connect_timeout_ms = c->connect_timeout_ms;
-	req.timeout_ms = c->timeout_ms;
-	r = c->hooks.perform(c->hooks.perform_ctx, &req, status, resp);
+	r = ksm_transport__perform(c, url, headers, body.d, body.len, 0,
+	    status, resp);
 out:
 	ksmx_buf_clear(&body);
 	ksmx_buf_clear(&etk);
@@ -305,8 +304,8 @@ map_error(struct ksm_client *c, long status, const struct err_body *e)
 {
 	char msg[160], code[64];
 
-	printable(msg, sizeof(msg), e->message);
-	printable(code, sizeof(code), e->code);
+	ksm__printable(msg, sizeof(msg), e->message);
+	ksm__printable(code, sizeof(code), e->code);
 	if (e->code != NULL && strcmp(e->code, "access_denied") == 0) {
 		(void)ksm__err(KSM_EACCESS, "access denied by Keeper: %s",
 		    msg[0] != '\0' ? msg : "(no reason given)");

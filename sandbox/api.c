@@ -249,10 +249,76 @@ encrypt_answer(struct sb_response *resp, const struct sb_server *srv,
 	resp->error[0] = '\0';
 }
 
+/*
+ * The payload's member names, sorted, each with its JSON type (s string,
+ * n number, b bool, a array, o object, z null), for the request log of
+ * a write: what a client sends can be compared without any value.
+ */
+static void
+log_members(char *out, size_t n, const cJSON *payload)
+{
+	const char *names[32];
+	const cJSON *m, *v;
+	size_t k = 0, i, j, len = 0;
+	char t;
+
+	cJSON_ArrayForEach(m, payload)
+		if (k < sizeof names / sizeof names[0] && m->string != NULL)
+			names[k++] = m->string;
+	for (i = 1; i < k; i++)		/* a handful: insertion sort */
+		for (j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *x = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = x;
+		}
+	out[0] = '\0';
+	for (i = 0; i < k; i++) {
+		v = cJSON_GetObjectItem(payload, names[i]);
+		t = cJSON_IsString(v) ? 's' : cJSON_IsNumber(v) ? 'n' :
+		    cJSON_IsBool(v) ? 'b' : cJSON_IsArray(v) ? 'a' :
+		    cJSON_IsObject(v) ? 'o' : 'z';
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0,
+		    "%s%.40s:%c", i > 0 ? "," : "", names[i], t);
+		if (len >= n)
+			break;
+	}
+}
+
+/* The endpoints; write NULL: the reads (get_secret, get_folders). */
+static const struct endpoint {
+	const char	*name;
+	void		(*write)(struct sb_call *k);
+} endpoints[] = {
+	{ "get_secret",			NULL },
+	{ "get_folders",		NULL },
+	{ "update_secret",		sb_update_secret },
+	{ "finalize_secret_update",	sb_finalize_update },
+	{ "rollback_secret_update",	sb_rollback_update },
+	{ "create_secret",		sb_create_secret },
+	{ "delete_secret",		sb_delete_secret },
+	{ "create_folder",		sb_create_folder },
+	{ "update_folder",		sb_update_folder },
+	{ "delete_folder",		sb_delete_folder },
+	{ "add_file",			sb_add_file },
+};
+
+static const struct endpoint *
+find_endpoint(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
+		if (strcmp(endpoints[i].name, name) == 0)
+			return &endpoints[i];
+	return NULL;
+}
+
 void
 sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
     struct sb_response *resp)
 {
+	const struct endpoint *ep;
 	struct ksmx_buf tk_blob = KSMX_BUF_INIT(1024);
 	struct ksmx_buf tk = KSMX_BUF_INIT(64);
 	struct ksmx_buf pt = KSMX_BUF_INIT(SB_MAX_BODY);
@@ -268,9 +334,7 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 	int has_pub = 0, binding = 0, r;
 
 	memset(&client, 0, sizeof client);
-	if (strcmp(rq->endpoint, "get_secret") != 0 &&
-	    strcmp(rq->endpoint, "get_folders") != 0 &&
-	    strcmp(rq->endpoint, "update_secret") != 0) {
+	if ((ep = find_endpoint(rq->endpoint)) == NULL) {
 		char m[160];
 
 		snprintf(m, sizeof m, "%.64s is not supported by "
@@ -383,12 +447,15 @@ sb_api_handle(struct sb_server *srv, const struct sb_request *rq,
 		snprintf(resp->error, sizeof resp->error, "no_such_app");
 		goto out;
 	}
-	if (strcmp(rq->endpoint, "update_secret") == 0) {
+	if (ep->write != NULL) {
+		struct sb_call k = { srv, rq, app, payload, tk.d, resp };
+
+		log_members(resp->members, sizeof resp->members, payload);
 		if (binding)
 			sb_response_error(resp, srv, rq, 400, "bad_request",
-			    "Bind with get_secret before updating records");
+			    "Bind with get_secret before changing the vault");
 		else
-			sb_update_secret(srv, rq, app, payload, resp);
+			ep->write(&k);
 		goto out;
 	}
 	q.records = cJSON_GetObjectItem(payload, "requestedRecords");

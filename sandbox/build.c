@@ -182,9 +182,8 @@ build_file(cJSON *files, const struct sb_server *srv, const cJSON *rec,
 	int r;
 
 	if ((r = sb_vault_file_uid(uid, rec, file)) != 0 ||
-	    (r = sb_state_derive(&srv->st, fkey, "file", uid,
-	    ksmx_json_str(rec, "uid"))) != 0 ||
-	    (r = ksmx_b64_decode(&content, c, strlen(c))) != 0)
+	    (r = sb_key_file(&srv->st, fkey, rec, file, uid)) != 0 ||
+	    (c != NULL && (r = ksmx_b64_decode(&content, c, strlen(c))) != 0))
 		goto out;
 	r = KSM_ENOMEM;
 	if ((meta = cJSON_CreateObject()) == NULL ||
@@ -196,7 +195,9 @@ build_file(cJSON *files, const struct sb_server *srv, const cJSON *rec,
 	    ksmx_json_str(file, "title") : ksmx_json_str(file, "name"));
 	cJSON_AddStringToObject(meta, "type", ksmx_json_str(file, "type") ?
 	    ksmx_json_str(file, "type") : "application/octet-stream");
-	cJSON_AddNumberToObject(meta, "size", (double)content.len);
+	/* an attachment still being uploaded has its stated size */
+	cJSON_AddNumberToObject(meta, "size", c != NULL ? (double)content.len :
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(file, "size")));
 	cJSON_AddNumberToObject(meta, "lastModified",
 	    cJSON_IsNumber(lm) ? lm->valuedouble : SB_LAST_MODIFIED);
 
@@ -289,7 +290,7 @@ build_record(cJSON *list, struct sb_server *srv, const cJSON *rec,
 	if (cacheable && (cached = sb_rcache_get(srv->vault.rcache, uid,
 	    wrap_key, inner, editable, NULL)) != NULL)
 		return add_printed(list, cached);
-	if ((r = sb_state_derive(&srv->st, key, "record", uid, NULL)) != 0)
+	if ((r = sb_key_record(&srv->st, key, rec)) != 0)
 		return r;
 	r = KSM_ENOMEM;
 	if (cJSON_IsTrue(cJSON_GetObjectItem(rec, "legacy")))
@@ -439,8 +440,7 @@ sb_build_secrets(cJSON **out, struct sb_server *srv, const cJSON *app,
 		const cJSON *sf = sb_vault_folder(&srv->vault, it->valuestring);
 		const char *sf_uid = ksmx_json_str(sf, "uid");
 
-		if ((r = sb_state_derive(&srv->st, sf_key, "folder", sf_uid,
-		    NULL)) != 0)
+		if ((r = sb_key_folder(&srv->st, sf_key, sf)) != 0)
 			goto fail;
 		r = KSM_ENOMEM;
 		if ((fo = cJSON_CreateObject()) == NULL)
@@ -504,7 +504,7 @@ build_folder(cJSON *list, const struct sb_server *srv, const cJSON *g,
 	cJSON *o, *name;
 	int r;
 
-	if ((r = sb_state_derive(&srv->st, key, "folder", uid, NULL)) != 0)
+	if ((r = sb_key_folder(&srv->st, key, g)) != 0)
 		return r;
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    (name = cJSON_CreateObject()) == NULL) {
@@ -550,8 +550,7 @@ sb_build_folders(cJSON **out, const struct sb_server *srv, const cJSON *app,
 
 		/* root: GCM under the app key */
 		if ((r = build_folder(list, srv, sf, app_key, WRAP_GCM)) != 0 ||
-		    (r = sb_state_derive(&srv->st, sf_key, "folder",
-		    ksmx_json_str(sf, "uid"), NULL)) != 0)
+		    (r = sb_key_folder(&srv->st, sf_key, sf)) != 0)
 			goto fail;
 		/* below it: CBC under the root shared folder key */
 		cJSON_ArrayForEach(g, cJSON_GetObjectItem(srv->vault.root,

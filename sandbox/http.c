@@ -40,9 +40,10 @@ sb_log(const struct sb_server *srv, const char *endpoint,
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(srv->log, "%s %s client=%s status=%d error=%s\n", ts,
+	fprintf(srv->log, "%s %s client=%s status=%d error=%s%s%s\n", ts,
 	    endpoint, resp->client, resp->status,
-	    resp->error[0] != '\0' ? resp->error : "-");
+	    resp->error[0] != '\0' ? resp->error : "-",
+	    resp->members[0] != '\0' ? " members=" : "", resp->members);
 	fflush(srv->log);
 }
 
@@ -111,6 +112,17 @@ route(struct sb_server *srv, struct MHD_Connection *c, const char *url,
 		    (const uint8_t *)"";
 		rq.body_len = ctx->body.len;
 		sb_api_handle(srv, &rq, resp);
+		return;
+	}
+	if (strcmp(url, SB_UPLOAD_PATH) == 0 && strcmp(method, "POST") == 0) {
+		*endpoint_out = "upload";
+		if (ctx->too_big) {
+			sb_response_error(resp, srv, NULL, 413, "bad_request",
+			    "The upload is too large");
+			return;
+		}
+		sb_upload_serve(srv, header(c, "Content-Type"), ctx->body.d,
+		    ctx->body.len, resp);
 		return;
 	}
 	if (strncmp(url, FILES_PREFIX, strlen(FILES_PREFIX)) == 0 &&

@@ -14,7 +14,12 @@ sandbox_keeper_sandbox_SOURCES = \
 	sandbox/build.c \
 	sandbox/files.c \
 	sandbox/api.c \
+	sandbox/keys.c \
+	sandbox/write.c \
 	sandbox/update.c \
+	sandbox/records-write.c \
+	sandbox/folders-write.c \
+	sandbox/upload.c \
 	sandbox/http.c
 sandbox_keeper_sandbox_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CJSON_CFLAGS) $(MHD_CFLAGS)

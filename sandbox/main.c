@@ -27,7 +27,7 @@ static const char usage_main[] =
 "A local Keeper Secrets Manager-compatible HTTPS server for tests and demos.\n"
 "\n"
 "commands:\n"
-"  serve   run the server (get_secret, get_folders, file downloads)\n"
+"  serve   run the server (reads, writes, file downloads and uploads)\n"
 "  token   mint a one-time access token for an application\n"
 "  info    print what a client needs: hostname, server key, CA file\n"
 "\n"
@@ -41,7 +41,8 @@ static const char usage_serve[] =
 "usage: " PROG " serve --state DIR --vault FILE --listen HOST:PORT\n"
 "                      [--throttle N] [--throttle-pause SECONDS]\n"
 "                      [--throttle-status 403|429|503]\n"
-"                      [--rotate-key] [--fault tamper|version] [--log FILE]\n"
+"                      [--rotate-key] [--fault tamper|version|upload]\n"
+"                      [--log FILE]\n"
 "\n"
 "Serve the vault over HTTPS until SIGTERM or SIGINT.\n"
 "\n"
@@ -57,6 +58,7 @@ static const char usage_serve[] =
 "  --rotate-key         answer the first API call with the `key' error\n"
 "  --fault tamper       flip one byte of every encrypted 200 body\n"
 "  --fault version      reject every client version\n"
+"  --fault upload       fail every file upload (the second leg) with 503\n"
 "  --log FILE           append the request log to FILE (default stderr)\n";
 
 static const char usage_token[] =
@@ -165,10 +167,12 @@ cmd_serve(int argc, char **argv)
 				srv.fault = SB_FAULT_TAMPER;
 			else if (strcmp(optarg, "version") == 0)
 				srv.fault = SB_FAULT_VERSION;
+			else if (strcmp(optarg, "upload") == 0)
+				srv.fault = SB_FAULT_UPLOAD;
 			else
 				return usage_error(usage_serve,
-				    "--fault wants tamper or version, not '%s'",
-				    optarg);
+				    "--fault wants tamper, version or upload, "
+				    "not '%s'", optarg);
 			break;
 		case 'h':
 			fputs(usage_serve, stdout);

@@ -24,6 +24,9 @@
 #define SB_THROTTLE_PAUSE	10	/* seconds of silence that reset */
 #define SB_FILE_TOKEN_TTL	3600	/* seconds a download URL works */
 #define SB_LAST_MODIFIED	1700000000000.0	/* ms, default lastModified */
+#define SB_MAX_RECORD		(1024u * 1024)	/* bytes, one record's data */
+#define SB_UPLOAD_TTL		3600	/* seconds an upload form works */
+#define SB_UPLOAD_PATH		"/upload"	/* upload.c: the second leg */
 
 /* ---- state.c: the state directory ---- */
 
@@ -145,7 +148,8 @@ int	sb_vault_uid_ok(const char *s);
 
 /* ---- server options and the API (api.c) ---- */
 
-enum sb_fault { SB_FAULT_NONE, SB_FAULT_TAMPER, SB_FAULT_VERSION };
+enum sb_fault { SB_FAULT_NONE, SB_FAULT_TAMPER, SB_FAULT_VERSION,
+	SB_FAULT_UPLOAD };
 
 struct sb_throttle;
 
@@ -178,6 +182,8 @@ struct sb_response {
 	const char	*content_type;
 	char		 client[16];	/* clientId prefix for the log */
 	char		 error[40];	/* error code for the log, "" if none */
+	/* a write's payload members, "name:t,..." (never values), or "" */
+	char		 members[320];
 };
 
 void	sb_response_init(struct sb_response *r);
@@ -207,19 +213,122 @@ int	sb_build_secrets(cJSON **out, struct sb_server *srv,
 int	sb_build_folders(cJSON **out, const struct sb_server *srv,
 	    const cJSON *app, const uint8_t app_key[32]);
 
-/* ---- update.c: update_secret ---- */
+/* ---- keys.c: the keys of records, folders and files ---- */
 
 /*
- * Replace a record's data for app (payload: recordUid, data, revision):
- * refuses a record not shared with app, a read-only share, a legacy
- * record and a stale revision; saves the vault file atomically with the
- * revision bumped; a 200 with an empty body on success.
+ * A record, folder or file made by a client (create_secret, create_folder,
+ * add_file) keeps the key the client chose ("recordKey", "folderKey",
+ * "fileKey": std base64 of 32 bytes in the vault entry); the others have
+ * one derived from the state's master secret.
  */
-void	sb_update_secret(struct sb_server *srv, const struct sb_request *rq,
-	    const cJSON *app, const cJSON *payload, struct sb_response *resp);
+int	sb_key_record(const struct sb_state *st, uint8_t out[32],
+	    const cJSON *rec);
+int	sb_key_folder(const struct sb_state *st, uint8_t out[32],
+	    const cJSON *folder);
+int	sb_key_file(const struct sb_state *st, uint8_t out[32],
+	    const cJSON *rec, const cJSON *file, const char *file_uid);
+
+/* ---- the write endpoints (write.c and the files it names) ---- */
+
+/* One API call that passed every check of api.c. */
+struct sb_call {
+	struct sb_server	*srv;
+	const struct sb_request	*rq;
+	const cJSON		*app;
+	const cJSON		*payload;
+	const uint8_t		*tk;	/* transmission key: encrypted answers */
+	struct sb_response	*resp;
+};
+
+/* write.c: answers, access, decryption and committing a changed vault. */
+/* An error body (Keeper's shape) with a formatted message. */
+void	sb_reply_error(struct sb_call *k, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 200 with an empty body (what Keeper answers most writes with). */
+void	sb_reply_empty(struct sb_call *k);
+/* 200 with GCM(tk, JSON of root). */
+void	sb_reply_json(struct sb_call *k, const cJSON *root);
+/*
+ * How app reaches record uid: 0 not shared, 1 read-only, 2 editable
+ * (through at least one editable share).
+ */
+int	sb_access_record(const struct sb_vault *v, const cJSON *app,
+	    const char *uid);
+/* The same for a folder (through the shared folder above it). */
+int	sb_access_folder(const struct sb_vault *v, const cJSON *app,
+	    const char *uid);
+/* Refuse (answered in k) a record app cannot edit: 0 with *rec when it can. */
+int	sb_need_record(struct sb_call *k, const char *uid, const cJSON **rec);
+/* Decrypt base64 (either alphabet) under key, GCM or CBC. */
+int	sb_open_b64(struct ksmx_buf *out, const uint8_t key[32],
+	    const char *b64, int cbc);
+/* ... parsed as a JSON object (KSM_EINVAL when it is none). */
+int	sb_open_json(cJSON **out, const uint8_t key[32], const char *b64,
+	    int cbc);
+/* ... a 32-byte key (KSM_EINVAL for another length). */
+int	sb_open_key(uint8_t out[32], const uint8_t kek[32], const char *b64,
+	    int cbc);
+/*
+ * The record data in payload member (GCM under key): a JSON object of at
+ * most SB_MAX_RECORD bytes, or NULL (answered).
+ */
+cJSON	*sb_open_record(struct sb_call *k, const uint8_t key[32],
+	    const char *member);
+/*
+ * A delete's start (what: "record" or "folder"): the payload's <what>Uids,
+ * an answer {<what>s: []} to fill and a copy of the vault: 0, or answered.
+ */
+int	sb_delete_begin(struct sb_call *k, const char *what,
+	    const cJSON **uids, cJSON **answer, cJSON **list, cJSON **root);
+/* A delete's per-item answer: commit root (taken) when changed, reply. */
+void	sb_reply_items(struct sb_call *k, cJSON *root, int changed,
+	    const cJSON *answer);
+/* A 32-byte key ECIES-encrypted to the application owner. */
+int	sb_open_owner_key(const struct sb_state *st, uint8_t out[32],
+	    const char *b64);
+/* An entry of root's list ("records", "folders") by "uid", or NULL. */
+cJSON	*sb_tree_find(cJSON *root, const char *list, const char *uid);
+/* Remove uid from every UID list of root (folders, applications). */
+void	sb_tree_unlist(cJSON *root, const char *uid);
+/* Replace the string array obj[key] (created when missing). */
+cJSON	*sb_tree_list(cJSON *obj, const char *key);
+/*
+ * Write root (taken, even on failure) as the vault file, atomically, and
+ * serve it: 0, or an error after which the old vault is still served.
+ */
+int	sb_vault_commit(struct sb_vault *v, cJSON *root);
+/* A writable copy of the vault tree (NULL on ENOMEM). */
+cJSON	*sb_vault_copy(const struct sb_vault *v);
+/* Commit, answering 500 on failure; 0 when committed. */
+int	sb_commit_or_reply(struct sb_call *k, cJSON *root);
+
+/* update.c: update_secret (transactions, links2Remove), finalize, rollback */
+void	sb_update_secret(struct sb_call *k);
+void	sb_finalize_update(struct sb_call *k);
+void	sb_rollback_update(struct sb_call *k);
+/* records-write.c: create_secret, delete_secret */
+void	sb_create_secret(struct sb_call *k);
+void	sb_delete_secret(struct sb_call *k);
+/* One entry of a delete answer: {uid_key: uid, responseCode, errorMessage}. */
+void	sb_delete_result(cJSON *list, const char *uid_key, const char *uid,
+	    const char *code, const char *message);
+/* folders-write.c: create_folder, update_folder, delete_folder */
+void	sb_create_folder(struct sb_call *k);
+void	sb_update_folder(struct sb_call *k);
+void	sb_delete_folder(struct sb_call *k);
+/* upload.c: add_file, then the multipart POST to /upload */
+void	sb_add_file(struct sb_call *k);
+void	sb_upload_serve(struct sb_server *srv, const char *content_type,
+	    const uint8_t *body, size_t len, struct sb_response *resp);
 
 /* ---- files.c: download URLs ---- */
 
+/* A self-checking token for uid and purpose, valid ttl seconds (malloc'd). */
+char	*sb_token_make(const struct sb_server *srv, const char *purpose,
+	    const char *uid, unsigned int ttl);
+/* 0 when token is one of ours for purpose and uid, and not expired. */
+int	sb_token_check(const struct sb_server *srv, const char *purpose,
+	    const char *uid, const char *token);
 /* malloc'd https://LISTEN/files/UID?t=TOKEN */
 char	*sb_files_url(const struct sb_server *srv, const char *file_uid);
 /* 0 when token is valid for file_uid now. */

@@ -110,9 +110,9 @@ post get_secret -H 'PublicKeyId: 7' -H 'TransmissionKey: AAAA'
 ok "foreign key id: key error" has '"error":"key"' "$W/body"
 post get_secret -H 'PublicKeyId: 101' -H 'TransmissionKey: AAAA' --data-binary 'x'
 ok "undecryptable transmission key: key error" has '"error":"key"' "$W/body"
-post delete_secret
-ok "delete_secret: 400" status_is 400
-ok "delete_secret: not supported" has '"message":"delete_secret is not supported by keeper-sandbox"' "$W/body"
+post request_upload
+ok "request_upload: 400" status_is 400
+ok "request_upload: not supported" has '"message":"request_upload is not supported by keeper-sandbox"' "$W/body"
 ok "error body has Keeper's fields" has '"path":"https://.*"additional_info":"","location":"default exception manager - api validation exception"' "$W/body"
 curl -sS --cacert "$ST/ca.pem" -o "$W/body" -w '%{http_code}' "https://$HOSTPORT/files/AAAAAAAAAAAAAAAAAAAAAA?t=bad" >"$W/status"
 ok "file with a bad token: 403" status_is 403
@@ -121,7 +121,7 @@ ok "unknown path: 404" status_is 404
 post update_secret
 ok "update_secret is an API endpoint: the key check comes first" has '"error":"key"' "$W/body"
 ok "SIGTERM stops cleanly and removes listen" stop
-ok "log has one line per request" has 'delete_secret client=- status=400 error=bad_request' "$W/log"
+ok "log has one line per request" has 'request_upload client=- status=400 error=bad_request' "$W/log"
 ok "log holds no token" sh -c "! grep -qF \"\$(cat '$W/t1')\" '$W/log'"
 
 # ---- the official JS SDK ----

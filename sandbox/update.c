@@ -1,203 +1,239 @@
 /*
  * update_secret: a client replaces a record's data (GCM under the record
- * key) at the revision it read.  The vault file is rewritten atomically
- * with the new data and the revision bumped.
+ * key) at the revision it read, and may detach files (links2Remove).
+ * With a transactionType ("general" or "rotation") the change is staged:
+ * the record keeps serving its old data until finalize_secret_update
+ * commits it, or rollback_secret_update drops it (what Keeper does: an
+ * update in a transaction that is never finalized is discarded).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ksm/error.h"
 #include "json.h"
-#include "util/b64.h"
 #include "util/wipe.h"
 #include "sandbox.h"
 
-static int
-listed(const cJSON *arr, const char *uid)
+#define PENDING		"pendingUpdate"
+
+static double
+revision_of(const cJSON *rec)
 {
-	const cJSON *it;
+	const cJSON *cur = cJSON_GetObjectItem(rec, "revision");
 
-	cJSON_ArrayForEach(it, arr) {
-		const char *s = cJSON_GetStringValue(it);
+	return cJSON_IsNumber(cur) ? cur->valuedouble : 1;
+}
 
-		if (s != NULL && strcmp(s, uid) == 0)
-			return 1;
+static void
+set_number(cJSON *obj, const char *key, double v)
+{
+	if (cJSON_GetObjectItem(obj, key) != NULL)
+		cJSON_ReplaceItemInObject(obj, key, cJSON_CreateNumber(v));
+	else
+		cJSON_AddNumberToObject(obj, key, v);
+}
+
+/* Every element of links2Remove names a file of rec: 0, or answered. */
+static int
+check_links(struct sb_call *k, const cJSON *rec, const cJSON *links)
+{
+	const cJSON *l, *f;
+	char fuid[23];
+	int found;
+
+	if (links == NULL || cJSON_IsNull(links))
+		return 0;
+	if (!cJSON_IsArray(links)) {
+		sb_reply_error(k, 400, "bad_request",
+		    "links2Remove must be an array of file UIDs");
+		return KSM_EINVAL;
+	}
+	cJSON_ArrayForEach(l, links) {
+		found = 0;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(rec, "files"))
+			if (cJSON_IsString(l) && sb_vault_file_uid(fuid, rec,
+			    f) == 0 && strcmp(fuid, l->valuestring) == 0)
+				found = 1;
+		if (!found) {
+			sb_reply_error(k, 400, "bad_request", "File %.64s is "
+			    "not attached to record %.64s",
+			    cJSON_IsString(l) ? l->valuestring : "(not a UID)",
+			    ksmx_json_str(rec, "uid"));
+			return KSM_EINVAL;
+		}
 	}
 	return 0;
 }
 
-/*
- * How app reaches record uid: 0 not shared, 1 read-only, 2 editable
- * (through at least one editable share).
- */
-static int
-access_of(const struct sb_vault *v, const cJSON *app, const char *uid)
+/* The new data and revision of rec (in a copy of the vault); data taken. */
+static void
+apply(cJSON *rec, cJSON *data, const cJSON *links)
 {
-	const cJSON *g, *sf;
-	int best = 0, e;
+	cJSON *files = cJSON_GetObjectItem(rec, "files"), *f, *next;
+	const cJSON *l;
+	char fuid[23];
 
-	if (listed(cJSON_GetObjectItem(app, "records"), uid))
-		best = sb_vault_share_editable(app, uid) ? 2 : 1;
-	cJSON_ArrayForEach(g, cJSON_GetObjectItem(v->root, "folders")) {
-		if (!listed(cJSON_GetObjectItem(g, "records"), uid))
-			continue;
-		sf = sb_vault_root_folder(v, ksmx_json_str(g, "uid"));
-		if (sf == NULL || !listed(cJSON_GetObjectItem(app, "folders"),
-		    ksmx_json_str(sf, "uid")))
-			continue;
-		e = sb_vault_share_editable(app, ksmx_json_str(sf, "uid")) ?
-		    2 : 1;
-		if (e > best)
-			best = e;
-	}
-	return best;
-}
-
-/* Decrypt data (either base64 alphabet) under rec_key into a JSON object. */
-static int
-open_data(cJSON **out, const uint8_t rec_key[32], const char *b64)
-{
-	struct ksmx_buf ct = KSMX_BUF_INIT(SB_MAX_BODY);
-	struct ksmx_buf pt = KSMX_BUF_INIT(SB_MAX_BODY);
-	int r;
-
-	*out = NULL;
-	if ((r = ksmx_b64_decode(&ct, b64, strlen(b64))) == 0 &&
-	    (r = ksm_crypto__gcm_decrypt(&pt, rec_key, ct.d, ct.len)) == 0) {
-		*out = ksmx_json_parse(pt.d, pt.len);
-		if (*out != NULL && !cJSON_IsObject(*out)) {
-			ksmx_json_free(*out);
-			*out = NULL;
-		}
-		if (*out == NULL)
-			r = KSM_EINVAL;
-	}
-	ksmx_buf_clear(&ct);
-	ksmx_buf_clear(&pt);
-	return r;
-}
-
-/*
- * A copy of the vault with record uid's data replaced (data is taken) and
- * its revision set, written atomically; on success it becomes the tree.
- */
-static int
-save(struct sb_vault *v, const char *uid, cJSON *data, double revision)
-{
-	struct stat sb;
-	cJSON *root, *rec;
-	char *text = NULL, err[256];
-	int mode = 0600, r = KSM_ENOMEM;
-
-	if ((root = cJSON_Duplicate(v->root, 1)) == NULL) {
-		ksmx_json_free(data);
-		return KSM_ENOMEM;
-	}
-	cJSON_ArrayForEach(rec, cJSON_GetObjectItem(root, "records")) {
-		const char *u = ksmx_json_str(rec, "uid");
-
-		if (u != NULL && strcmp(u, uid) == 0)
-			break;
-	}
-	if (rec == NULL) {
-		ksmx_json_free(data);
-		r = KSM_ENOTFOUND;
-		goto out;
-	}
 	cJSON_ReplaceItemInObject(rec, "data", data);
-	if (cJSON_GetObjectItem(rec, "revision") != NULL)
-		cJSON_ReplaceItemInObject(rec, "revision",
-		    cJSON_CreateNumber(revision));
-	else
-		cJSON_AddNumberToObject(rec, "revision", revision);
-	if ((text = ksmx_json_print(root)) == NULL)
-		goto out;
-	if (stat(v->path, &sb) == 0)
-		mode = (int)(sb.st_mode & 07777);
-	if ((r = sb_file_write(v->path, text, strlen(text), mode)) != 0)
-		goto out;
-	/* serve what the file now says, validated like any change to it */
-	v->mtime = 0;
-	v->mtime_ns = -1;
-	r = sb_vault_refresh(v, err, sizeof err);
-out:
-	ksmx_strfree(text);
-	ksmx_json_free(root);
-	return r;
+	set_number(rec, "revision", revision_of(rec) + 1);
+	for (f = cJSON_IsArray(files) ? files->child : NULL; f != NULL;
+	    f = next) {
+		next = f->next;
+		if (sb_vault_file_uid(fuid, rec, f) != 0)
+			continue;
+		cJSON_ArrayForEach(l, links)
+			if (cJSON_IsString(l) && strcmp(l->valuestring,
+			    fuid) == 0) {
+				ksmx_json_free(cJSON_DetachItemViaPointer(files,
+				    f));
+				break;
+			}
+	}
+	if (files != NULL && cJSON_GetArraySize(files) == 0)
+		cJSON_DeleteItemFromObject(rec, "files");
 }
 
 void
-sb_update_secret(struct sb_server *srv, const struct sb_request *rq,
-    const cJSON *app, const cJSON *payload, struct sb_response *resp)
+sb_update_secret(struct sb_call *k)
 {
-	const char *uid = ksmx_json_str(payload, "recordUid");
-	const char *data_b64 = ksmx_json_str(payload, "data");
-	const cJSON *jrev = cJSON_GetObjectItem(payload, "revision");
-	const cJSON *rec, *cur;
-	cJSON *data = NULL;
+	const char *uid = ksmx_json_str(k->payload, "recordUid");
+	const char *data_b64 = ksmx_json_str(k->payload, "data");
+	const cJSON *jrev = cJSON_GetObjectItem(k->payload, "revision");
+	const cJSON *jtt = cJSON_GetObjectItem(k->payload, "transactionType");
+	const cJSON *links = cJSON_GetObjectItem(k->payload, "links2Remove");
+	const cJSON *rec;
+	const char *tt = NULL;
+	cJSON *data = NULL, *root = NULL, *mine, *p;
 	uint8_t key[32];
-	char m[200];
 	double have;
 	int r;
 
 	if (!sb_vault_uid_ok(uid) || data_b64 == NULL ||
 	    !cJSON_IsNumber(jrev)) {
-		sb_response_error(resp, srv, rq, 400, "bad_request",
+		sb_reply_error(k, 400, "bad_request",
 		    "update_secret needs recordUid, data and revision");
 		return;
 	}
-	rec = sb_vault_record(&srv->vault, uid);
-	switch (rec != NULL ? access_of(&srv->vault, app, uid) : 0) {
-	case 0:
-		snprintf(m, sizeof m, "Record %.64s is not shared with the "
-		    "application", uid);
-		sb_response_error(resp, srv, rq, 403, "access_denied", m);
-		return;
-	case 1:
-		snprintf(m, sizeof m, "The application has read-only access "
-		    "to record %.64s", uid);
-		sb_response_error(resp, srv, rq, 403, "access_denied", m);
-		snprintf(resp->error, sizeof resp->error, "read_only");
-		return;
-	default:
-		break;
+	if (jtt != NULL && !cJSON_IsNull(jtt)) {
+		tt = cJSON_GetStringValue(jtt);
+		if (tt == NULL || (strcmp(tt, "general") != 0 &&
+		    strcmp(tt, "rotation") != 0)) {
+			sb_reply_error(k, 400, "bad_request", "Unknown "
+			    "transactionType; use general or rotation");
+			return;
+		}
 	}
+	if (sb_need_record(k, uid, &rec) != 0)
+		return;
 	if (cJSON_IsTrue(cJSON_GetObjectItem(rec, "legacy"))) {
-		sb_response_error(resp, srv, rq, 400, "bad_request",
+		sb_reply_error(k, 400, "bad_request",
 		    "keeper-sandbox does not update legacy records");
 		return;
 	}
-	cur = cJSON_GetObjectItem(rec, "revision");
-	have = cJSON_IsNumber(cur) ? cur->valuedouble : 1;
+	if (cJSON_GetObjectItem(rec, PENDING) != NULL) {
+		sb_reply_error(k, 409, "transaction_in_progress", "Record "
+		    "%.64s has an update transaction in progress; finalize or "
+		    "roll it back first", uid);
+		return;
+	}
+	have = revision_of(rec);
 	if (jrev->valuedouble != have) {
-		snprintf(m, sizeof m, "Record %.64s is at revision %.0f, the "
-		    "update was made at revision %.0f; fetch it again", uid,
-		    have, jrev->valuedouble);
-		sb_response_error(resp, srv, rq, 409, "record_out_of_date", m);
+		sb_reply_error(k, 409, "record_out_of_date", "Record %.64s is "
+		    "at revision %.0f, the update was made at revision %.0f; "
+		    "fetch it again", uid, have, jrev->valuedouble);
 		return;
 	}
-	if ((r = sb_state_derive(&srv->st, key, "record", uid, NULL)) != 0 ||
-	    (r = open_data(&data, key, data_b64)) != 0) {
-		ksmx_wipe_array(key);
-		sb_response_error(resp, srv, rq, 400, "bad_request",
-		    r == KSM_EINVAL ? "The record data is not a JSON object" :
-		    "Unable to decrypt the record data");
+	if (check_links(k, rec, links) != 0)
+		return;
+	if (sb_key_record(&k->srv->st, key, rec) != 0) {
+		sb_reply_error(k, 500, "internal_error", "No record key");
 		return;
 	}
+	data = sb_open_record(k, key, "data");
 	ksmx_wipe_array(key);
-	if ((r = save(&srv->vault, uid, data, have + 1)) != 0) {
-		fprintf(srv->log, "keeper-sandbox: cannot save the vault: %s\n",
-		    ksm_strerror(r));
-		sb_response_error(resp, srv, rq, 500, "internal_error",
-		    "Unable to save the vault");
+	if (data == NULL)
+		return;
+	if ((root = sb_vault_copy(&k->srv->vault)) == NULL ||
+	    (mine = sb_tree_find(root, "records", uid)) == NULL) {
+		sb_reply_error(k, 500, "internal_error", "Out of memory");
+		goto out;
+	}
+	if (tt == NULL) {
+		apply(mine, data, links);
+	} else {
+		if ((p = cJSON_AddObjectToObject(mine, PENDING)) == NULL) {
+			sb_reply_error(k, 500, "internal_error",
+			    "Out of memory");
+			goto out;
+		}
+		cJSON_AddItemToObject(p, "data", data);
+		cJSON_AddStringToObject(p, "transactionType", tt);
+		if (cJSON_IsArray(links))
+			cJSON_AddItemToObject(p, "links2Remove",
+			    cJSON_Duplicate(links, 1));
+	}
+	data = NULL;		/* in the tree */
+	r = sb_commit_or_reply(k, root);
+	root = NULL;		/* taken */
+	if (r == 0) {
+		sb_reply_empty(k);
+		if (tt != NULL)
+			snprintf(k->resp->error, sizeof k->resp->error,
+			    "(staged)");
+	}
+out:
+	ksmx_json_free(data);
+	ksmx_json_free(root);
+}
+
+/* finalize_secret_update (commit) or rollback_secret_update. */
+static void
+complete(struct sb_call *k, int commit)
+{
+	const char *uid = ksmx_json_str(k->payload, "recordUid");
+	const cJSON *rec;
+	cJSON *root, *mine, *p;
+
+	if (!sb_vault_uid_ok(uid)) {
+		sb_reply_error(k, 400, "bad_request", "%s needs recordUid",
+		    k->rq->endpoint);
 		return;
 	}
-	ksmx_buf_clear(&resp->body);
-	resp->status = 200;
-	resp->content_type = "application/octet-stream";
-	resp->error[0] = '\0';
+	if (sb_need_record(k, uid, &rec) != 0)
+		return;
+	if (cJSON_GetObjectItem(rec, PENDING) == NULL) {
+		sb_reply_error(k, 400, "bad_request", "Record %.64s has no "
+		    "update transaction to %s", uid, commit ? "finalize" :
+		    "roll back");
+		snprintf(k->resp->error, sizeof k->resp->error,
+		    "no_transaction");
+		return;
+	}
+	if ((root = sb_vault_copy(&k->srv->vault)) == NULL ||
+	    (mine = sb_tree_find(root, "records", uid)) == NULL) {
+		ksmx_json_free(root);
+		sb_reply_error(k, 500, "internal_error", "Out of memory");
+		return;
+	}
+	p = cJSON_DetachItemFromObject(mine, PENDING);
+	if (commit)
+		apply(mine, cJSON_DetachItemFromObject(p, "data"),
+		    cJSON_GetObjectItem(p, "links2Remove"));
+	ksmx_json_free(p);
+	if (sb_commit_or_reply(k, root) == 0)
+		sb_reply_empty(k);
+}
+
+void
+sb_finalize_update(struct sb_call *k)
+{
+	complete(k, 1);
+}
+
+void
+sb_rollback_update(struct sb_call *k)
+{
+	complete(k, 0);
 }

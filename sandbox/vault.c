@@ -226,10 +226,13 @@ check_files(struct check *c, const struct sb_vault *v, const cJSON *rec,
 			return fail(c, "record '%s': a file needs a \"name\"",
 			    ruid);
 		content = ksmx_json_str(f, "content");
-		if (content == NULL)
+		/* an upload in progress (upload.c) has no content yet */
+		if (content == NULL && !cJSON_IsTrue(cJSON_GetObjectItem(f,
+		    "pending")))
 			return fail(c, "record '%s': file '%s' needs a base64 "
 			    "\"content\"", ruid, ksmx_json_str(f, "name"));
-		if (ksmx_b64_decode(&tmp, content, strlen(content)) != 0) {
+		if (content != NULL &&
+		    ksmx_b64_decode(&tmp, content, strlen(content)) != 0) {
 			ksmx_buf_clear(&tmp);
 			return fail(c, "record '%s': file '%s': \"content\" is "
 			    "not base64", ruid, ksmx_json_str(f, "name"));

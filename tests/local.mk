@@ -339,6 +339,18 @@ tests_bench_agent_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_bench_agent_bench_LDADD = core/libksmcore.la $(CJSON_LIBS) \
 	$(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/bench-agent.sh tests/bench/bench-clock.h
+# writes: keeper-secret and the official JS SDK, each reading what the other
+# wrote (create, update, transactions, upload, folders, delete); refusals
+# and failures (writes.sh); the pure parts (test-writes)
+TESTS += tests/integration/writes-jssdk.sh tests/integration/writes.sh
+EXTRA_DIST += tests/integration/writes-jssdk.sh tests/integration/writes.sh \
+	tests/integration/write-vault.json tests/conformance/jssdk-writes.mjs
+check_PROGRAMS += tests/unit/test-writes
+TESTS += tests/unit/test-writes
+tests_unit_test_writes_SOURCES = tests/unit/test-writes.c
+tests_unit_test_writes_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_writes_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_writes_LDADD = $(KSM_TEST_LDADD)
 # one HTTPS connection per client, also after the server closed it (helper "connreuse")
 TESTS += tests/integration/connreuse.sh
 EXTRA_DIST += tests/integration/connreuse.sh

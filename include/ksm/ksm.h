@@ -9,5 +9,6 @@
 #include "ksm/notation.h"
 #include "ksm/totp.h"
 #include "ksm/cache.h"
+#include "ksm/write.h"
 
 #endif /* KSM_KSM_H */

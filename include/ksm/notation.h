@@ -119,6 +119,18 @@ KSM_EXTERN(int) ksm_notation_results(char ***values, size_t *n,
 KSM_EXTERN(int) ksm_notation_get(char **out, size_t *out_len,
     ksm_client *client, const char *notation) KSM_WARN_UNUSED;
 
+/**
+ * The record a notation names, found as ksm_notation_results() finds it
+ * (a UID, then an exact title); the selector is parsed but not resolved.
+ * *out borrows from *holder, which the caller frees with
+ * ksm_records_free().
+ * @return 0, KSM_ENOTATION, KSM_ENOTFOUND, KSM_EAMBIGUOUS, KSM_ELEGACY,
+ *	   or an error of ksm_client_get_records()
+ */
+KSM_EXTERN(int) ksm_notation_find_record(const ksm_record **out,
+    ksm_records **holder, ksm_client *client, const char *notation)
+    KSM_WARN_UNUSED;
+
 /** Wipe and free n strings and their array.  NULL is a no-op. */
 KSM_EXTERN(void) ksm_strings_free(char **values, size_t n);
 

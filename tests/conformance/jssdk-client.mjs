@@ -39,7 +39,7 @@ import fs from 'node:fs'
 import https from 'node:https'
 import { createRequire } from 'node:module'
 
-import { consoleOutput } from './jssdk-console.mjs'
+import { consoleOutput, sortKeys } from './jssdk-console.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -273,16 +273,6 @@ function wireCheckingPost (ksm) {
 }
 
 // ---- canonical output ----
-
-function sortKeys (v) {
-	if (Array.isArray(v)) return v.map(sortKeys)
-	if (v && typeof v === 'object') {
-		const o = {}
-		for (const k of Object.keys(v).sort()) o[k] = sortKeys(v[k])
-		return o
-	}
-	return v
-}
 
 function canonical (secrets) {
 	const out = {}

@@ -21,46 +21,14 @@ APP=demo
 jssdk_install	# sets KSM_JSSDK, CONF_SRC (skips without node)
 JS=$CONF_SRC/jssdk-client.mjs
 
-
 # run_js ARGS...: run the JS SDK client with a timeout; sets RC, OUT, ERR
 # like run_ks.  Standard input is /dev/null unless the caller redirects it.
 run_js() {
 	run_prog node "$JS" "$@"
 }
 
-# canonical record data, the same for both clients: "uid" (keeper-secret's)
-# and "files" (names, the JS client's) dropped, absent lists/strings as
-# empty, keys sorted (jq -S)
-CANON='def canon: {title: "", type: "", fields: [], custom: [], notes: ""}
-    + (del(.uid, .files) | with_entries(select(.value != null)));'
-
-# same_json DESC FILE1 FILE2: one TAP line, the diff on failure
-same_json() {
-	local desc=$1 a=$2 b=$3
-	if diff -u "$a" "$b" >"$TMP/diff" 2>&1; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		diag "$(cat "$TMP/diff")"
-	fi
-}
-
-# js_records FILE UIDS-FILE: the JS client's output for those UIDs, canonical
-js_records() {
-	jq -S --slurpfile u "$2" "$CANON"' with_entries(select(.key as $k |
-	    $u[0] | index($k))) | map_values(canon)' "$1"
-}
-
-# ks_records FILE: keeper-secret get --json output, canonical, by UID
-ks_records() {
-	jq -S "$CANON"' map({key: .uid, value: canon}) | from_entries' "$1"
-}
-
 sb_start
-INFO=$(sb_info)
-HOST=$(jq -r .hostname <<<"$INFO")
-SKEY=$(jq -r '.serverPublicKeyId + ":" + .serverPublicKey' <<<"$INFO")
-CA=$(jq -r .caFile <<<"$INFO")
+sb_client_info		# HOST, SKEY, CA
 JS_CFG=$TMP/jssdk-config.json
 KS_CFG=$TMP/ksm-config.json
 

@@ -94,6 +94,36 @@ jssdk_install() {
 	esac
 }
 
+# ---- comparing keeper-secret with the JS SDK ----
+
+# canonical record data, the same for both clients: "uid" (keeper-secret's)
+# and "files" (the JS client's) dropped, absent lists/strings as empty,
+# keys sorted (jq -S)
+CANON='def canon: {title: "", type: "", fields: [], custom: [], notes: ""}
+    + (del(.uid, .files) | with_entries(select(.value != null)));'
+
+# same_json DESC FILE1 FILE2: one TAP line, the diff on failure
+same_json() {
+	local desc=$1 a=$2 b=$3
+	if diff -u "$a" "$b" >"$TMP/diff" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "$(cat "$TMP/diff")"
+	fi
+}
+
+# ks_records FILE: keeper-secret get --json output, canonical, by UID
+ks_records() {
+	jq -S "$CANON"' map({key: .uid, value: canon}) | from_entries' "$1"
+}
+
+# js_records FILE UIDS-FILE: the JS client's output for those UIDs, canonical
+js_records() {
+	jq -S --slurpfile u "$2" "$CANON"' with_entries(select(.key as $k |
+	    $u[0] | index($k))) | map_values(canon)' "$1"
+}
+
 # The verdict is in the TAP lines; a non-zero exit would count twice.
 done_testing() {
 	echo "1..$_n"
@@ -230,6 +260,16 @@ ks_agent_answers() {
 	local re=' for pid '
 	[ $# -eq 0 ] || re="get_secret for pid [0-9]* uid [0-9]* exe [^ ]*/$1: .*(fresh)\$"
 	grep -c "$re" "$KS_AGENT_LOG" 2>/dev/null || true
+}
+
+# sb_client_info: HOST, SKEY (ID:KEY) and CA of the running sandbox, what a
+# client other than keeper-secret (the JS SDK) needs
+sb_client_info() {
+	local info
+	info=$(sb_info)
+	HOST=$(jq -r .hostname <<<"$info")
+	SKEY=$(jq -r '.serverPublicKeyId + ":" + .serverPublicKey' <<<"$info")
+	CA=$(jq -r .caFile <<<"$info")
 }
 
 # ---- keeper-secret ----
