@@ -8,7 +8,11 @@
 # Keeper calls.
 . "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "Bail out! cannot read lib.sh (export top_srcdir)"; exit 99; }
 
-VAULT=$top_srcdir/tests/integration/notation-vault.json
+# a copy (the sandbox rewrites it on writes) shared with "Can Edit"
+VAULT=$TMP/vault.json
+jq '.applications[0].editable = true' \
+    "$top_srcdir/tests/integration/notation-vault.json" >"$VAULT" ||
+    bail "cannot copy the vault"
 LOGIN=NtLoginRecord000000A01
 FOLDER=NtFolderRecord00000F01
 UNSHARED=NtUnsharedRecord000U01
@@ -227,6 +231,23 @@ via_direct "a stale socket (nobody listening): Keeper answers" \
 ks_agent_start "$CFG"
 ks --verbose get "keeper://$LOGIN/field/password"
 via_agent "a new agent replaces the stale socket and answers"
+
+# ---- a write through libksm: the agent fetches anew before answering ----
+
+calls0=$(sb_calls get_secret)
+RC=0
+printf 'Pw-written-Agent7\n' | timeout "$TIMEOUT" "$KS" --config "$CFG" set \
+    "keeper://$FOLDER/field/password" >"$OUT" 2>"$ERR" || RC=$?
+cat "$ERR" >>"$ALL_ERR"
+check "set (a write) succeeds with the agent running" test "$RC" -eq 0
+check "  ... and tells the agent (its audit trail says invalidated)" \
+    grep -q "invalidate for pid .*(invalidated)" "$KS_AGENT_LOG"
+ks --verbose get "keeper://$FOLDER/field/password"
+expect_out "the next get through the agent has the new value at once" \
+    "Pw-written-Agent7"
+via_agent "  ... answered by keeper-agent"
+check "  ... after one new Keeper call by the agent" \
+    test "$(($(sb_calls get_secret) - calls0))" -ge 1
 
 # ---- socket activation, both sockets, the way the systemd units do it ----
 if command -v systemd-socket-activate >/dev/null 2>&1; then

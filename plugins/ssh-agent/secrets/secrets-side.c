@@ -49,7 +49,8 @@ audit_answer(const struct conn *c, const struct ksm_agent_request *rq,
 		(void)snprintf(uids + at, sizeof(uids) - at, " and %zu more",
 		    rq->n_uids - AUDIT_UIDS);
 	agent_peer_get(c->fd, &peer);
-	agent_log("%s for %s: %s (%s)", rq->endpoint,
+	agent_log("%s for %s: %s (%s)", rq->type == KSM_AGENT_INVALIDATE ?
+	    "invalidate" : rq->endpoint,
 	    agent_peer_str(&peer, who, sizeof(who)), uids, how);
 }
 
