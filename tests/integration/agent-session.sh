@@ -145,13 +145,17 @@ via_direct "another config: the agent declines, Keeper answers" \
 # ---- a burst of 1,000 processes: no Keeper call ----
 
 calls0=$(sb_calls get_secret)
+t0=$(date +%s%N)
 seq 1000 | xargs -P 8 -I{} sh -c \
     '"$0" --config "$1" get "keeper://$2/field/password" || echo FAIL' \
     "$KS" "$CFG" "$LOGIN" >"$TMP/burst.out" 2>>"$ALL_ERR"
+# the agent refreshes at 3/4 of its 60 s period while in use: a slow
+# machine (or a sanitizer build) may see a refresh within the burst
+allowed=$((1 + ($(date +%s%N) - t0) / 45000000000))
 check "1,000 processes all answered with the value" \
     test "$(grep -cx "$PW" "$TMP/burst.out")" -eq 1000
-check "  ... with at most one Keeper call" \
-    test "$(($(sb_calls get_secret) - calls0))" -le 1
+check "  ... with at most one Keeper call per refresh period ($allowed)" \
+    test "$(($(sb_calls get_secret) - calls0))" -le "$allowed"
 
 # ---- a socket that is not trustworthy: refused, Keeper answers ----
 
