@@ -161,6 +161,10 @@ int	ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
 void	ksm_agent__invalidate(struct ksm_client *c, const char *const *uids,
 	    size_t n_uids);
 /* The socket path: $KSM_AGENT_SOCK, else $XDG_RUNTIME_DIR/keeper/agent.sock. */
+#define KSM_AGENT_IDENTITY_HEX	16
+/* The config's identity in requests (hex of a hash of host and client id). */
+void	ksm_agent__identity(const struct ksm_client *c,
+	    char out[KSM_AGENT_IDENTITY_HEX + 1]);
 int	ksm_agent__socket_path(char *out, size_t n);
 
 #endif /* KSM_CLIENT_INT_H */

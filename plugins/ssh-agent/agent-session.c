@@ -47,7 +47,7 @@ struct job {
 struct session {
 	struct session_opts o;
 	ksm_client	*client;
-	char		 tag[KSM_CACHE_TAG_HEX + 1];
+	char		 tag[KSM_AGENT_IDENTITY_HEX + 1];
 	struct slot	 slot[EP_N];
 	int		 efd;
 	int		 busy;
@@ -278,10 +278,7 @@ session_open(struct session **out, const struct session_opts *o)
 	    KSM_CLIENT_NO_THROTTLE_RETRY;
 	if ((r = ksm_client_new(&s->client, &copts)) != 0)
 		goto fail;
-	if (ksm_cache__config_tag(s->client, s->tag) != 0) {
-		r = ksm__err(KSM_ECONFIG, "cannot derive the config's identity");
-		goto fail;
-	}
+	ksm_agent__identity(s->client, s->tag);
 	if ((s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		r = ksm__err_errno(KSM_EIO, "eventfd");
 		goto fail;
