@@ -108,7 +108,7 @@ ks --verbose get "Dash notation record/field/password"
 via_agent "a title lookup (every record) through the agent"
 check "no Keeper call for any of them" test "$(sb_calls get_secret)" -eq "$calls0"
 check "an audit line per answer, naming the peer and the record" \
-    grep -q "get_secret for pid [0-9]* (.*keeper-secret): $LOGIN (fresh)" \
+    grep -q "get_secret for pid [0-9]* uid [0-9]* exe [^ ]*/keeper-secret: $LOGIN (fresh)" \
     "$KS_AGENT_LOG"
 
 ks --verbose get "$UNSHARED"
@@ -233,11 +233,12 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 	ks_agent_stop
 	mkdir -p "$TMP/act/keeper"
 	chmod 700 "$TMP/act" "$TMP/act/keeper"
-	KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
+	# umask 077: the socket is the user's alone, as SocketMode=0600 makes it
+	(umask 077; exec env KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
 	    -l "$TMP/act/ssh.sock" -l "$TMP/act/keeper/agent.sock" \
 	    --fdname=ssh:secrets "$KS_AGENT" -D -a "$TMP/act/ssh.sock" \
 	    --secrets-socket none --config "$CFG" --log "$KS_AGENT_LOG" \
-	    >/dev/null 2>>"$TMP/agent.err" &
+	    >/dev/null 2>>"$TMP/agent.err") &
 	ACT_PID=$!
 	for i in $(seq 300); do
 		[ -S "$TMP/act/keeper/agent.sock" ] && break

@@ -228,7 +228,7 @@ ks_agent_kill() {
 # with PROGRAM (an executable's file name), its fresh get_secret answers
 ks_agent_answers() {
 	local re=' for pid '
-	[ $# -eq 0 ] || re="get_secret for pid [0-9]* ([^)]*/$1): .*(fresh)\$"
+	[ $# -eq 0 ] || re="get_secret for pid [0-9]* uid [0-9]* exe [^ ]*/$1: .*(fresh)\$"
 	grep -c "$re" "$KS_AGENT_LOG" 2>/dev/null || true
 }
 
