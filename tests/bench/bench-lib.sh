@@ -45,3 +45,51 @@ bench_bind() {
 	ks_init "$@"
 	[ "$RC" -eq 0 ] || { cat "$ERR" >&2; bail "cannot bind $1 to $VAULT"; }
 }
+
+# imed RUNS NAME CMD [NAME CMD]...: the commands interleaved on a shared,
+# noisy machine: one warm-up round (each must succeed and print
+# something; its stdout in $TMP/out-NAME), then RUNS rounds of A B C ...
+# so that a change of load hits every command alike.  Each run is the
+# shell command CMD eval'ed in a fork of this shell (no bash start, no
+# date process inside the interval) and timed with $EPOCHREALTIME; its
+# wall microseconds go to $TMP/runs-NAME (one a line, round by round) and
+# the median in seconds to $TMP/med-NAME, as med writes it.
+imed() {
+	local runs=$1 i k t0 t1
+	local -a names=() cmds=()
+	shift
+	while [ $# -ge 2 ]; do
+		names+=("$1")
+		cmds+=("$2")
+		shift 2
+	done
+	[ $# -eq 0 ] && [ "${#names[@]}" -gt 0 ] || bail "imed: RUNS NAME CMD [NAME CMD]..."
+	for k in "${!names[@]}"; do
+		bash -c "${cmds[k]}" >"$TMP/out-${names[k]}" 2>"$TMP/err-${names[k]}" </dev/null ||
+		    { cat "$TMP/err-${names[k]}" >&2; bail "${names[k]} failed: ${cmds[k]}"; }
+		[ -s "$TMP/out-${names[k]}" ] ||
+		    { cat "$TMP/err-${names[k]}" >&2; bail "${names[k]} printed nothing"; }
+		: >"$TMP/runs-${names[k]}"
+	done
+	for ((i = 1; i <= runs; i++)); do
+		for k in "${!names[@]}"; do
+			t0=$EPOCHREALTIME
+			eval "${cmds[k]}" >/dev/null 2>&1 </dev/null ||
+			    bail "${names[k]} failed in round $i: ${cmds[k]}"
+			t1=$EPOCHREALTIME
+			echo $(( ${t1/[.,]/} - ${t0/[.,]/} )) >>"$TMP/runs-${names[k]}"
+		done
+	done
+	for k in "${!names[@]}"; do
+		median <"$TMP/runs-${names[k]}" |
+		    awk '{ print $1 / 1e6 }' >"$TMP/med-${names[k]}"
+	done
+}
+
+# pratio OURS PEER: the median over the rounds of imed of PEER's time /
+# OURS's time in the same round (paired), as "2.5x"
+pratio() {
+	paste "$TMP/runs-$1" "$TMP/runs-$2" |
+	    awk '$1 > 0 { print $2 / $1 }' | median |
+	    awk '{ printf "%.2fx", $1 }'
+}
