@@ -310,6 +310,8 @@ tests_unit_test_update_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_update_LDADD = $(KSM_TEST_LDADD)
 # git credential helper bench (helper "git"; run by make bench, not make check)
 EXTRA_DIST += tests/bench/bench-git.sh tests/bench/git-credential-jssdk.mjs
+# keeper-agent as the resident session: figures for make bench, not check
+EXTRA_DIST += tests/bench/bench-session.sh
 TESTS += tests/unit/test-cache tests/integration/cache.sh
 EXTRA_DIST += tests/integration/cache.sh
 # keeper-agent bench client (tests/bench/bench-agent.sh; make bench, not check)

@@ -63,7 +63,9 @@ imed() {
 		cmds+=("$2")
 		shift 2
 	done
-	[ $# -eq 0 ] && [ "${#names[@]}" -gt 0 ] || bail "imed: RUNS NAME CMD [NAME CMD]..."
+	if [ $# -ne 0 ] || [ "${#names[@]}" -eq 0 ]; then
+		bail "imed: RUNS NAME CMD [NAME CMD]..."
+	fi
 	for k in "${!names[@]}"; do
 		bash -c "${cmds[k]}" >"$TMP/out-${names[k]}" 2>"$TMP/err-${names[k]}" </dev/null ||
 		    { cat "$TMP/err-${names[k]}" >&2; bail "${names[k]} failed: ${cmds[k]}"; }

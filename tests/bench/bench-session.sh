@@ -75,6 +75,7 @@ cpu() {
 # agent_cpu: nanoseconds on a CPU so far, every thread of keeper-agent
 agent_cpu() { cat "/proc/$KS_AGENT_PID/task/"*/schedstat | awk '{ s += $1 } END { print s }'; }
 # verbose: what `keeper-secret --verbose $ARGS` says on stderr
+# shellcheck disable=SC2069 # stderr to the pipe, stdout to /dev/null
 verbose() { bash -c "$(q "$KS") --verbose $ARGS" 2>&1 >/dev/null; }
 # answered_by_agent: `keeper-secret $ARGS` is answered by keeper-agent
 answered_by_agent() {
@@ -145,6 +146,7 @@ burst() {
 		    { a[NR] = $0 } END { for (i = w; i < n; i += 2) print a[i % NR + 1] }' \
 		    "$TMP/burst-notations" |
 		    (
+			# shellcheck disable=SC2163 # $2 is VAR=VALUE
 			[ $# -lt 2 ] || export "$2"
 			while read -r nt; do
 				"$KS" --config "$CFG" get "keeper://$nt" >/dev/null 2>&1
@@ -172,8 +174,12 @@ c0=$(calls)
 ks_agent_start "$CFG" --refresh "$REFRESH"
 c_start=$(( $(calls) - c0 ))
 u0=$(agent_cpu)
+a0=$(ks_agent_answers keeper-secret)
 burst agent
+a1=$(ks_agent_answers keeper-secret)
 u1=$(agent_cpu)
+[ $((a1 - a0)) -eq "$N_BURST" ] ||
+    bail "the agent answered $((a1 - a0)) of the $N_BURST gets of the burst"
 ks_agent_stop
 say "the same burst without the agent (disk cache at its default TTL) ..."
 burst direct KSM_AGENT=0
@@ -236,7 +242,7 @@ done
 [ -n "$refreshed" ] || bail "the agent did not refresh within $i gets"
 read -r hwm_ref rss_ref <<<"$(rss "$KS_AGENT_PID")"
 ks_agent_stop
-row "session: keeper-agent holding $N_REC records: peak RSS (VmHWM) after start-up" "$(mib "$hwm_load")" "" ""
+row "session: keeper-agent holding $N_REC records: peak RSS (VmHWM) after start-up (RSS then: $(mib "$rss_load"))" "$(mib "$hwm_load")" "" ""
 row "session: same, after the $((RUNS + 1)) gets (RSS now: $(mib "$rss_used"))" "$(mib "$hwm_used")" "" ""
 row "session: same, across one background refresh (RSS after: $(mib "$rss_ref"))" "$(mib "$hwm_ref")" "" ""
 sb_stop
