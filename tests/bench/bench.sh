@@ -333,7 +333,7 @@ tool="own loop (date +%s%N)"
 [ -n "$HF" ] && tool="hyperfine $(hyperfine --version | awk '{print $2}')"
 cat <<EOF
 
-keeper-c bench, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPU $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null), load $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version), JS SDK $(jq -r .version "$KSM_JSSDK/package.json"); timing: $tool, medians of $RUNS unless noted; ratio = peer / ours
+keeper-c bench, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPU $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null), load $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version), JS SDK $(jq -r .version "$KSM_JSSDK/package.json"); timing: $tool, medians of $RUNS unless noted; ratio = peer / ours (rows of bench-git.sh and bench-session.sh: commands interleaved round by round, ratio = median of the per-round ratios)
 
 | figure | ours | peer | ratio |
 |---|---|---|---|
