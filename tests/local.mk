@@ -330,6 +330,9 @@ EXTRA_DIST += tests/integration/connreuse.sh
 noinst_PROGRAMS += tests/bench/get-bench
 tests_bench_get_bench_SOURCES = tests/bench/get-bench.c
 tests_bench_get_bench_LDADD = core/libksm.la
+# one process timed from posix_spawn to its reaping (bench-lib.sh imed)
+noinst_PROGRAMS += tests/bench/spawn-time
+tests_bench_spawn_time_SOURCES = tests/bench/spawn-time.c
 noinst_PROGRAMS += tests/bench/curl-load-bench
 tests_bench_curl_load_bench_SOURCES = tests/bench/curl-load-bench.c
 tests_bench_curl_load_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS)

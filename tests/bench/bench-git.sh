@@ -59,17 +59,20 @@ printf 'protocol=http\nhost=127.0.0.1:8080\nusername=alice\n\n' >"$REQ"
 fill() { printf 'git -c credential.helper=%q credential fill <%q' "$1" "$REQ"; }
 
 ks_agent_start "$CFG"
+# credential.helper=keeper: git runs `git credential-keeper`, one more git
+# process than an absolute path, which git runs through sh only
 cmds=(agent "$(fill keeper)"
+    agent-path "$(fill "$HELPER_DIR/git-credential-keeper")"
     keeper-cold "KSM_AGENT=0 KSM_CACHE_TTL=0 $(fill keeper)"
     keeper-cached "KSM_AGENT=0 KSM_CACHE_TTL=3600 $(fill keeper)"
     store "$(fill "store --file $TMP/store-file")")
 [ -z "$JS" ] || cmds+=(jssdk "$(fill "!node $JS --config $CFG --ca-file $CA")")
-say "$((${#cmds[@]} / 2)) fills interleaved (keeper-agent; no agent: cold, cached; credential-store${JS:+; JS SDK}), $RUNS rounds ..."
+say "$((${#cmds[@]} / 2)) fills interleaved (keeper-agent, by name and path; no agent: cold, cached; credential-store${JS:+; JS SDK}), $RUNS rounds ..."
 a0=$(ks_agent_answers git-credential-keeper)
 imed "$RUNS" "${cmds[@]}"
 a1=$(ks_agent_answers git-credential-keeper)
-[ $((a1 - a0)) -eq $((RUNS + 1)) ] ||
-    bail "keeper-agent answered $((a1 - a0)) of the $((RUNS + 1)) fills through it"
+[ $((a1 - a0)) -eq $((2 * (RUNS + 1))) ] ||
+    bail "keeper-agent answered $((a1 - a0)) of the $((2 * (RUNS + 1))) fills through it"
 for ((k = 0; k < ${#cmds[@]}; k += 2)); do
 	grep -q '^password=' "$TMP/out-${cmds[k]}" ||
 	    { cat "$TMP/err-${cmds[k]}" >&2; bail "${cmds[k]} answered no password"; }
@@ -87,6 +90,7 @@ if [ -n "$JS" ]; then
 	prow "git credential fill, cached: keeper vs JS SDK helper (no cache)" keeper-cached jssdk
 fi
 prow "git credential fill through keeper-agent vs credential-store (file)" agent store
+prow "git credential fill through keeper-agent, helper by absolute path, vs credential-store (file)" agent-path store
 prow "git credential fill through keeper-agent vs keeper cached, no agent" agent keeper-cached
 
 if [ -n "$SUB" ]; then

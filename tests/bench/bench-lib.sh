@@ -49,13 +49,17 @@ bench_bind() {
 # imed RUNS NAME CMD [NAME CMD]...: the commands interleaved on a shared,
 # noisy machine: one warm-up round (each must succeed and print
 # something; its stdout in $TMP/out-NAME), then RUNS rounds of A B C ...
-# so that a change of load hits every command alike.  Each run is the
-# shell command CMD eval'ed in a fork of this shell (no bash start, no
-# date process inside the interval) and timed with $EPOCHREALTIME; its
-# wall microseconds go to $TMP/runs-NAME (one a line, round by round) and
-# the median in seconds to $TMP/med-NAME, as med writes it.
+# so that a change of load hits every command alike.  CMD is one simple
+# command: environment assignments, the program and its arguments,
+# redirections (quoted with printf %q).  Each run is timed by
+# tests/bench/spawn-time from posix_spawn to the reaping (no shell, no
+# timer process inside the interval; without it, a fork of this shell
+# timed with $EPOCHREALTIME); its wall microseconds go to $TMP/runs-NAME
+# (one a line, round by round) and the median in seconds to
+# $TMP/med-NAME, as med writes it.
+SPAWN_TIME=${top_builddir:-.}/tests/bench/spawn-time
 imed() {
-	local runs=$1 i k t0 t1
+	local runs=$1 i k t0 t1 pre rest
 	local -a names=() cmds=()
 	shift
 	while [ $# -ge 2 ]; do
@@ -75,6 +79,16 @@ imed() {
 	done
 	for ((i = 1; i <= runs; i++)); do
 		for k in "${!names[@]}"; do
+			if [ -x "$SPAWN_TIME" ]; then
+				# the assignments stay in front of spawn-time
+				[[ ${cmds[k]} =~ ^(([A-Za-z_][A-Za-z0-9_]*=[^ ]*[ ]+)*)(.*)$ ]]
+				pre=${BASH_REMATCH[1]}
+				rest=${BASH_REMATCH[3]}
+				eval "$pre$(printf %q "$SPAWN_TIME") $(printf %q "$TMP/runs-${names[k]}") $rest" \
+				    >/dev/null 2>&1 </dev/null ||
+				    bail "${names[k]} failed in round $i: ${cmds[k]}"
+				continue
+			fi
 			t0=$EPOCHREALTIME
 			eval "${cmds[k]}" >/dev/null 2>&1 </dev/null ||
 			    bail "${names[k]} failed in round $i: ${cmds[k]}"
