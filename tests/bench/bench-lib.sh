@@ -56,7 +56,9 @@ bench_bind() {
 # timer process inside the interval; without it, a fork of this shell
 # timed with $EPOCHREALTIME); its wall microseconds go to $TMP/runs-NAME
 # (one a line, round by round) and the median in seconds to
-# $TMP/med-NAME, as med writes it.
+# $TMP/med-NAME, as med writes it.  With IMED_CPU=1 each run is timed
+# by `perf stat -e task-clock` instead: CPU time (user + system) of the
+# program and its children, which waiting for a CPU does not inflate.
 SPAWN_TIME=${top_builddir:-.}/tests/bench/spawn-time
 imed() {
 	local runs=$1 i k t0 t1 pre rest
@@ -76,14 +78,21 @@ imed() {
 		[ -s "$TMP/out-${names[k]}" ] ||
 		    { cat "$TMP/err-${names[k]}" >&2; bail "${names[k]} printed nothing"; }
 		: >"$TMP/runs-${names[k]}"
+		rm -f "$TMP/perf-${names[k]}"
 	done
 	for ((i = 1; i <= runs; i++)); do
 		for k in "${!names[@]}"; do
+			# the assignments stay in front of the timer
+			[[ ${cmds[k]} =~ ^(([A-Za-z_][A-Za-z0-9_]*=[^ ]*[ ]+)*)(.*)$ ]]
+			pre=${BASH_REMATCH[1]}
+			rest=${BASH_REMATCH[3]}
+			if [ -n "${IMED_CPU:-}" ]; then
+				eval "${pre}perf stat -x, -e task-clock --append -o $(printf %q "$TMP/perf-${names[k]}") $rest" \
+				    >/dev/null 2>&1 </dev/null ||
+				    bail "${names[k]} failed in round $i: ${cmds[k]}"
+				continue
+			fi
 			if [ -x "$SPAWN_TIME" ]; then
-				# the assignments stay in front of spawn-time
-				[[ ${cmds[k]} =~ ^(([A-Za-z_][A-Za-z0-9_]*=[^ ]*[ ]+)*)(.*)$ ]]
-				pre=${BASH_REMATCH[1]}
-				rest=${BASH_REMATCH[3]}
 				eval "$pre$(printf %q "$SPAWN_TIME") $(printf %q "$TMP/runs-${names[k]}") $rest" \
 				    >/dev/null 2>&1 </dev/null ||
 				    bail "${names[k]} failed in round $i: ${cmds[k]}"
@@ -97,6 +106,9 @@ imed() {
 		done
 	done
 	for k in "${!names[@]}"; do
+		[ -z "${IMED_CPU:-}" ] ||	# msec, to microseconds
+		    awk -F, '$3 == "task-clock" { print $1 * 1000 }' \
+		    "$TMP/perf-${names[k]}" >"$TMP/runs-${names[k]}"
 		median <"$TMP/runs-${names[k]}" |
 		    awk '{ print $1 / 1e6 }' >"$TMP/med-${names[k]}"
 	done

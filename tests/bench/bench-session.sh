@@ -57,21 +57,9 @@ calls() { grep -c ' get_secret \| get_folders ' "$TMP/sandbox.log" 2>/dev/null |
 # rss PID: "VmHWM VmRSS" of a process, in KiB
 rss() { awk '$1 == "VmHWM:" { h = $2 } $1 == "VmRSS:" { r = $2 } END { print h, r }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-# cpu NAME ENV CMD: mean CPU milliseconds (user + system) of the command
-# CMD (a string, one command) with the environment assignments ENV, over
-# RUNS runs (perf stat task-clock: the load does not inflate it as it does
-# wall time), to $TMP/cpu-NAME; "n/a" without perf
+# CPU time (perf stat task-clock) when perf can count it
 PERF=
 perf stat -x, -e task-clock true >/dev/null 2>&1 && PERF=1
-cpu() {
-	if [ -z "$PERF" ]; then
-		echo n/a >"$TMP/cpu-$1"
-		return
-	fi
-	eval "$2 perf stat -x, -e task-clock -r $RUNS $3" \
-	    >/dev/null 2>"$TMP/perf-$1" </dev/null || bail "perf stat $1 failed"
-	awk -F, '$3 == "task-clock" { printf "%.2f ms", $1 }' "$TMP/perf-$1" >"$TMP/cpu-$1"
-}
 # agent_cpu: nanoseconds on a CPU so far, every thread of keeper-agent
 agent_cpu() { cat "/proc/$KS_AGENT_PID/task/"*/schedstat | awk '{ s += $1 } END { print s }'; }
 # verbose: what `keeper-secret --verbose $ARGS` says on stderr
@@ -121,15 +109,20 @@ prow "session: the same vs no agent, warm disk cache (KSM_AGENT=0, KSM_CACHE_TTL
 prow "session: the same vs no agent, no cache (KSM_AGENT=0, KSM_CACHE_TTL=0)" agent direct
 row "session: (floor: \`/bin/echo\`, a process start, same rounds)" "$(ms "$(v echo)")" "" ""
 note "get through the agent / \`keeper-secret --version\`, paired: $(pratio version agent)"
-say "CPU time of one process (perf stat) ..."
-cpu agent "" "$GET"
-cpu version "" "$(q "$KS") --version"
-cpu cached "KSM_AGENT=0 KSM_CACHE_TTL=3600" "$GET"
-cpu echo "" "/bin/echo ."
-row "session: CPU of the get through keeper-agent vs \`--version\` (perf stat task-clock, mean of $RUNS)" \
-    "$(cat "$TMP/cpu-agent")" "$(cat "$TMP/cpu-version")" "-"
-row "session: CPU of the get, no agent, warm disk cache; of \`/bin/echo\` (same)" \
-    "$(cat "$TMP/cpu-cached")" "$(cat "$TMP/cpu-echo")" "-"
+if [ -n "$PERF" ]; then
+	say "CPU time of one process (perf stat), 4 commands interleaved, $RUNS rounds ..."
+	IMED_CPU=1 imed "$RUNS" \
+	    cpu-agent "$GET" \
+	    cpu-version "$(q "$KS") --version" \
+	    cpu-cached "KSM_AGENT=0 KSM_CACHE_TTL=3600 $GET" \
+	    cpu-echo "/bin/echo ."
+	prow "session: CPU time (perf stat task-clock) of the get through keeper-agent vs \`--version\`" cpu-agent cpu-version
+	prow "session: CPU time of the get through keeper-agent vs no agent, warm disk cache" cpu-agent cpu-cached
+	row "session: (CPU time of \`/bin/echo\`, same rounds)" "$(ms "$(v cpu-echo)")" "" ""
+	note "CPU time, get through the agent / \`keeper-secret --version\`, paired: $(pratio cpu-version cpu-agent)"
+else
+	row "session: CPU time (perf stat)" "n/a (perf stat cannot count here)" "" ""
+fi
 ks_agent_stop
 
 # ---- 2. a burst of processes: Keeper calls per refresh period ----
