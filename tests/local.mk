@@ -328,6 +328,8 @@ tests_unit_test_update_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_update_LDADD = $(KSM_TEST_LDADD)
 # git credential helper bench (helper "git"; run by make bench, not make check)
 EXTRA_DIST += tests/bench/bench-git.sh tests/bench/git-credential-jssdk.mjs
+# keeper-agent as the resident session: figures for make bench, not check
+EXTRA_DIST += tests/bench/bench-session.sh
 TESTS += tests/unit/test-cache tests/integration/cache.sh
 EXTRA_DIST += tests/integration/cache.sh
 # keeper-agent bench client (tests/bench/bench-agent.sh; make bench, not check)
@@ -358,6 +360,9 @@ EXTRA_DIST += tests/integration/connreuse.sh
 noinst_PROGRAMS += tests/bench/get-bench
 tests_bench_get_bench_SOURCES = tests/bench/get-bench.c
 tests_bench_get_bench_LDADD = core/libksm.la
+# one process timed from posix_spawn to its reaping (bench-lib.sh imed)
+noinst_PROGRAMS += tests/bench/spawn-time
+tests_bench_spawn_time_SOURCES = tests/bench/spawn-time.c
 noinst_PROGRAMS += tests/bench/curl-load-bench
 tests_bench_curl_load_bench_SOURCES = tests/bench/curl-load-bench.c
 tests_bench_curl_load_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS)

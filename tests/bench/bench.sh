@@ -25,7 +25,8 @@
 #
 #   make bench [BENCH_RUNS=20] [BENCH_RECORDS=10000] [BENCH_NOTATIONS=1000]
 #              [BENCH_BURST=1000] [BENCH_NO_HYPERFINE=1] [BENCH_ONLY=a,b]
-# BENCH_ONLY limits the sections: cold,cache,aws,pam,burst,vault,sub.
+# BENCH_ONLY limits the sections: cold,cache,aws,pam,burst,vault,sub (sub:
+# every bench-*.sh; a single one by its name: git, agent, session).
 . "${top_srcdir:-.}/tests/integration/lib.sh" || { echo "cannot read lib.sh (export top_srcdir)"; exit 99; }
 trap 'sb_stop; rm -rf "$TMP"' EXIT
 
@@ -307,31 +308,32 @@ if want vault; then
 fi
 
 # ---- 4. the other helpers' benches ----
-if want sub; then
-	for s in "$top_srcdir"/tests/bench/bench-*.sh; do
-		[ -f "$s" ] || continue
-		name=$(basename "$s")
-		say "running $name ..."
-		if (export top_srcdir top_builddir KSM_JSSDK BENCH_RUNS=$RUNS
-		    unset KSM_CACHE_TTL KSM_CACHE_DIR KSM_CA_FILE
-		    bash "$s" </dev/null) >"$TMP/sub.out"; then
-			:
-		else
-			row "$name" "failed (exit $?)" "" ""
-		fi
-		grep -P '^ROW\t' "$TMP/sub.out" >>"$ROWS"
-		if grep -vqP '^ROW\t' "$TMP/sub.out"; then
-			{ echo; echo "### $name"; echo; grep -vP '^ROW\t' "$TMP/sub.out"; } >>"$EXTRA"
-		fi
-	done
-fi
+# (a sub-script runs for "sub" or for its own name: bench-git.sh for "git")
+for s in "$top_srcdir"/tests/bench/bench-*.sh; do
+	[ -f "$s" ] || continue
+	name=$(basename "$s")
+	sub=${name#bench-}
+	want sub || want "${sub%.sh}" || continue
+	say "running $name ..."
+	if (export top_srcdir top_builddir KSM_JSSDK BENCH_RUNS=$RUNS
+	    unset KSM_CACHE_TTL KSM_CACHE_DIR KSM_CA_FILE
+	    bash "$s" </dev/null) >"$TMP/sub.out"; then
+		:
+	else
+		row "$name" "failed (exit $?)" "" ""
+	fi
+	grep -P '^ROW\t' "$TMP/sub.out" >>"$ROWS"
+	if grep -vqP '^ROW\t' "$TMP/sub.out"; then
+		{ echo; echo "### $name"; echo; grep -vP '^ROW\t' "$TMP/sub.out"; } >>"$EXTRA"
+	fi
+done
 
 # ---- the table ----
 tool="own loop (date +%s%N)"
 [ -n "$HF" ] && tool="hyperfine $(hyperfine --version | awk '{print $2}')"
 cat <<EOF
 
-keeper-c bench, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPU $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null), load $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version), JS SDK $(jq -r .version "$KSM_JSSDK/package.json"); timing: $tool, medians of $RUNS unless noted; ratio = peer / ours
+keeper-c bench, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPU $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null), load $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version), JS SDK $(jq -r .version "$KSM_JSSDK/package.json"); timing: $tool, medians of $RUNS unless noted; ratio = peer / ours (rows of bench-git.sh and bench-session.sh: commands interleaved round by round, ratio = median of the per-round ratios)
 
 | figure | ours | peer | ratio |
 |---|---|---|---|

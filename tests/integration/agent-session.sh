@@ -258,11 +258,12 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 	ks_agent_stop
 	mkdir -p "$TMP/act/keeper"
 	chmod 700 "$TMP/act" "$TMP/act/keeper"
-	KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
+	# umask 077: the socket is the user's alone, as SocketMode=0600 makes it
+	(umask 077; exec env KSM_CACHE_TTL=0 systemd-socket-activate -E HOME -E KSM_CACHE_TTL \
 	    -l "$TMP/act/ssh.sock" -l "$TMP/act/keeper/agent.sock" \
 	    --fdname=ssh:secrets "$KS_AGENT" -D -a "$TMP/act/ssh.sock" \
 	    --secrets-socket none --config "$CFG" --log "$KS_AGENT_LOG" \
-	    >/dev/null 2>>"$TMP/agent.err" &
+	    >/dev/null 2>>"$TMP/agent.err") &
 	ACT_PID=$!
 	for i in $(seq 300); do
 		[ -S "$TMP/act/keeper/agent.sock" ] && break
