@@ -11,6 +11,7 @@
 #include "ksm-int.h"
 #include "client-int.h"
 #include "cache.h"
+#include "json.h"
 #include "agent-msg.h"
 #include "agent-log.h"
 #include "agent-session.h"
@@ -36,6 +37,7 @@ struct slot {
 struct job {
 	int		 want[EP_N];
 	struct ksmx_buf	 plain[EP_N];
+	struct answer	*ans[EP_N];	/* made on the worker thread */
 	int		 r[EP_N];
 	ksm_error	 err[EP_N];
 	ksm_records	*recs;		/* get_secret decrypted, if changed */
@@ -86,11 +88,34 @@ fnv(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* The calls of one job; runs on the worker thread (or inline). */
+/*
+ * What the records are, for "did they change": the "records" and
+ * "folders" members only (appData is encrypted anew in every answer).
+ */
+static uint64_t
+records_hash(const struct ksmx_buf *plain)
+{
+	static const char *const keys[2] = { "records", "folders" };
+	struct ksmx_json_span sp[2];
+	uint64_t h;
+
+	if (ksmx_json_object_members((const char *)plain->d, plain->len, keys,
+	    2, sp) != 0)
+		return fnv(plain->d, plain->len);
+	h = sp[0].p != NULL ? fnv((const uint8_t *)sp[0].p, sp[0].len) : 0;
+	return h ^ (sp[1].p != NULL ? fnv((const uint8_t *)sp[1].p,
+	    sp[1].len) * 31 : 0);
+}
+
+/*
+ * The calls of one job, on the worker thread (or inline): fetch, keep
+ * each answer (answer_new copies it into locked memory and indexes it),
+ * and, when the records changed, decrypt them for the watchers from the
+ * fetched text itself, which that consumes.
+ */
 static void
 run_job(struct session *s, struct job *j)
 {
-	struct ksmx_buf copy = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 	int ep;
 
 	for (ep = 0; ep < EP_N; ep++) {
@@ -100,25 +125,26 @@ run_job(struct session *s, struct job *j)
 		j->r[ep] = ksm_client__fetch(s->client, ep_name[ep], NULL, 0,
 		    &j->plain[ep]);
 		j->calls++;
+		if (j->r[ep] == 0 && (j->r[ep] = answer_new(&j->ans[ep],
+		    j->plain[ep].d, j->plain[ep].len, ep == EP_SECRETS)) != 0) {
+			(void)ksm__err(j->r[ep], "Keeper's %s answer could not "
+			    "be read", ep_name[ep]);
+		}
 		if (j->r[ep] != 0) {
 			j->err[ep] = *ksm_error_last();
 			if (j->r[ep] == KSM_ETHROTTLED)
 				break;	/* the next call would be throttled too */
 		}
 	}
-	/* the SSH side wants records, decrypted here, off the loop */
-	if (s->o.changed[0].fn == NULL || !j->want[EP_SECRETS] ||
-	    j->r[EP_SECRETS])
-		return;
-	j->recs_hash = fnv(j->plain[EP_SECRETS].d, j->plain[EP_SECRETS].len);
-	if (j->recs_hash == s->recs_hash)
-		return;
-	if (ksmx_buf_put(&copy, j->plain[EP_SECRETS].d,
-	    j->plain[EP_SECRETS].len) == 0 &&
+	if (s->o.changed[0].fn != NULL && j->want[EP_SECRETS] &&
+	    j->r[EP_SECRETS] == 0 &&
+	    (j->recs_hash = records_hash(&j->plain[EP_SECRETS])) !=
+	    s->recs_hash &&
 	    ksm_records__from_response(&j->recs, s->client->app_key,
-	    &copy) != 0)
+	    &j->plain[EP_SECRETS]) != 0)
 		j->recs = NULL;
-	ksmx_buf_clear(&copy);
+	for (ep = 0; ep < EP_N; ep++)
+		ksmx_buf_clear(&j->plain[ep]);
 }
 
 static void *
@@ -151,8 +177,6 @@ static void
 finish_job(struct session *s, struct job *j)
 {
 	long long now = agent_now_ms();
-	struct answer *a;
-	ksm_error e;
 	int ep, r;
 
 	for (ep = 0; ep < EP_N; ep++) {
@@ -162,16 +186,10 @@ finish_job(struct session *s, struct job *j)
 			continue;
 		sl->attempt_ms = now;
 		sl->want = 0;
-		if ((r = j->r[ep]) == 0 && (r = answer_new(&a,
-		    j->plain[ep].d, j->plain[ep].len, ep == EP_SECRETS)) != 0) {
-			memset(&e, 0, sizeof(e));
-			(void)snprintf(e.message, sizeof(e.message), "Keeper's "
-			    "%s answer could not be read", ep_name[ep]);
-			j->err[ep] = e;
-		}
-		if (r == 0) {
+		if ((r = j->r[ep]) == 0) {
 			answer_free(sl->ans);
-			sl->ans = a;
+			sl->ans = j->ans[ep];
+			j->ans[ep] = NULL;
 			sl->fetched_ms = now;
 			sl->invalid = 0;
 			sl->err = 0;
@@ -179,7 +197,6 @@ finish_job(struct session *s, struct job *j)
 			slot_failed(sl, r, &j->err[ep]);
 		if (r == KSM_ETHROTTLED)
 			s->throttled++;
-		ksmx_buf_clear(&j->plain[ep]);
 	}
 	/* Keeper's count restarts after a pause */
 	if (s->last_call_ms == 0 ||
@@ -198,6 +215,8 @@ finish_job(struct session *s, struct job *j)
 			s->o.changed[ep].fn(s->o.changed[ep].ctx, j->recs);
 		ksm_records_free(j->recs);
 	}
+	for (ep = 0; ep < EP_N; ep++)
+		answer_free(j->ans[ep]);	/* not installed: none, normally */
 	memset(j, 0, sizeof(*j));
 	if (s->on_fetched != NULL)
 		s->on_fetched(s->on_fetched_ctx);
