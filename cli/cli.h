@@ -91,6 +91,8 @@ int	cli_get_notations(struct cli *cli, const char *config,
 
 /* notation-arg.c: operands that are keeper:// notations. */
 int	cli_has_keeper_prefix(const char *s);
+/* keeper://... or its base64url form: a reference in exec's environment. */
+int	cli_is_env_ref(const char *v);
 int	cli_is_notation(const char *s);
 int	cli_read_lines(char ***out, size_t *n, FILE *in);
 void	cli_lines_free(char **lines, size_t n);

@@ -116,7 +116,7 @@ replace_env(struct resolver *rs)
 		return cli_fail("out of memory");
 	for (i = 0; environ[i] != NULL; i++) {
 		if ((eq = strchr(environ[i], '=')) == NULL ||
-		    !cli_has_keeper_prefix(eq + 1))
+		    !cli_is_env_ref(eq + 1))
 			continue;
 		names[n] = strndup(environ[i], (size_t)(eq - environ[i]));
 		if (names[n++] == NULL) {

@@ -52,7 +52,7 @@ refs_collect(struct refs *rf, const struct dotenv *d)
 	    NULL || (rf->len = calloc(d->n + 1, sizeof(*rf->len))) == NULL)
 		return cli_fail("out of memory");
 	for (i = 0; i < d->n; i++) {
-		if (!cli_has_keeper_prefix(d->v[i].value))
+		if (!cli_is_env_ref(d->v[i].value))
 			continue;
 		rf->notations[rf->n] = d->v[i].value;
 		rf->entry[rf->n++] = i;

@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "ksm-int.h"
+#include "notation-int.h"
 
 #define CLI_LINE_MAX	4096	/* longest notation line read from stdin */
 
@@ -17,6 +19,30 @@ int
 cli_has_keeper_prefix(const char *s)
 {
 	return strncasecmp(s, "keeper://", 9) == 0;
+}
+
+/*
+ * An environment value exec resolves: keeper://..., or the base64url form
+ * of one (no '/', and what it decodes to starts with keeper://).  Only
+ * that much of the base64 form: any other value without '/' may be
+ * anything, and is passed through untouched, as the official ksm exec does.
+ */
+int
+cli_is_env_ref(const char *v)
+{
+	struct ksmx_buf dec = KSMX_BUF_INIT(8192);
+	size_t len = strlen(v);
+	int r;
+
+	if (cli_has_keeper_prefix(v))
+		return 1;
+	if (len < 12 || len > 8192 || strchr(v, '/') != NULL)
+		return 0;
+	r = ksm_notation__b64_decode(&dec, v, len) == 0 &&
+	    cli_has_keeper_prefix((const char *)dec.d);
+	ksmx_buf_clear(&dec);
+	ksm_error_clear();	/* not a reference is not an error */
+	return r;
 }
 
 /*
