@@ -1,7 +1,8 @@
 /*
- * Every cryptographic primitive KSM needs; crypto.c is the only file that
- * includes OpenSSL.  All functions return 0 or a negative ksm_code and set
- * no message (callers add context).  Outputs are appended to ksmx_bufs.
+ * Every cryptographic primitive KSM needs; core/crypto*.c are the only
+ * files that include OpenSSL.  All functions return 0 or a negative
+ * ksm_code and set no message (callers add context).  Outputs are
+ * appended to ksmx_bufs.
  */
 #ifndef KSM_CRYPTO_H
 #define KSM_CRYPTO_H

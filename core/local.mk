@@ -14,6 +14,8 @@ core_libksmcore_la_SOURCES = \
 	core/util/wire.c core/util/wire.h \
 	core/error.c \
 	core/json.c core/json-scan.c core/json.h \
+	core/crypto-aes.c core/crypto-eckey.c core/crypto-pkcs8.c \
+	core/crypto-ec.c core/crypto-int.h \
 	core/crypto.c core/crypto.h \
 	core/config.c core/config-file.c core/config-profile.c core/token.c \
 	core/ksm-config.h core/file-write.c \

@@ -1,7 +1,7 @@
 #include "config.h"
 
 /*
- * core/crypto.c against tests/vectors/crypto-vectors.json.  Every entry of
+ * core/crypto*.c against tests/vectors/crypto-vectors.json.  Every entry of
  * the sections client_id, pkcs8_private_key, ecies, aes_gcm, aes_cbc,
  * ecdsa, server_public_keys and the key chain of e2e_fake_data is read
  * from the JSON, never copied here.
