@@ -7,6 +7,7 @@
 #define SECRETS_TEMPLATES_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "secrets-templates.h"
@@ -27,6 +28,7 @@ struct tpl {
 	pid_t		 pid;		/* the command running; 0: none */
 	int		 out_fd;	/* its stdout and stderr; -1: none */
 	int		 again;		/* run it (again) once it may */
+	uint64_t	 failed;	/* hash of the failure last logged */
 	char		 line[TPL_LINE_MAX];	/* output not yet logged */
 	size_t		 line_len;
 };

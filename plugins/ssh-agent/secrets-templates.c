@@ -80,12 +80,33 @@ unchanged(const struct tpl *e, const struct ksmx_buf *out)
 }
 
 /*
+ * A failure, logged once: the session calls again after every refresh
+ * that may have changed the records (with Keeper's signed file URLs, that
+ * is most), and the same failure again is only a diagnostic.
+ */
+static void
+log_once(struct tpl *e, const char *line)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)line; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	if (h == e->failed) {
+		agent_debug("%s (again)", line);
+		return;
+	}
+	e->failed = h;
+	agent_log("%s", line);
+}
+
+/*
  * The one line for a render that failed: the render's summary, then each
  * failing reference with its line and reason (never a value), cut to a
  * log line.
  */
 static void
-log_failure(const struct tpl *e, const struct ksm_template_problems *p)
+log_failure(struct tpl *e, const struct ksm_template_problems *p)
 {
 	char line[AGENT_LOG_LINE_MAX];
 	size_t i, at;
@@ -100,7 +121,7 @@ log_failure(const struct tpl *e, const struct ksm_template_problems *p)
 		    p->v[i].message);
 		at += n < 0 ? 0 : (size_t)n;
 	}
-	agent_log("%s", line);
+	log_once(e, line);
 }
 
 /* Render e, and write and announce it if it changed. */
@@ -112,6 +133,7 @@ render_one(struct templates *t, struct tpl *e,
 	struct ksmx_buf out = KSMX_BUF_INIT(KSM_MAX_RENDERED);
 	struct ksm_template_problems p = { NULL, 0 };
 	struct ksm_template *tp = NULL;
+	char line[AGENT_LOG_LINE_MAX];
 
 	if (tpl_read_file(&text, e->source, "template") != 0 ||
 	    ksm_template__parse(&tp, &p, text.d, text.len, e->flags) != 0 ||
@@ -121,13 +143,16 @@ render_one(struct templates *t, struct tpl *e,
 	}
 	if (unchanged(e, &out)) {
 		agent_debug("template %s: %s unchanged", e->source, e->dest);
+		e->failed = 0;
 		goto out;
 	}
 	if (ksm_io__write_atomic(e->dest, out.d, out.len, e->mode, 0) != 0) {
-		agent_log("template %s: %s kept: %s", e->source, e->dest,
-		    ksm_error_last()->message);
+		(void)snprintf(line, sizeof(line), "template %s: %s kept: %s",
+		    e->source, e->dest, ksm_error_last()->message);
+		log_once(e, line);
 		goto out;
 	}
+	e->failed = 0;
 	agent_log("template %s: wrote %s (%zu bytes, mode %04o)", e->source,
 	    e->dest, out.len, e->mode);
 	if (e->command != NULL)

@@ -67,6 +67,29 @@ check() {
 	fi
 }
 
+# poll_until COMMAND...: run COMMAND every 0.1 s until it succeeds (0),
+# for at most 60 s (1)
+poll_until() {
+	local i
+	for i in $(seq 600); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_for DESC COMMAND...: poll_until COMMAND, as a test
+wait_for() {
+	local desc=$1
+	shift
+	if poll_until "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc (not within 60 s)"
+		return 1
+	fi
+}
+
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0
