@@ -8,9 +8,7 @@
  *                   of the sshKeys records shared with a KSM application;
  *   secrets-side.c  the resident session's socket, from which libksm (and
  *                   so keeper-secret, git-credential-keeper, the AWS
- *                   helper, keeper-keyring) takes its answers;
- * and secrets-templates.c, files rendered from the records and kept
- * current.
+ *                   helper, keeper-keyring) takes its answers.
  * This file reads the options, makes the sockets, hardens the process,
  * daemonizes and wires the pieces together.
  */
@@ -261,9 +259,10 @@ usage(FILE *f)
 	    "               if it exists; none: off)\n");
 }
 
-enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
+enum { OPT_CONFIG = 256, OPT_TEMPLATES, OPT_RECORD, OPT_FOLDER,
+	OPT_REFRESH, OPT_KNOWN,
 	OPT_SECRETS, OPT_LOG, OPT_MAX_AGE, OPT_PAUSE, OPT_BURST, OPT_CONFIRM,
-	OPT_CONFIRM_TIMEOUT, OPT_LIFETIME, OPT_TEMPLATES };
+	OPT_CONFIRM_TIMEOUT, OPT_LIFETIME };
 
 /* A number of seconds (or a count) within [lo, hi]: 0, or -1. */
 static int
@@ -299,6 +298,7 @@ parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "config",	required_argument, NULL, OPT_CONFIG },
+		{ "templates",	required_argument, NULL, OPT_TEMPLATES },
 		{ "record",	required_argument, NULL, OPT_RECORD },
 		{ "folder",	required_argument, NULL, OPT_FOLDER },
 		{ "refresh",	required_argument, NULL, OPT_REFRESH },
@@ -312,7 +312,6 @@ parse(int argc, char **argv, struct opts *o)
 		{ "confirm-timeout", required_argument, NULL,
 		    OPT_CONFIRM_TIMEOUT },
 		{ "lifetime",	required_argument, NULL, OPT_LIFETIME },
-		{ "templates",	required_argument, NULL, OPT_TEMPLATES },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -327,10 +326,10 @@ parse(int argc, char **argv, struct opts *o)
 		case 'D':	o->foreground = 1; break;
 		case 'd':	o->foreground = 1; o->verbose = 1; break;
 		case 'k':	o->kill = 1; break;
+		case OPT_TEMPLATES: o->templates = optarg; break;
 		case OPT_CONFIG: o->config = optarg; break;
 		case OPT_SECRETS: o->secrets_sock = optarg; break;
 		case OPT_LOG:	o->log = optarg; break;
-		case OPT_TEMPLATES: o->templates = optarg; break;
 		case OPT_RECORD:
 			if (add_filter(o->ssh.records, &o->ssh.n_records,
 			    optarg) != 0)
@@ -594,6 +593,7 @@ main(int argc, char **argv)
 		goto out;
 	o.sess.changed[0].fn = ssh_side_records;
 	o.sess.changed[0].ctx = a.ssh;
+	/* secrets-templates.c: files rendered from the records, kept current */
 	if (a.tpl != NULL) {
 		o.sess.changed[1].fn = templates_records;
 		o.sess.changed[1].ctx = a.tpl;

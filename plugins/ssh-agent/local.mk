@@ -21,17 +21,19 @@ AGENT_SECRETS_SOURCES = plugins/ssh-agent/secrets-side.c \
 	plugins/ssh-agent/secrets-side.h plugins/ssh-agent/secrets-answer.c \
 	plugins/ssh-agent/secrets-answer.h
 # files rendered from the records and kept current
-AGENT_TEMPLATES_SOURCES = plugins/ssh-agent/secrets-templates.c \
-	plugins/ssh-agent/secrets-templates.h \
-	plugins/ssh-agent/secrets-templates-int.h \
-	plugins/ssh-agent/secrets-templates-config.c \
-	plugins/ssh-agent/secrets-templates-command.c
+AGENT_TEMPLATES_SOURCES = plugins/ssh-agent/secrets/secrets-templates.c \
+	plugins/ssh-agent/secrets/secrets-templates.h \
+	plugins/ssh-agent/secrets/secrets-templates-int.h \
+	plugins/ssh-agent/secrets/secrets-templates-config.c \
+	plugins/ssh-agent/secrets/secrets-templates-command.c
 AGENT_CORE_SOURCES = plugins/ssh-agent/agent-loop.c \
 	plugins/ssh-agent/agent-loop.h plugins/ssh-agent/agent-session.c \
 	plugins/ssh-agent/agent-session.h
 plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
 	$(AGENT_CORE_SOURCES) $(AGENT_SSH_SOURCES) $(AGENT_SECRETS_SOURCES) \
 	$(AGENT_TEMPLATES_SOURCES)
+plugins_ssh_agent_keeper_agent_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/plugins/ssh-agent -I$(top_srcdir)/plugins/ssh-agent/secrets
 plugins_ssh_agent_keeper_agent_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBSSH_CFLAGS)
 plugins_ssh_agent_keeper_agent_LDADD = core/libksmcore.la $(CJSON_LIBS) \

@@ -198,64 +198,6 @@ sb_calls() {
 	grep -c " $1 " "$TMP/sandbox.log" 2>/dev/null || true
 }
 
-# ---- keeper-agent, the resident session ----
-
-KS_AGENT=$top_builddir/plugins/ssh-agent/keeper-agent
-KS_AGENT_PID=
-KS_AGENT_LOG=$TMP/agent-audit.log
-
-# ks_agent_start CONFIG [options...]: keeper-agent in the foreground with its
-# sockets under $TMP/run (0700), its audit trail in $KS_AGENT_LOG, and
-# KSM_AGENT_SOCK exported; waits (bounded) until the secrets socket is there.
-ks_agent_start() {
-	local cfg=$1 i
-	shift
-	ks_agent_stop
-	mkdir -p "$TMP/run"
-	chmod 700 "$TMP/run"
-	KSM_AGENT_SOCK=$TMP/run/keeper/agent.sock
-	export KSM_AGENT_SOCK
-	"$KS_AGENT" -D -a "$TMP/run/ssh.sock" --config "$cfg" \
-	    --log "$KS_AGENT_LOG" "$@" >"$TMP/agent.out" 2>>"$TMP/agent.err" &
-	KS_AGENT_PID=$!
-	# -D prints the shell lines once both sockets listen
-	for i in $(seq 300); do
-		grep -q '^echo Agent pid' "$TMP/agent.out" 2>/dev/null &&
-		    return 0
-		kill -0 "$KS_AGENT_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$TMP/agent.err" >&2
-	bail "keeper-agent did not listen on $KSM_AGENT_SOCK"
-}
-
-ks_agent_stop() {
-	if [ -n "${KS_AGENT_PID:-}" ]; then
-		kill "$KS_AGENT_PID" 2>/dev/null
-		wait "$KS_AGENT_PID" 2>/dev/null
-		KS_AGENT_PID=
-	fi
-	unset KSM_AGENT_SOCK
-}
-
-# ks_agent_kill: SIGKILL the agent, as a crash would, and check that its
-# secrets socket stays behind, still named by KSM_AGENT_SOCK
-ks_agent_kill() {
-	kill -KILL "$KS_AGENT_PID"
-	wait "$KS_AGENT_PID" 2>/dev/null
-	KS_AGENT_PID=
-	check "SIGKILL left the agent's socket behind, KSM_AGENT_SOCK names it" \
-	    test -S "$KSM_AGENT_SOCK"
-}
-
-# ks_agent_answers [PROGRAM]: answers in the agent's audit trail so far;
-# with PROGRAM (an executable's file name), its fresh get_secret answers
-ks_agent_answers() {
-	local re=' for pid '
-	[ $# -eq 0 ] || re="get_secret for pid [0-9]* uid [0-9]* exe [^ ]*/$1: .*(fresh)\$"
-	grep -c "$re" "$KS_AGENT_LOG" 2>/dev/null || true
-}
-
 # ---- lighttpd, a real consumer of files rendered from the vault ----
 
 LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
@@ -323,6 +265,64 @@ lighttpd_stop() {
 		wait "$LT_PID" 2>/dev/null
 		LT_PID=
 	fi
+}
+
+# ---- keeper-agent, the resident session ----
+
+KS_AGENT=$top_builddir/plugins/ssh-agent/keeper-agent
+KS_AGENT_PID=
+KS_AGENT_LOG=$TMP/agent-audit.log
+
+# ks_agent_start CONFIG [options...]: keeper-agent in the foreground with its
+# sockets under $TMP/run (0700), its audit trail in $KS_AGENT_LOG, and
+# KSM_AGENT_SOCK exported; waits (bounded) until the secrets socket is there.
+ks_agent_start() {
+	local cfg=$1 i
+	shift
+	ks_agent_stop
+	mkdir -p "$TMP/run"
+	chmod 700 "$TMP/run"
+	KSM_AGENT_SOCK=$TMP/run/keeper/agent.sock
+	export KSM_AGENT_SOCK
+	"$KS_AGENT" -D -a "$TMP/run/ssh.sock" --config "$cfg" \
+	    --log "$KS_AGENT_LOG" "$@" >"$TMP/agent.out" 2>>"$TMP/agent.err" &
+	KS_AGENT_PID=$!
+	# -D prints the shell lines once both sockets listen
+	for i in $(seq 300); do
+		grep -q '^echo Agent pid' "$TMP/agent.out" 2>/dev/null &&
+		    return 0
+		kill -0 "$KS_AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TMP/agent.err" >&2
+	bail "keeper-agent did not listen on $KSM_AGENT_SOCK"
+}
+
+ks_agent_stop() {
+	if [ -n "${KS_AGENT_PID:-}" ]; then
+		kill "$KS_AGENT_PID" 2>/dev/null
+		wait "$KS_AGENT_PID" 2>/dev/null
+		KS_AGENT_PID=
+	fi
+	unset KSM_AGENT_SOCK
+}
+
+# ks_agent_kill: SIGKILL the agent, as a crash would, and check that its
+# secrets socket stays behind, still named by KSM_AGENT_SOCK
+ks_agent_kill() {
+	kill -KILL "$KS_AGENT_PID"
+	wait "$KS_AGENT_PID" 2>/dev/null
+	KS_AGENT_PID=
+	check "SIGKILL left the agent's socket behind, KSM_AGENT_SOCK names it" \
+	    test -S "$KSM_AGENT_SOCK"
+}
+
+# ks_agent_answers [PROGRAM]: answers in the agent's audit trail so far;
+# with PROGRAM (an executable's file name), its fresh get_secret answers
+ks_agent_answers() {
+	local re=' for pid '
+	[ $# -eq 0 ] || re="get_secret for pid [0-9]* uid [0-9]* exe [^ ]*/$1: .*(fresh)\$"
+	grep -c "$re" "$KS_AGENT_LOG" 2>/dev/null || true
 }
 
 # ---- keeper-secret ----
