@@ -20,18 +20,11 @@ AGENT_SSH_SOURCES = plugins/ssh-agent/ssh-side.c plugins/ssh-agent/ssh-side.h \
 AGENT_SECRETS_SOURCES = plugins/ssh-agent/secrets-side.c \
 	plugins/ssh-agent/secrets-side.h plugins/ssh-agent/secrets-answer.c \
 	plugins/ssh-agent/secrets-answer.h
-# files rendered from the records and kept current
-AGENT_TEMPLATES_SOURCES = plugins/ssh-agent/secrets/secrets-templates.c \
-	plugins/ssh-agent/secrets/secrets-templates.h \
-	plugins/ssh-agent/secrets/secrets-templates-int.h \
-	plugins/ssh-agent/secrets/secrets-templates-config.c \
-	plugins/ssh-agent/secrets/secrets-templates-command.c
 AGENT_CORE_SOURCES = plugins/ssh-agent/agent-loop.c \
 	plugins/ssh-agent/agent-loop.h plugins/ssh-agent/agent-session.c \
 	plugins/ssh-agent/agent-session.h
 plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
-	$(AGENT_CORE_SOURCES) $(AGENT_SSH_SOURCES) $(AGENT_SECRETS_SOURCES) \
-	$(AGENT_TEMPLATES_SOURCES)
+	$(AGENT_CORE_SOURCES) $(AGENT_SSH_SOURCES) $(AGENT_SECRETS_SOURCES)
 plugins_ssh_agent_keeper_agent_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/ssh-agent -I$(top_srcdir)/plugins/ssh-agent/secrets
 plugins_ssh_agent_keeper_agent_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
@@ -52,3 +45,10 @@ plugins/ssh-agent/keeper-agent.service: \
 	$(AM_V_GEN)$(MKDIR_P) plugins/ssh-agent && \
 	sed -e 's|@bindir[@]|$(bindir)|g' \
 	    $(top_srcdir)/plugins/ssh-agent/keeper-agent.service.in >$@
+# keeper-agent's templates (secrets/secrets-templates.h): files rendered from the records and kept current
+AGENT_TEMPLATES_SOURCES = plugins/ssh-agent/secrets/secrets-templates.c \
+	plugins/ssh-agent/secrets/secrets-templates.h \
+	plugins/ssh-agent/secrets/secrets-templates-int.h \
+	plugins/ssh-agent/secrets/secrets-templates-config.c \
+	plugins/ssh-agent/secrets/secrets-templates-command.c
+plugins_ssh_agent_keeper_agent_SOURCES += $(AGENT_TEMPLATES_SOURCES)
