@@ -253,10 +253,9 @@ usage(FILE *f)
 	    "  --confirm    ask through SSH_ASKPASS before every signature\n"
 	    "  --confirm-timeout N  no answer in N s: refused (60)\n"
 	    "  --lifetime N drop the keys N seconds after start or SIGHUP\n"
-	    "  --templates FILE  files to render from the records and keep\n"
-	    "               current (default $XDG_CONFIG_HOME/"
-	    TEMPLATES_DEFAULT ",\n"
-	    "               if it exists; none: off)\n");
+	    "  --templates FILE  files rendered from the records, kept current\n"
+	    "               (default $XDG_CONFIG_HOME/" TEMPLATES_DEFAULT "\n"
+	    "               when it exists; none: off)\n");
 }
 
 enum { OPT_CONFIG = 256, OPT_TEMPLATES, OPT_RECORD, OPT_FOLDER,
