@@ -9,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/buf.h"
-#include "util/wipe.h"
+#include "ksm-int.h"
 #include "cli.h"
 
 const char *
@@ -22,9 +21,7 @@ cli_input_name(const char *path)
 int
 cli_read_input(struct ksmx_buf *out, const char *path, const char *what)
 {
-	unsigned char chunk[8192];
 	const char *name = cli_input_name(path);
-	ssize_t n;
 	int fd, r = CLI_EXIT_OK;
 
 	ksmx_buf_clear(out);
@@ -33,23 +30,18 @@ cli_read_input(struct ksmx_buf *out, const char *path, const char *what)
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return cli_fail("cannot open the %s '%s': %s", what, name,
 		    strerror(errno));
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			r = cli_fail("cannot read the %s '%s': %s", what,
-			    name, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (ksmx_buf_put(out, chunk, (size_t)n) != 0) {
-			r = cli_fail("the %s '%s' is larger than %zu bytes "
-			    "(or memory ran out)", what, name, out->max);
-			break;
-		}
+	switch (ksm_io__read_fd(out, fd)) {
+	case 0:
+		break;
+	case -1:
+		r = cli_fail("cannot read the %s '%s': %s", what, name,
+		    strerror(errno));
+		break;
+	default:
+		r = cli_fail("the %s '%s' is larger than %zu bytes (or memory "
+		    "ran out)", what, name, out->max);
+		break;
 	}
-	ksmx_wipe_array(chunk);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (r != CLI_EXIT_OK)

@@ -1,7 +1,8 @@
 #include "config.h"
 
 /*
- * Writing files that hold secrets: all at once or not at all.  The bytes
+ * Reading files whole into a wiped, bounded buffer, and writing files
+ * that hold secrets: all at once or not at all.  The bytes
  * go to a temporary file in the target's directory, created 0600 (never
  * more open than its owner while it is partial), are synced, take their
  * final mode, and the file is renamed over the target; the directory is
@@ -39,6 +40,29 @@ ksm_io__write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+ksm_io__read_fd(struct ksmx_buf *out, int fd)
+{
+	unsigned char chunk[8192];
+	ssize_t n;
+	int r = 0;
+
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((r = ksmx_buf_put(out, chunk, (size_t)n)) != 0)
+			break;
+	}
+	ksmx_wipe_array(chunk);
+	return r;
 }
 
 /* mkdir -p dir with mode 0700 for every directory we create. */

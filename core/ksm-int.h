@@ -51,6 +51,12 @@ void	ksm__printable(char *out, size_t out_len, const char *s);
  */
 int	ksm_io__write_all(int fd, const void *p, size_t n);
 
+/*
+ * Append everything fd has to out (file-write.c), up to out's limit:
+ * 0, -1 with errno set, or KSM_ETOOBIG / KSM_ENOMEM.  No message is set.
+ */
+int	ksm_io__read_fd(struct ksmx_buf *out, int fd);
+
 #define KSM_IO_NOREPLACE	0x1u	/* KSM_EEXIST when path exists */
 #define KSM_IO_MKDIRS		0x2u	/* create missing directories 0700 */
 /*

@@ -116,13 +116,14 @@ int	ksm_notation__edit(struct cJSON *data, const ksm_notation *nt,
 	    const char *value, int json);
 
 /*
- * A fetched record set seen as resolver candidates (notation.c): recs[i]
+ * A record set seen as resolver candidates (notation.c): recs[i]
  * is ksm_records_at(set, i), with uid, title and legacy filled in; its
  * JSON tree and files are added by ksm_ncands__prepare() when first
  * needed, and live until ksm_ncands__clear().
  */
 struct ksm_ncands {
-	ksm_records		*set;
+	const ksm_records	*set;
+	int			 borrowed;	/* set is not ours to free */
 	struct ksm_nrec		*recs;
 	size_t			 n;
 	struct cJSON		**data;		/* per record, NULL: not yet */
@@ -132,6 +133,8 @@ struct ksm_ncands {
 /* Fetch (ksm_client_get_records()) into c, cleared first. */
 int	ksm_ncands__fetch(struct ksm_ncands *c, ksm_client *client,
 	    const char *const *uids, size_t n_uids);
+/* The records of a set the caller keeps (borrowed until cleared). */
+int	ksm_ncands__from_set(struct ksm_ncands *c, const ksm_records *set);
 /*
  * ksm_notation__pick() over c; a UID that was in the answer but did not
  * decrypt is KSM_ECRYPTO rather than KSM_ENOTFOUND.

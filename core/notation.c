@@ -27,23 +27,19 @@ ksm_ncands__clear(struct ksm_ncands *c)
 	}
 	free(c->data);
 	free(c->files);
-	ksm_records_free(c->set);
+	if (!c->borrowed)
+		ksm_records_free((ksm_records *)c->set);
 	free(c->recs);
 	memset(c, 0, sizeof(*c));
 }
 
-int
-ksm_ncands__fetch(struct ksm_ncands *c, ksm_client *client,
-    const char *const *uids, size_t n_uids)
+/* c's candidates from its set: UID, title and legacy of each record. */
+static int
+ncands_fill(struct ksm_ncands *c)
 {
 	const ksm_record *r;
-	size_t i, n;
-	int rc;
+	size_t i, n = ksm_records_count(c->set);
 
-	ksm_ncands__clear(c);
-	if ((rc = ksm_client_get_records(&c->set, client, uids, n_uids)) != 0)
-		return rc;
-	n = ksm_records_count(c->set);
 	if ((c->recs = calloc(n + 1, sizeof(*c->recs))) == NULL ||
 	    (c->data = calloc(n + 1, sizeof(*c->data))) == NULL ||
 	    (c->files = calloc(n + 1, sizeof(*c->files))) == NULL)
@@ -56,6 +52,29 @@ ksm_ncands__fetch(struct ksm_ncands *c, ksm_client *client,
 		c->recs[i].legacy = ksm_record_is_legacy(r);
 	}
 	return 0;
+}
+
+int
+ksm_ncands__fetch(struct ksm_ncands *c, ksm_client *client,
+    const char *const *uids, size_t n_uids)
+{
+	ksm_records *set = NULL;
+	int rc;
+
+	ksm_ncands__clear(c);
+	if ((rc = ksm_client_get_records(&set, client, uids, n_uids)) != 0)
+		return rc;
+	c->set = set;
+	return ncands_fill(c);
+}
+
+int
+ksm_ncands__from_set(struct ksm_ncands *c, const ksm_records *set)
+{
+	ksm_ncands__clear(c);
+	c->set = set;
+	c->borrowed = 1;
+	return ncands_fill(c);
 }
 
 int

@@ -4,7 +4,9 @@
  * The template resolver on a ksm_client: prepare fetches every record the
  * template names in one get_secret call, resolve evaluates each notation
  * against that set with the notation code, as ksm_notation_get() does
- * (single-value reading), and downloads attachments.
+ * (single-value reading), and downloads attachments.  On a record set
+ * already in hand (keeper-agent's), the same resolver with no client:
+ * nothing is fetched and attachments are refused.
  */
 
 #include <stdlib.h>
@@ -21,7 +23,7 @@ struct uid_ent {
 };
 
 struct ksm_template_client {
-	ksm_client		*client;	/* borrowed */
+	ksm_client		*client;	/* borrowed; NULL: a set in hand */
 	struct ksm_ncands	 c;		/* the set of the last prepare */
 	struct uid_ent		*by_uid;	/* c's records sorted by UID */
 };
@@ -37,6 +39,27 @@ ksm_template__client_new(struct ksm_template_client **out,
 		return ksm__err(KSM_ENOMEM, "out of memory");
 	(*out)->client = client;
 	return 0;
+}
+
+static int index_by_uid(struct ksm_template_client *tc);
+
+int
+ksm_template__records_new(struct ksm_template_client **out,
+    const ksm_records *set)
+{
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL);
+	*out = NULL;
+	KSM_ASSERT_ARG(set != NULL);
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return ksm__err(KSM_ENOMEM, "out of memory");
+	if ((r = ksm_ncands__from_set(&(*out)->c, set)) != 0 ||
+	    (r = index_by_uid(*out)) != 0) {
+		ksm_template__client_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 static void
@@ -169,6 +192,8 @@ tc_prepare(void *ctx, const char *const *notations, size_t n)
 	size_t i, m = 0, idx;
 	int r, all;
 
+	if (tc->client == NULL)
+		return 0;	/* the set in hand is all there is */
 	tc_clear(tc);
 	if ((r = collect_uids(&uids, &m, &all, notations, n)) != 0)
 		goto out;
@@ -212,6 +237,13 @@ download(unsigned char **value, size_t *len,
 	size_t n = 0;
 	int r;
 
+	if (tc->client == NULL) {
+		(void)ksm__err(KSM_EINVAL, "record '%.64s': attachments are "
+		    "not rendered from a record set in hand",
+		    tc->c.recs[idx].uid);
+		ksm__err_hint("render attachments with keeper-secret inject");
+		return KSM_EINVAL;
+	}
 	r = ksm_client_download_file(&bytes, &n, tc->client,
 	    ksm_record_file_at(ksm_records_at(tc->c.set, idx), file));
 	if (r != 0)

@@ -21,7 +21,7 @@
  * callback first sees them all, so a resolver can fetch every record in
  * one call), and produces the output only when every reference resolved.
  * The client resolver (template-client.c) is that resolver on a
- * ksm_client.
+ * ksm_client, or on a record set in hand.
  */
 #ifndef KSM_TEMPLATE_H
 #define KSM_TEMPLATE_H
@@ -136,6 +136,13 @@ struct ksm_template_client;
 int	ksm_template__client_new(struct ksm_template_client **out,
 	    ksm_client *client);
 void	ksm_template__client_free(struct ksm_template_client *tc);
+/*
+ * The same resolver on a record set in hand (keeper-agent's): no Keeper
+ * call at all; a notation naming an attachment fails with KSM_EINVAL.
+ * The set is borrowed and must outlive tc.
+ */
+int	ksm_template__records_new(struct ksm_template_client **out,
+	    const ksm_records *set);
 /* Fill rs with tc's callbacks. */
 void	ksm_template__client_resolver(struct ksm_template_resolver *rs,
 	    struct ksm_template_client *tc);

@@ -9,31 +9,19 @@
 #include <unistd.h>
 
 #include "ksm/error.h"
+#include "ksm-int.h"
 #include "sandbox.h"
 
 int
 sb_file_read(struct ksmx_buf *out, const char *path, size_t max)
 {
-	uint8_t chunk[8192];
-	ssize_t n;
-	int fd, r = 0;
+	int fd, r;
 
 	out->max = max;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? KSM_ENOTFOUND : KSM_EIO;
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = KSM_EIO;
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((r = ksmx_buf_put(out, chunk, (size_t)n)) != 0)
-			break;
-	}
+	if ((r = ksm_io__read_fd(out, fd)) == -1)
+		r = KSM_EIO;
 	close(fd);
 	if (r == 0)
 		r = ksmx_buf_cstr(out);

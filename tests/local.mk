@@ -379,6 +379,9 @@ check_PROGRAMS += tests/unit/test-template tests/unit/test-dotenv \
 TESTS += tests/unit/test-template tests/unit/test-dotenv \
 	tests/fuzz/replay-template tests/integration/inject.sh
 EXTRA_DIST += tests/integration/inject.sh tests/integration/inject-vault.json
+# keeper-agent's templates, end to end with lighttpd
+TESTS += tests/integration/agent-templates.sh
+EXTRA_DIST += tests/integration/agent-templates.sh
 tests_unit_test_template_SOURCES = tests/unit/test-template.c
 tests_unit_test_template_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_template_CFLAGS = $(KSM_TEST_CFLAGS)

@@ -400,6 +400,8 @@ in_use(const struct session *s, const struct slot *sl, long long now)
 {
 	long long idle = 10LL * s->o.refresh_ms;
 
+	if (s->o.keep_fresh && sl == &s->slot[EP_SECRETS])
+		return 1;
 	if (idle < 15 * 60 * 1000)
 		idle = 15 * 60 * 1000;
 	return sl->used_ms != 0 && now - sl->used_ms < idle;

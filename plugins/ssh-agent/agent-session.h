@@ -44,6 +44,8 @@ struct session_opts {
 	unsigned int	 max_age_ms;	/* stale-if-error bound */
 	unsigned int	 pause_ms;	/* Keeper's quiet pause (10 s) */
 	unsigned int	 burst;		/* calls allowed without a pause */
+	int		 keep_fresh;	/* refresh get_secret even unasked
+					   (templates watch the records) */
 	/*
 	 * Called, in order, after each fetch that changed the records (and
 	 * after the first): the SSH side rebuilds its keys, the templates

@@ -38,6 +38,7 @@
 #include "agent-loop.h"
 #include "agent-session.h"
 #include "secrets-side.h"
+#include "secrets-templates.h"
 #include "ssh-side.h"
 
 #define PROG	"keeper-agent"
@@ -51,6 +52,7 @@ struct opts {
 	const char	*secrets_sock;	/* "none": no secrets side */
 	const char	*config;
 	const char	*log;
+	const char	*templates;	/* "none": no templates */
 	struct ssh_side_opts ssh;
 	struct session_opts sess;
 };
@@ -61,6 +63,7 @@ struct agent {
 	struct session	*session;
 	struct ssh_side	*ssh;
 	struct secrets_side *secrets;
+	struct templates *tpl;
 	int		 sfd;		/* signalfd */
 };
 
@@ -177,6 +180,10 @@ on_signal(void *ctx)
 
 	if (read(a->sfd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGCHLD) {
+		templates_reap(a->tpl);	/* a template's command ended */
+		return;
+	}
 	if (si.ssi_signo != SIGHUP) {
 		loop_stop(a->loop);
 		return;
@@ -221,7 +228,7 @@ usage(FILE *f)
 	    "           [--max-age SECONDS] [--throttle-pause SECONDS]\n"
 	    "           [--throttle-burst N] [--record UID]... [--folder UID]...\n"
 	    "           [--known-hosts FILE]... [--confirm] [--confirm-timeout N]\n"
-	    "           [--lifetime N]\n"
+	    "           [--lifetime N] [--templates FILE]\n"
 	    "       " PROG " -k\n"
 	    "The per-user Keeper session: an SSH agent serving the SSH keys "
 	    "(sshKeys\nrecords) shared with a KSM application, and the "
@@ -254,10 +261,14 @@ usage(FILE *f)
 	    "               /etc/ssh/ssh_known_hosts)\n"
 	    "  --confirm    ask through SSH_ASKPASS before every signature\n"
 	    "  --confirm-timeout N  no answer in N s: refused (60)\n"
-	    "  --lifetime N drop the keys N seconds after start or SIGHUP\n");
+	    "  --lifetime N drop the keys N seconds after start or SIGHUP\n"
+	    "  --templates FILE  files rendered from the records, kept current\n"
+	    "               (default $XDG_CONFIG_HOME/" TEMPLATES_DEFAULT "\n"
+	    "               when it exists; none: off)\n");
 }
 
-enum { OPT_CONFIG = 256, OPT_RECORD, OPT_FOLDER, OPT_REFRESH, OPT_KNOWN,
+enum { OPT_CONFIG = 256, OPT_TEMPLATES, OPT_RECORD, OPT_FOLDER,
+	OPT_REFRESH, OPT_KNOWN,
 	OPT_SECRETS, OPT_LOG, OPT_MAX_AGE, OPT_PAUSE, OPT_BURST, OPT_CONFIRM,
 	OPT_CONFIRM_TIMEOUT, OPT_LIFETIME, OPT_PROFILE };
 
@@ -295,6 +306,7 @@ parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "config",	required_argument, NULL, OPT_CONFIG },
+		{ "templates",	required_argument, NULL, OPT_TEMPLATES },
 		{ "record",	required_argument, NULL, OPT_RECORD },
 		{ "folder",	required_argument, NULL, OPT_FOLDER },
 		{ "refresh",	required_argument, NULL, OPT_REFRESH },
@@ -324,6 +336,7 @@ parse(int argc, char **argv, struct opts *o)
 		case 'D':	o->foreground = 1; break;
 		case 'd':	o->foreground = 1; o->verbose = 1; break;
 		case 'k':	o->kill = 1; break;
+		case OPT_TEMPLATES: o->templates = optarg; break;
 		case OPT_CONFIG: o->config = optarg; break;
 		case OPT_SECRETS: o->secrets_sock = optarg; break;
 		case OPT_LOG:	o->log = optarg; break;
@@ -471,6 +484,37 @@ defaults(struct opts *o, char *ssh_path, char *sec_path, char *user_kh,
 	return 0;
 }
 
+/*
+ * --templates FILE, or the default file when it exists: 0, or the exit
+ * status (2: the file says something wrong, 1: a file cannot be used).
+ */
+static int
+open_templates(const struct opts *o, struct templates **out)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	const char *path = o->templates;
+	char def[4096];
+	int r;
+
+	*out = NULL;
+	if (path != NULL && strcmp(path, "none") == 0)
+		return 0;
+	if (path == NULL && xdg != NULL && xdg[0] == '/')
+		snprintf(def, sizeof(def), "%s/" TEMPLATES_DEFAULT, xdg);
+	else if (path == NULL && home != NULL && home[0] == '/')
+		snprintf(def, sizeof(def), "%s/.config/" TEMPLATES_DEFAULT,
+		    home);
+	else if (path == NULL)
+		return 0;
+	if ((r = templates_load(out, path != NULL ? path : def,
+	    path == NULL)) == 0)
+		return 0;
+	fprintf(stderr, PROG ": %s\n", ksm_error_last()->message);
+	if (ksm_error_last()->hint[0] != '\0')
+		fprintf(stderr, "hint: %s\n", ksm_error_last()->hint);
+	return r == KSM_ECONFIG ? 2 : 1;
+}
+
 /* No core dumps, no ptrace by our other processes, room for clients. */
 static void
 harden(void)
@@ -527,6 +571,7 @@ signal_fd(void)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);	/* templates_reap() */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -552,6 +597,9 @@ main(int argc, char **argv)
 		return kill_agent(&o);
 	if (defaults(&o, ssh_path, sec_path, user_kh, sizeof(ssh_path)) != 0)
 		return 1;
+	if ((rc = open_templates(&o, &a.tpl)) != 0)
+		return rc;
+	rc = 1;
 	harden();
 	agent_log_verbose(o.verbose);
 	if (agent_log_open(o.log != NULL ? o.log : o.foreground ? "-" :
@@ -563,6 +611,12 @@ main(int argc, char **argv)
 		goto out;
 	o.sess.changed[0].fn = ssh_side_records;
 	o.sess.changed[0].ctx = a.ssh;
+	/* secrets-templates.c: files rendered from the records, kept current */
+	if (a.tpl != NULL) {
+		o.sess.changed[1].fn = templates_records;
+		o.sess.changed[1].ctx = a.tpl;
+		o.sess.keep_fresh = 1;	/* the files follow the vault */
+	}
 	if (session_open(&a.session, &o.sess) != 0) {
 		fprintf(stderr, PROG ": cannot load keys: %s\n",
 		    ksm_error_last()->message);
@@ -590,6 +644,11 @@ main(int argc, char **argv)
 		goto out;
 	if (o.foreground)
 		agent_log_verbose(1);	/* -D: diagnostics on stderr */
+	/* commands are children of this process, the daemon */
+	if (templates_start(a.tpl, a.loop) != 0) {
+		agent_log("templates: %s", ksm_error_last()->message);
+		goto out;
+	}
 	agent_debug("%zu keys, SSH agent on %s, secrets on %s", ssh_side_keys(a.ssh),
 	    o.sock, o.secrets_sock != NULL ? o.secrets_sock : "(none)");
 	rc = loop_run(a.loop) == 0 ? 0 : 1;
@@ -606,6 +665,7 @@ out:
 	loop_free(a.loop);
 	secrets_side_free(a.secrets);
 	session_free(a.session);
+	templates_free(a.tpl);	/* after the session, which calls it */
 	ssh_side_free(a.ssh);
 	if (a.sfd >= 0)
 		close(a.sfd);

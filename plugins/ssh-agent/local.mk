@@ -56,3 +56,11 @@ plugins/ssh-agent/keeper-agent.service: \
 	$(AM_V_GEN)$(MKDIR_P) plugins/ssh-agent && \
 	sed -e 's|@bindir[@]|$(bindir)|g' \
 	    $(top_srcdir)/plugins/ssh-agent/keeper-agent.service.in >$@
+# keeper-agent's templates (secrets/secrets-templates.h): files rendered
+# from the records and kept current
+AGENT_TEMPLATES_SOURCES = plugins/ssh-agent/secrets/secrets-templates.c \
+	plugins/ssh-agent/secrets/secrets-templates.h \
+	plugins/ssh-agent/secrets/secrets-templates-int.h \
+	plugins/ssh-agent/secrets/secrets-templates-config.c \
+	plugins/ssh-agent/secrets/secrets-templates-command.c
+plugins_ssh_agent_keeper_agent_SOURCES += $(AGENT_TEMPLATES_SOURCES)

@@ -66,18 +66,6 @@ via_direct() {
 	fi
 }
 
-# wait_for DESC COMMAND...: poll (bounded, 60 s) until COMMAND succeeds
-wait_for() {
-	local desc=$1 i
-	shift
-	for i in $(seq 600); do
-		"$@" && { ok "$desc"; return 0; }
-		sleep 0.1
-	done
-	not_ok "$desc (not within 60 s)"
-	return 1
-}
-
 # ---- the agent answers every client ----
 
 ks_agent_start "$CFG"

@@ -325,46 +325,20 @@ run_ks exec --env-file "$W/none.env" -- true
 expect_fail "exec --env-file: a missing file" 1 "cannot open the env file"
 
 # ---- lighttpd with a password file rendered from the vault ----
-LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
-if [ -x "$LIGHTTPD" ] && command -v curl >/dev/null 2>&1; then
-	L=$TMP/lighttpd
-	mkdir -p "$L/www"
-	echo "served from behind a password kept in Keeper" >"$L/www/index.html"
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') ||
-	    bail "no free port"
+if lighttpd_usable; then
+	L=$TMP/lighttpd-users
+	mkdir -p "$L"
 	printf '{{ keeper://%s/field/login }}:{{ keeper://%s/field/password }}\n' \
 	    "$WEB" "$WEB" >"$L/users.tmpl"
 	run_ks inject -i "$L/users.tmpl" -o "$L/users"
 	expect_ok "lighttpd: the user file rendered from the vault"
-	cat >"$L/lighttpd.conf" <<CONF
-server.port          = $PORT
-server.bind          = "127.0.0.1"
-server.document-root = "$L/www"
-server.errorlog      = "$L/error.log"
-server.modules       = ( "mod_auth", "mod_authn_file" )
-auth.backend                = "plain"
-auth.backend.plain.userfile = "$L/users"
-auth.require = ( "/" => ( "method" => "basic", "realm" => "inject", "require" => "valid-user" ) )
-CONF
-	"$LIGHTTPD" -D -f "$L/lighttpd.conf" 2>"$L/stderr" &
-	LPID=$!
-	trap 'kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null; cleanup' EXIT
-	for _ in $(seq 300); do
-		curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-		kill -0 "$LPID" 2>/dev/null || { cat "$L/stderr" >&2; bail "lighttpd exited"; }
-		sleep 0.1
-	done
-	# get USER:PASSWORD: the HTTP status, credentials never in argv
-	get() {
-		printf 'user = "%s"\n' "$1" |
-		    curl -s -o "$L/body" -w '%{http_code}' -K - \
-		    "http://127.0.0.1:$PORT/index.html"
-	}
-	check "lighttpd: no credentials: 401" test "$(curl -s -o /dev/null \
-	    -w '%{http_code}' "http://127.0.0.1:$PORT/index.html")" = 401
-	check "lighttpd: the vault's password: 200" test "$(get webuser:Pw-web-1-Ahx9kQ)" = 200
-	check "lighttpd: ... and the page" grep -q "kept in Keeper" "$L/body"
-	check "lighttpd: a wrong password: 401" test "$(get webuser:wrong)" = 401
+	lighttpd_start "$L/users"
+	check "lighttpd: no credentials: 401" test "$(lighttpd_get)" = 401
+	check "lighttpd: the vault's password: 200" \
+	    test "$(lighttpd_get webuser:Pw-web-1-Ahx9kQ)" = 200
+	check "lighttpd: ... and the page" grep -q "kept in Keeper" "$LT_DIR/body"
+	check "lighttpd: a wrong password: 401" \
+	    test "$(lighttpd_get webuser:wrong)" = 401
 
 	# the password changes in the vault (the sandbox reloads its file)
 	jq --arg u "$WEB" '(.records[] | select(.uid == $u) | .data.fields[] |
@@ -376,10 +350,11 @@ CONF
 	    test "$(cat "$OUT")" = Pw-web-2-Rotated
 	run_ks inject -i "$L/users.tmpl" -o "$L/users" --force
 	expect_ok "lighttpd: the user file rendered again after the change"
-	check "lighttpd: the new password: 200" test "$(get webuser:Pw-web-2-Rotated)" = 200
-	check "lighttpd: the old password is refused: 401" test "$(get webuser:Pw-web-1-Ahx9kQ)" = 401
-	kill "$LPID" 2>/dev/null
-	wait "$LPID" 2>/dev/null
+	check "lighttpd: the new password: 200" \
+	    test "$(lighttpd_get webuser:Pw-web-2-Rotated)" = 200
+	check "lighttpd: the old password is refused: 401" \
+	    test "$(lighttpd_get webuser:Pw-web-1-Ahx9kQ)" = 401
+	lighttpd_stop
 else
 	ok "# SKIP lighttpd or curl not installed"
 fi

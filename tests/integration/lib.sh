@@ -67,6 +67,29 @@ check() {
 	fi
 }
 
+# poll_until COMMAND...: run COMMAND every 0.1 s until it succeeds (0),
+# for at most 60 s (1)
+poll_until() {
+	local i
+	for i in $(seq 600); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_for DESC COMMAND...: poll_until COMMAND, as a test
+wait_for() {
+	local desc=$1
+	shift
+	if poll_until "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc (not within 60 s)"
+		return 1
+	fi
+}
+
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0
@@ -131,6 +154,7 @@ done_testing() {
 }
 
 cleanup() {
+	lighttpd_stop
 	ks_agent_stop
 	sb_stop
 	if [ "$_failed" -eq 0 ]; then
@@ -202,6 +226,75 @@ sb_info() {
 # sb_calls ENDPOINT: how many ENDPOINT requests the sandbox has logged
 sb_calls() {
 	grep -c " $1 " "$TMP/sandbox.log" 2>/dev/null || true
+}
+
+# ---- lighttpd, a real consumer of files rendered from the vault ----
+
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+LT_DIR=$TMP/lighttpd		# its config, pid file, logs and pages
+LT_PID=
+LT_PORT=
+
+# lighttpd_usable: lighttpd and curl are installed
+lighttpd_usable() {
+	[ -x "$LIGHTTPD" ] && command -v curl >/dev/null 2>&1
+}
+
+# lighttpd_start USERFILE: lighttpd in the foreground on 127.0.0.1:$LT_PORT
+# (a free port), serving $LT_DIR/www behind HTTP basic auth whose users are
+# the plain file USERFILE (user:password lines, read at each request); its
+# pid in $LT_PID and $LT_DIR/pid (SIGUSR1 restarts it gracefully, as a
+# reload does).  Waits (bounded) until it answers.
+lighttpd_start() {
+	local i
+	lighttpd_stop
+	mkdir -p "$LT_DIR/www"
+	echo "served from behind a password kept in Keeper" \
+	    >"$LT_DIR/www/index.html"
+	LT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') ||
+	    bail "no free port"
+	cat >"$LT_DIR/lighttpd.conf" <<CONF
+server.port          = $LT_PORT
+server.bind          = "127.0.0.1"
+server.document-root = "$LT_DIR/www"
+server.errorlog      = "$LT_DIR/error.log"
+server.modules       = ( "mod_auth", "mod_authn_file" )
+auth.backend                = "plain"
+auth.backend.plain.userfile = "$1"
+auth.require = ( "/" => ( "method" => "basic", "realm" => "keeper", "require" => "valid-user" ) )
+CONF
+	"$LIGHTTPD" -D -f "$LT_DIR/lighttpd.conf" 2>"$LT_DIR/stderr" &
+	LT_PID=$!
+	echo "$LT_PID" >"$LT_DIR/pid"
+	for i in $(seq 300); do
+		curl -s -o /dev/null "http://127.0.0.1:$LT_PORT/" && return 0
+		kill -0 "$LT_PID" 2>/dev/null ||
+		    { cat "$LT_DIR/stderr" >&2; bail "lighttpd exited"; }
+		sleep 0.1
+	done
+	bail "lighttpd did not answer within 30 s (after $i polls)"
+}
+
+# lighttpd_get [USER:PASSWORD]: the HTTP status of the page (its body in
+# $LT_DIR/body); the credentials reach curl on its standard input, never
+# in argv
+lighttpd_get() {
+	if [ $# -eq 0 ]; then
+		curl -s -o "$LT_DIR/body" -w '%{http_code}' \
+		    "http://127.0.0.1:$LT_PORT/index.html"
+		return
+	fi
+	printf 'user = "%s"\n' "$1" |
+	    curl -s -o "$LT_DIR/body" -w '%{http_code}' -K - \
+	    "http://127.0.0.1:$LT_PORT/index.html"
+}
+
+lighttpd_stop() {
+	if [ -n "${LT_PID:-}" ]; then
+		kill "$LT_PID" 2>/dev/null
+		wait "$LT_PID" 2>/dev/null
+		LT_PID=
+	fi
 }
 
 # ---- keeper-agent, the resident session ----

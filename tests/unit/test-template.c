@@ -6,7 +6,9 @@
  * escape, byte-exact rendering, all or nothing with every failure named
  * once, one prepare and one resolve per distinct notation; then
  * ksm_io__write_atomic (file-write.c): no-replace, replace by rename,
- * modes whatever the umask, nothing left behind.
+ * modes whatever the umask, nothing left behind.  The resolver on a
+ * record set in hand (keeper-agent's): built here from a get_secret
+ * answer with known keys, no client at all.
  */
 
 #include <sys/stat.h>
@@ -17,8 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "ksm-int.h"
+#include "client-int.h"
+#include "crypto.h"
 #include "template.h"
+#include "ksm-fake.h"
 #include "ksm-test.h"
 
 /* ---- a scripted resolver ---- */
@@ -462,10 +469,119 @@ test_write_atomic(void)
 		ksm_test_diag("could not remove %s", dir);
 }
 
+/* A get_secret answer entry: the record under rk, rk under the app key. */
+static void
+add_record(cJSON *arr, const char *uid, const unsigned char *app_key,
+    const unsigned char *rk, const char *json, const char *file_meta)
+{
+	cJSON *e = cJSON_CreateObject(), *files, *f;
+	char *k = ksm_test_gcm_b64(app_key, rk, 32);
+	char *d = ksm_test_gcm_b64(rk, json, strlen(json));
+	char *fk = NULL, *fd = NULL;
+
+	cJSON_AddStringToObject(e, "recordUid", uid);
+	cJSON_AddStringToObject(e, "recordKey", k);
+	cJSON_AddStringToObject(e, "data", d);
+	if (file_meta != NULL) {
+		/* the file key is the record key: any 32 bytes do here */
+		fk = ksm_test_gcm_b64(rk, rk, 32);
+		fd = ksm_test_gcm_b64(rk, file_meta, strlen(file_meta));
+		files = cJSON_AddArrayToObject(e, "files");
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "fileUid", "FileUid000000000000001");
+		cJSON_AddStringToObject(f, "fileKey", fk);
+		cJSON_AddStringToObject(f, "data", fd);
+		cJSON_AddStringToObject(f, "url", "https://127.0.0.1/f");
+		cJSON_AddItemToArray(files, f);
+	}
+	cJSON_AddItemToArray(arr, e);
+	free(k);
+	free(d);
+	free(fk);
+	free(fd);
+}
+
+static void
+test_records_resolver(void)
+{
+	static const char rec1[] = "{\"title\":\"Web login\",\"type\":"
+	    "\"login\",\"fields\":[{\"type\":\"login\",\"value\":"
+	    "[\"alice\"]},{\"type\":\"password\",\"value\":"
+	    "[\"pw-1\"]}],\"custom\":[]}";
+	static const char rec2[] = "{\"title\":\"Db\",\"type\":\"login\","
+	    "\"fields\":[{\"type\":\"password\",\"value\":[\"pw-2\"]}]}";
+	static const char text[] = "{{ keeper://RecordOne0000000000000001/field/"
+	    "login }}:{{ keeper://Db/field/password }}";
+	static const char bad[] = "{{ keeper://Gone/field/x }}{{ keeper://Db/"
+	    "field/nope }}{{ keeper://Web login/file/key.pem }}";
+	struct ksmx_buf plain = KSMX_BUF_INIT(1 << 20);
+	struct ksmx_buf out = KSMX_BUF_INIT(1 << 20);
+	struct ksm_template_problems p = { NULL, 0 };
+	struct ksm_template_resolver rs = { NULL, NULL, NULL };
+	struct ksm_template_client *tc = NULL;
+	struct ksm_template *t = NULL;
+	unsigned char app_key[32], rk1[32], rk2[32];
+	ksm_records *set = NULL;
+	cJSON *root = cJSON_CreateObject(), *arr;
+	char *resp;
+
+	if (ksm_crypto__random(app_key, 32) != 0 ||
+	    ksm_crypto__random(rk1, 32) != 0 ||
+	    ksm_crypto__random(rk2, 32) != 0) {
+		T_OK(0, "records resolver: set-up");
+		return;
+	}
+	arr = cJSON_AddArrayToObject(root, "records");
+	add_record(arr, "RecordOne0000000000000001", app_key, rk1, rec1,
+	    "{\"name\":\"key.pem\",\"title\":\"key\",\"size\":3}");
+	add_record(arr, "RecordTwo0000000000000002", app_key, rk2, rec2, NULL);
+	resp = cJSON_PrintUnformatted(root);
+	T_OK(resp != NULL && ksmx_buf_puts(&plain, resp) == 0 &&
+	    ksm_records__from_response(&set, app_key, &plain) == 0 &&
+	    ksm_records_count(set) == 2, "records resolver: a set of two");
+	T_OK(ksm_template__records_new(&tc, set) == 0,
+	    "records resolver: on the set");
+	ksm_template__client_resolver(&rs, tc);
+
+	T_OK(ksm_template__parse(&t, &p, text, strlen(text), 0) == 0 &&
+	    ksm_template__render(&out, &p, t, &rs) == 0 &&
+	    out.len == strlen("alice:pw-2") &&
+	    memcmp(out.d, "alice:pw-2", out.len) == 0,
+	    "records resolver: by UID and by title, no client");
+	ksm_template__free(t);
+	t = NULL;
+	ksmx_buf_clear(&out);
+
+	T_FAILS(ksm_template__parse(&t, &p, bad, strlen(bad), 0) == 0 ?
+	    ksm_template__render(&out, &p, t, &rs) : -99,
+	    KSM_ENOTFOUND, "records resolver: failures, all or nothing");
+	T_OK(p.n == 3 && out.len == 0, "records resolver: three problems "
+	    "(%zu), nothing rendered", p.n);
+	T_OK(p.n == 3 && strstr(p.v[0].message, "no records match") != NULL &&
+	    strstr(p.v[1].message, "nope") != NULL &&
+	    p.v[2].code == KSM_EINVAL && strstr(p.v[2].message,
+	    "attachments are not rendered") != NULL,
+	    "records resolver: no record, no field, and an attachment refused");
+	ksm_template__free(t);
+	t = NULL;
+	ksm_template__problems_clear(&p);
+
+	/* the set is borrowed: it outlives the resolver, freed once */
+	ksm_template__client_free(tc);
+	T_OK(ksm_records_count(set) == 2 && ksm_records_find(set,
+	    "RecordTwo0000000000000002") != NULL,
+	    "records resolver: the set is still the caller's");
+	ksm_records_free(set);
+	ksmx_buf_clear(&plain);
+	cJSON_free(resp);
+	cJSON_Delete(root);
+}
+
 int
 main(void)
 {
 	test_braces();
+	test_records_resolver();
 	test_binary();
 	test_bare();
 	test_skipped_listed();
