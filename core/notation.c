@@ -186,7 +186,7 @@ ksm_notation__record(const ksm_record **rec, ksm_records **set,
 			    "Keeper vault (Commander: convert)");
 		} else {
 			*rec = ksm_records_at(c.set, picked);
-			*set = c.set;
+			*set = (ksm_records *)c.set;	/* fetched: ours */
 			c.set = NULL;	/* transferred */
 		}
 	}
