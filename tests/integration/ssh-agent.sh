@@ -27,7 +27,7 @@ stop_all() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
 	[ -n "$AGENT2_PID" ] && kill "$AGENT2_PID" 2>/dev/null
 	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
-	[ -n "$HOLD_PID" ] && kill "$HOLD_PID" 2>/dev/null
+	[ -n "${HOLD_PID:-}" ] && kill "$HOLD_PID" 2>/dev/null
 	cleanup
 }
 trap stop_all EXIT
@@ -316,8 +316,9 @@ if nfd=$(ls "/proc/$AGENT_PID/fd" 2>/dev/null | wc -l) && [ "$nfd" -gt 0 ]; then
 else
 	ok "# SKIP the agent's descriptors cannot be counted"
 fi
-kill "$HOLD_PID" 2>/dev/null
-wait "$HOLD_PID" 2>/dev/null
+# (bash unsets HOLD_PID as soon as the coprocess has ended)
+hold=${HOLD_PID:-}
+[ -z "$hold" ] || { kill "$hold" 2>/dev/null; wait "$hold" 2>/dev/null; }
 HOLD_PID=
 check "after the flood: ssh-add -l lists the $NKEYS keys" \
     test "$(timeout "$TIMEOUT" ssh-add -l 2>>"$ALL_ERR" | wc -l)" -eq "$NKEYS"
