@@ -31,6 +31,7 @@
 #include "client-int.h"
 #include "cache.h"
 #include "agent-msg.h"
+#include "util/fnv.h"
 
 #define AGENT_CONNECT_MS	2000u	/* an agent that does not accept */
 #define AGENT_EXTRA_MS		10000u	/* beyond the client's own timeout */
@@ -81,15 +82,12 @@ ksm_agent__identity(const struct ksm_client *c,
     char out[KSM_AGENT_IDENTITY_HEX + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint64_t h = 1469598103934665603ULL;
-	const char *parts[2] = { c->hostname, c->client_id };
-	size_t i, k;
+	uint64_t h = KSMX_FNV1A_INIT;
+	size_t i;
 
-	for (i = 0; i < 2; i++)
-		for (k = 0; k <= strlen(parts[i]); k++) {	/* with the NUL */
-			h ^= (unsigned char)parts[i][k];
-			h *= 1099511628211ULL;
-		}
+	/* each with its NUL, so that the two cannot run into each other */
+	h = ksmx_fnv1a(h, c->hostname, strlen(c->hostname) + 1);
+	h = ksmx_fnv1a(h, c->client_id, strlen(c->client_id) + 1);
 	for (i = 0; i < KSM_AGENT_IDENTITY_HEX; i++)
 		out[i] = hex[(h >> (60 - 4 * i)) & 0xf];
 	out[KSM_AGENT_IDENTITY_HEX] = '\0';

@@ -12,6 +12,7 @@ core_libksmcore_la_SOURCES = \
 	core/util/b64.c core/util/b64.h \
 	core/util/hex.c core/util/hex.h \
 	core/util/wire.c core/util/wire.h \
+	core/util/fnv.c core/util/fnv.h \
 	core/error.c \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto-aes.c core/crypto-eckey.c core/crypto-pkcs8.c \

@@ -13,6 +13,7 @@
 #include "ksm/error.h"
 #include "json.h"
 #include "sandbox.h"
+#include "util/fnv.h"
 
 struct sb_index {
 	size_t		 mask;		/* slots - 1 (a power of two) */
@@ -23,13 +24,7 @@ struct sb_index {
 uint64_t
 sb_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return ksmx_fnv1a(KSMX_FNV1A_INIT, s, strlen(s));
 }
 
 int

@@ -16,6 +16,7 @@
 #include "agent-log.h"
 #include "agent-session.h"
 #include "secrets-answer.h"
+#include "util/fnv.h"
 
 enum { EP_SECRETS, EP_FOLDERS, EP_N };
 static const char *const ep_name[EP_N] = { "get_secret", "get_folders" };
@@ -77,15 +78,9 @@ ep_index(const char *endpoint)
 }
 
 static uint64_t
-fnv(const uint8_t *p, size_t n)
+fnv(const void *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0) {
-		h ^= *p++;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return ksmx_fnv1a(KSMX_FNV1A_INIT, p, n);
 }
 
 /*

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "util/wipe.h"
 #include "secrets-answer.h"
+#include "util/fnv.h"
 
 #define MAX_UID		64
 
@@ -239,14 +240,7 @@ answer_records(const struct answer *a)
 uint64_t
 answer_hash(const struct answer *a)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < a->len; i++) {
-		h ^= (unsigned char)a->text[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return ksmx_fnv1a(KSMX_FNV1A_INIT, a->text, a->len);
 }
 
 /* The first index entry of uid, or SIZE_MAX. */

@@ -18,6 +18,7 @@
 #include "template.h"
 #include "agent-log.h"
 #include "secrets-templates-int.h"
+#include "util/fnv.h"
 
 int
 tpl_read_file(struct ksmx_buf *out, const char *path, const char *what)
@@ -87,11 +88,7 @@ unchanged(const struct tpl *e, const struct ksmx_buf *out)
 static void
 log_once(struct tpl *e, const char *line)
 {
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)line; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
+	uint64_t h = ksmx_fnv1a(KSMX_FNV1A_INIT, line, strlen(line));
 	if (h == e->failed) {
 		agent_debug("%s (again)", line);
 		return;
