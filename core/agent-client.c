@@ -4,7 +4,8 @@
  * libksm's side of the resident session (docs/agent-protocol.md).  When
  * keeper-agent runs for this user, a bound client takes its get_secret and
  * get_folders answers from it: one local round trip, no TLS, no libcurl,
- * no use of the EC key, nothing on disk.
+ * no use of the EC key, nothing on disk, and (get_secret comes opened:
+ * records-opened.c) no cipher.
  *
  * The agent is trusted only as far as the user is: its socket must be a
  * socket owned by us with no access for others, in a directory that only
@@ -319,7 +320,8 @@ ask(struct agent_call *a, uint8_t type, const char *const *uids,
 
 int
 ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
-    const char *const *uids, size_t n_uids, struct ksmx_buf *plain)
+    const char *const *uids, size_t n_uids, struct ksmx_buf *plain,
+    int *opened)
 {
 	struct ksmx_buf reply = KSMX_BUF_INIT(KSM_AGENT_MAX_REPLY);
 	struct ksm_agent_reply rp;
@@ -330,6 +332,9 @@ ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
 	a.c = c;
 	a.endpoint = endpoint;
 	a.fd = -1;
+	/* get_secret is answered opened: only for a caller that takes it */
+	if (strcmp(endpoint, "get_secret") == 0 && opened == NULL)
+		return KSM_AGENT_UNUSED;
 	if ((r = ask(&a, KSM_AGENT_GET, uids, n_uids, &reply)) != 0)
 		goto out;
 	if (ksm_agent_parse_reply(&rp, reply.d, reply.len) != 0) {
@@ -339,6 +344,14 @@ ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
 	}
 	switch (rp.type) {
 	case KSM_AGENT_ANSWER:
+		if (rp.form != (strcmp(endpoint, "get_secret") == 0 ?
+		    KSM_AGENT_FORM_OPENED : KSM_AGENT_FORM_KEEPER)) {
+			r = unused(&a, "the agent at %s answered in another "
+			    "form", a.path);
+			break;
+		}
+		if (opened != NULL)
+			*opened = rp.form == KSM_AGENT_FORM_OPENED;
 		/* the body becomes the answer, in place */
 		memmove(reply.d, rp.body, rp.body_len);
 		ksmx_wipe(reply.d + rp.body_len, reply.len - rp.body_len);

@@ -195,14 +195,15 @@ out:
 
 int
 ksm_agent_put_answer(struct ksmx_buf *out, uint8_t freshness,
-    uint64_t age_ms, const void *body, size_t len)
+    uint64_t age_ms, uint8_t form, const void *body, size_t len)
 {
 	size_t at;
 	int r;
 
 	if ((r = frame_begin(out, KSM_AGENT_ANSWER, &at)) == 0 &&
 	    (r = ksmx_buf_putc(out, freshness)) == 0 &&
-	    (r = ksmx_put_u64(out, age_ms)) == 0)
+	    (r = ksmx_put_u64(out, age_ms)) == 0 &&
+	    (r = ksmx_buf_putc(out, form)) == 0)
 		r = ksmx_put_string(out, body, len);
 	return frame_end(out, at, r);
 }
@@ -276,11 +277,14 @@ ksm_agent_parse_reply(struct ksm_agent_reply *rp, const uint8_t *msg,
 	switch (rp->type) {
 	case KSM_AGENT_ANSWER:
 		if ((r = ksmx_rd_u8(&rd, &rp->freshness)) == 0 &&
-		    (r = ksmx_rd_u64(&rd, &rp->age_ms)) == 0)
+		    (r = ksmx_rd_u64(&rd, &rp->age_ms)) == 0 &&
+		    (r = ksmx_rd_u8(&rd, &rp->form)) == 0)
 			r = ksmx_rd_string(&rd, &rp->body, &rp->body_len,
 			    KSM_AGENT_MAX_REPLY);
-		if (r == 0 && rp->freshness != KSM_AGENT_FRESH &&
-		    rp->freshness != KSM_AGENT_STALE)
+		if (r == 0 && ((rp->freshness != KSM_AGENT_FRESH &&
+		    rp->freshness != KSM_AGENT_STALE) ||
+		    (rp->form != KSM_AGENT_FORM_KEEPER &&
+		    rp->form != KSM_AGENT_FORM_OPENED)))
 			r = KSM_EPROTO;
 		break;
 	case KSM_AGENT_ERROR:

@@ -17,7 +17,8 @@
 #include "ksm-int.h"
 #include "util/buf.h"
 
-#define KSM_AGENT_VERSION	1
+/* 2: ANSWER carries a form, and get_secret answers are opened */
+#define KSM_AGENT_VERSION	2
 #define KSM_AGENT_MAX_REQUEST	(128u * 1024)	/* a request frame, bytes */
 #define KSM_AGENT_MAX_REPLY	(KSM_MAX_HTTP_BODY + 4096u)
 #define KSM_AGENT_MAX_UIDS	1000	/* UIDs in one request */
@@ -30,7 +31,7 @@ enum ksm_agent_type {
 	KSM_AGENT_INVALIDATE = 2,	/* tag, uids (none: every answer) */
 	KSM_AGENT_STATUS = 3,		/* nothing */
 	/* replies */
-	KSM_AGENT_ANSWER = 0x81,	/* freshness, age, body */
+	KSM_AGENT_ANSWER = 0x81,	/* freshness, age, form, body */
 	KSM_AGENT_ERROR = 0x82,		/* code, message, hint */
 	KSM_AGENT_DECLINE = 0x83,	/* reason: ask Keeper yourself */
 	KSM_AGENT_DONE = 0x84,		/* nothing */
@@ -39,6 +40,11 @@ enum ksm_agent_type {
 
 /* An answer's freshness. */
 enum { KSM_AGENT_FRESH = 1, KSM_AGENT_STALE = 2 };
+/*
+ * An answer's form: Keeper's decrypted transport body (get_folders), or a
+ * record set opened by the agent (get_secret; records-opened.c).
+ */
+enum { KSM_AGENT_FORM_KEEPER = 1, KSM_AGENT_FORM_OPENED = 2 };
 
 /* A parsed request; the strings are NUL-terminated copies. */
 struct ksm_agent_request {
@@ -54,6 +60,7 @@ struct ksm_agent_reply {
 	uint8_t		 type;
 	uint8_t		 freshness;	/* ANSWER */
 	uint64_t	 age_ms;	/* ANSWER */
+	uint8_t		 form;		/* ANSWER */
 	const uint8_t	*body;		/* ANSWER: the answer; STATUS: JSON */
 	size_t		 body_len;
 	int		 code;		/* ERROR: a KSM_E* code */
@@ -79,7 +86,7 @@ void	ksm_agent_request_free(struct ksm_agent_request *rq);
 
 /* Replies, appended to out as whole frames. */
 int	ksm_agent_put_answer(struct ksmx_buf *out, uint8_t freshness,
-	    uint64_t age_ms, const void *body, size_t len);
+	    uint64_t age_ms, uint8_t form, const void *body, size_t len);
 int	ksm_agent_put_error(struct ksmx_buf *out, int code, const char *message,
 	    const char *hint);
 int	ksm_agent_put_decline(struct ksmx_buf *out, const char *reason);

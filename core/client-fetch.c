@@ -96,14 +96,17 @@ net_fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
  */
 int
 ksm_client__fetch(struct ksm_client *c, const char *endpoint,
-    const char *const *uids, size_t n_uids, struct ksmx_buf *plain)
+    const char *const *uids, size_t n_uids, struct ksmx_buf *plain,
+    int *opened)
 {
 	int r;
 
+	if (opened != NULL)
+		*opened = 0;
 	if (!c->have_app_key)
 		return net_fetch(c, endpoint, uids, n_uids, plain);
-	if ((r = ksm_agent__fetch(c, endpoint, uids, n_uids, plain)) !=
-	    KSM_AGENT_UNUSED)
+	if ((r = ksm_agent__fetch(c, endpoint, uids, n_uids, plain,
+	    opened)) != KSM_AGENT_UNUSED)
 		return r;
 	return ksm_cache__fetch(c, endpoint, uids, n_uids, plain, net_fetch);
 }
@@ -113,15 +116,16 @@ ksm_client_get_records(ksm_records **out, ksm_client *c,
     const char *const *uids, size_t n_uids)
 {
 	struct ksmx_buf plain = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
-	int r;
+	int opened, r;
 
 	KSM_ASSERT_ARG(out != NULL);
 	*out = NULL;
 	KSM_ASSERT_ARG(c != NULL);
 	KSM_ASSERT_ARG(n_uids == 0 || uids != NULL);
-	if ((r = ksm_client__fetch(c, "get_secret", uids, n_uids,
-	    &plain)) == 0)
-		r = ksm_records__from_response(out, c->app_key, &plain);
+	if ((r = ksm_client__fetch(c, "get_secret", uids, n_uids, &plain,
+	    &opened)) == 0)
+		r = opened ? ksm_records__from_opened(out, &plain) :
+		    ksm_records__from_response(out, c->app_key, &plain);
 	ksmx_buf_clear(&plain);
 	return r;
 }
@@ -135,7 +139,8 @@ ksm_client_get_folders(ksm_folders **out, ksm_client *c)
 	KSM_ASSERT_ARG(out != NULL);
 	*out = NULL;
 	KSM_ASSERT_ARG(c != NULL);
-	if ((r = ksm_client__fetch(c, "get_folders", NULL, 0, &plain)) == 0)
+	if ((r = ksm_client__fetch(c, "get_folders", NULL, 0, &plain,
+	    NULL)) == 0)
 		r = ksm_folders__from_response(out, c->app_key, plain.d,
 		    plain.len);
 	ksmx_buf_clear(&plain);

@@ -93,9 +93,13 @@ int	ksm_transport__call(struct ksm_client *c, const char *endpoint,
 /*
  * The decrypted body of a get_secret / get_folders answer for uids, from
  * keeper-agent, the cross-process cache or Keeper, as the flags allow.
+ * *opened (NULL: the caller takes Keeper's form only, and the agent is
+ * not asked for get_secret) is set when the body is a get_secret answer
+ * in the opened form (records-opened.c), else cleared.
  */
 int	ksm_client__fetch(struct ksm_client *c, const char *endpoint,
-	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain);
+	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain,
+	    int *opened);
 
 /*
  * One HTTPS request through c's perform hook with c's CA file and
@@ -111,14 +115,22 @@ char	*ksm_client__payload(struct ksm_client *c,
 	    const char *const *uids, size_t n_uids);
 
 /*
- * Decrypt a get_secret response into a record set (records.c).  plain is
+ * Decrypt a get_secret response into a record set (records-decrypt.c).  plain is
  * wiped and emptied as soon as it is parsed, whatever the result.
  */
 struct ksmx_buf;
 int	ksm_records__from_response(ksm_records **out, const unsigned char *app_key,
 	    struct ksmx_buf *plain);
 
-/* Decrypt a get_folders response into a folder set (records.c). */
+/*
+ * The opened form of a record set (records-opened.c): what keeper-agent
+ * serves, records with their data and keys in the clear.  to_opened
+ * appends it to out; from_opened loads it (plain is wiped and emptied).
+ */
+int	ksm_records__to_opened(const ksm_records *set, struct ksmx_buf *out);
+int	ksm_records__from_opened(ksm_records **out, struct ksmx_buf *plain);
+
+/* Decrypt a get_folders response into a folder set (records-folders.c). */
 int	ksm_folders__from_response(ksm_folders **out, const unsigned char *app_key,
 	    const void *plain, size_t plain_len);
 
@@ -150,14 +162,16 @@ int	ksm_records__is_bad(const ksm_records *set, const char *uid);
 
 /*
  * The resident session (agent-client.c, docs/agent-protocol.md).
- * ksm_agent__fetch: 0 with the answer in plain, a KSM_E* code the agent
+ * ksm_agent__fetch: 0 with the answer in plain (get_secret's in the opened
+ * form; the caller must take it: opened not NULL), a KSM_E* code the agent
  * met at Keeper, or KSM_AGENT_UNUSED: no (trustworthy) agent answered and
  * the caller goes to Keeper itself.  ksm_agent__invalidate: tell a running
  * agent that this config's answers (uids, or all) are stale; best effort.
  */
 #define KSM_AGENT_UNUSED	1
 int	ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
-	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain);
+	    const char *const *uids, size_t n_uids, struct ksmx_buf *plain,
+	    int *opened);
 void	ksm_agent__invalidate(struct ksm_client *c, const char *const *uids,
 	    size_t n_uids);
 /* The socket path: $KSM_AGENT_SOCK, else $XDG_RUNTIME_DIR/keeper/agent.sock. */

@@ -24,7 +24,8 @@ core_libksmcore_la_SOURCES = \
 	core/http-curl.c core/http.h \
 	core/transport.c \
 	core/bind.c \
-	core/records.c core/records-folders.c core/records-int.h \
+	core/records.c core/records-decrypt.c core/records-opened.c \
+	core/records-folders.c core/records-int.h \
 	core/records-update.c \
 	core/write.c core/write-int.h \
 	core/record-types.c \

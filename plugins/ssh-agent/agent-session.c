@@ -43,6 +43,8 @@ struct job {
 	ksm_error	 err[EP_N];
 	ksm_records	*recs;		/* get_secret decrypted, if changed */
 	uint64_t	 recs_hash;
+	uint64_t	 prev_hash;	/* of the records held; 0: none */
+	int		 same;		/* get_secret's records: unchanged */
 	unsigned int	 calls;
 	long long	 start_ms;
 };
@@ -103,10 +105,34 @@ records_hash(const struct ksmx_buf *plain)
 }
 
 /*
+ * get_secret's answer as the session keeps it: opened (records-opened.c),
+ * so that no client needs a cipher.  Unchanged records (the hash of their
+ * text is the one already held) are not decrypted again: *same is set.
+ */
+static int
+open_secrets(struct job *j, const unsigned char *app_key)
+{
+	struct ksmx_buf opened = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	int r;
+
+	j->recs_hash = records_hash(&j->plain[EP_SECRETS]);
+	if (j->prev_hash != 0 && j->recs_hash == j->prev_hash) {
+		j->same = 1;
+		return 0;
+	}
+	if ((r = ksm_records__from_response(&j->recs, app_key,
+	    &j->plain[EP_SECRETS])) == 0 &&
+	    (r = ksm_records__to_opened(j->recs, &opened)) == 0)
+		r = answer_new(&j->ans[EP_SECRETS], opened.d, opened.len, 1);
+	ksmx_buf_clear(&opened);
+	return r;
+}
+
+/*
  * The calls of one job, on the worker thread (or inline): fetch, keep
  * each answer (answer_new copies it into locked memory and indexes it),
- * and, when the records changed, decrypt them for the watchers from the
- * fetched text itself, which that consumes.
+ * get_secret's opened, and the records decrypted for the watchers when
+ * they changed.
  */
 static void
 run_job(struct session *s, struct job *j)
@@ -118,10 +144,12 @@ run_job(struct session *s, struct job *j)
 			continue;
 		j->plain[ep] = (struct ksmx_buf)KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
 		j->r[ep] = ksm_client__fetch(s->client, ep_name[ep], NULL, 0,
-		    &j->plain[ep]);
+		    &j->plain[ep], NULL);
 		j->calls++;
-		if (j->r[ep] == 0 && (j->r[ep] = answer_new(&j->ans[ep],
-		    j->plain[ep].d, j->plain[ep].len, ep == EP_SECRETS)) != 0) {
+		if (j->r[ep] == 0 && (j->r[ep] = ep == EP_SECRETS ?
+		    open_secrets(j, s->client->app_key) :
+		    answer_new(&j->ans[ep], j->plain[ep].d, j->plain[ep].len,
+		    0)) != 0) {
 			(void)ksm__err(j->r[ep], "Keeper's %s answer could not "
 			    "be read", ep_name[ep]);
 		}
@@ -131,13 +159,6 @@ run_job(struct session *s, struct job *j)
 				break;	/* the next call would be throttled too */
 		}
 	}
-	if (s->o.changed[0].fn != NULL && j->want[EP_SECRETS] &&
-	    j->r[EP_SECRETS] == 0 &&
-	    (j->recs_hash = records_hash(&j->plain[EP_SECRETS])) !=
-	    s->recs_hash &&
-	    ksm_records__from_response(&j->recs, s->client->app_key,
-	    &j->plain[EP_SECRETS]) != 0)
-		j->recs = NULL;
 	for (ep = 0; ep < EP_N; ep++)
 		ksmx_buf_clear(&j->plain[ep]);
 }
@@ -182,9 +203,11 @@ finish_job(struct session *s, struct job *j)
 		sl->attempt_ms = now;
 		sl->want = 0;
 		if ((r = j->r[ep]) == 0) {
-			answer_free(sl->ans);
-			sl->ans = j->ans[ep];
-			j->ans[ep] = NULL;
+			if (!(ep == EP_SECRETS && j->same)) {
+				answer_free(sl->ans);
+				sl->ans = j->ans[ep];
+				j->ans[ep] = NULL;
+			}
 			sl->fetched_ms = now;
 			sl->invalid = 0;
 			sl->err = 0;
@@ -203,13 +226,13 @@ finish_job(struct session *s, struct job *j)
 	if ((j->want[EP_SECRETS] && j->r[EP_SECRETS] == KSM_ETHROTTLED) ||
 	    (j->want[EP_FOLDERS] && j->r[EP_FOLDERS] == KSM_ETHROTTLED))
 		s->burst = s->o.burst;	/* throttled: a full pause first */
-	if (j->recs != NULL) {
+	if (j->recs != NULL && j->r[EP_SECRETS] == 0) {	/* they changed */
 		s->recs_hash = j->recs_hash;
 		for (ep = 0; ep < SESSION_MAX_WATCHERS &&
 		    s->o.changed[ep].fn != NULL; ep++)
 			s->o.changed[ep].fn(s->o.changed[ep].ctx, j->recs);
-		ksm_records_free(j->recs);
 	}
+	ksm_records_free(j->recs);
 	for (ep = 0; ep < EP_N; ep++)
 		answer_free(j->ans[ep]);	/* not installed: none, normally */
 	memset(j, 0, sizeof(*j));
@@ -217,12 +240,21 @@ finish_job(struct session *s, struct job *j)
 		s->on_fetched(s->on_fetched_ctx);
 }
 
+/* A new job for want (none may be in flight). */
 static void
-start_job(struct session *s, const int want[EP_N], long long now)
+job_begin(struct session *s, const int want[EP_N], long long now)
 {
 	memset(&s->job, 0, sizeof(s->job));
 	memcpy(s->job.want, want, sizeof(s->job.want));
 	s->job.start_ms = now;
+	/* read here, on the loop: the worker must not look at the slots */
+	s->job.prev_hash = s->slot[EP_SECRETS].ans != NULL ? s->recs_hash : 0;
+}
+
+static void
+start_job(struct session *s, const int want[EP_N], long long now)
+{
+	job_begin(s, want, now);
 	if (pthread_create(&s->thr, NULL, worker, s) != 0) {
 		/* no thread: fetch here, the loop waits this once */
 		run_job(s, &s->job);
@@ -258,9 +290,7 @@ sync_fetch(struct session *s, const int want[EP_N])
 	int ep;
 
 	join_job(s);
-	memset(&s->job, 0, sizeof(s->job));
-	memcpy(s->job.want, want, sizeof(s->job.want));
-	s->job.start_ms = agent_now_ms();
+	job_begin(s, want, agent_now_ms());
 	run_job(s, &s->job);
 	finish_job(s, &s->job);
 	for (ep = 0; ep < EP_N; ep++)
@@ -455,7 +485,9 @@ put_answer(struct session *s, struct slot *sl, const struct
 	if ((r = answer_compose(sl->ans, (const char *const *)rq->uids,
 	    rq->n_uids, &body, missing)) == 0)
 		r = ksm_agent_put_answer(out, freshness, (uint64_t)(now -
-		    sl->fetched_ms), body.d, body.len);
+		    sl->fetched_ms), sl == &s->slot[EP_SECRETS] ?
+		    KSM_AGENT_FORM_OPENED : KSM_AGENT_FORM_KEEPER, body.d,
+		    body.len);
 	ksmx_buf_clear(&body);
 	if (r == 0)
 		s->served++;

@@ -60,7 +60,7 @@ reply(const uint8_t *data, size_t size)
 		return;
 	switch (rp.type) {
 	case KSM_AGENT_ANSWER:
-		r = ksm_agent_put_answer(&out, rp.freshness, rp.age_ms,
+		r = ksm_agent_put_answer(&out, rp.freshness, rp.age_ms, rp.form,
 		    rp.body, rp.body_len);
 		break;
 	case KSM_AGENT_ERROR:

@@ -87,12 +87,12 @@ test_frame(void)
 static void
 test_bytes(void)
 {
-	static const uint8_t get[] = { 0, 0, 0, 24, 1, 1,
+	static const uint8_t get[] = { 0, 0, 0, 24, 2, 1,
 	    0, 0, 0, 1, 't', 0, 0, 0, 2, 'g', 's',
 	    0, 0, 0, 1, 0, 0, 0, 3, 'U', 'I', 'D' };
-	static const uint8_t ans[] = { 0, 0, 0, 17, 1, 0x81, 2,
-	    0, 0, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 2, '{', '}' };
-	static const uint8_t err[] = { 0, 0, 0, 16, 1, 0x82, 0, 0, 0, 10,
+	static const uint8_t ans[] = { 0, 0, 0, 18, 2, 0x81, 2,
+	    0, 0, 0, 0, 0, 0, 0x01, 0x02, 2, 0, 0, 0, 2, '{', '}' };
+	static const uint8_t err[] = { 0, 0, 0, 16, 2, 0x82, 0, 0, 0, 10,
 	    0, 0, 0, 1, 'm', 0, 0, 0, 1, 'h' };
 	const char *uid = "UID";
 	struct ksmx_buf b = KSMX_BUF_INIT(BIG);
@@ -101,7 +101,8 @@ test_bytes(void)
 	    b.len == sizeof(get) && memcmp(b.d, get, b.len) == 0,
 	    "GET: the documented bytes");
 	ksmx_buf_clear(&b);
-	T_OK(ksm_agent_put_answer(&b, KSM_AGENT_STALE, 0x102, "{}", 2) == 0 &&
+	T_OK(ksm_agent_put_answer(&b, KSM_AGENT_STALE, 0x102,
+	    KSM_AGENT_FORM_OPENED, "{}", 2) == 0 &&
 	    b.len == sizeof(ans) && memcmp(b.d, ans, b.len) == 0,
 	    "ANSWER: the documented bytes");
 	ksmx_buf_clear(&b);
@@ -189,18 +190,22 @@ test_replies(void)
 	int c, ok = 1;
 
 	T_OK(ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 0x0123456789abcdefULL,
-	    body, sizeof(body)) == 0 && (m = one_frame(&b, &n)) != NULL &&
+	    KSM_AGENT_FORM_KEEPER, body, sizeof(body)) == 0 &&
+	    (m = one_frame(&b, &n)) != NULL &&
 	    ksm_agent_parse_reply(&rp, m, n) == 0 &&
 	    rp.type == KSM_AGENT_ANSWER && rp.freshness == KSM_AGENT_FRESH &&
+	    rp.form == KSM_AGENT_FORM_KEEPER &&
 	    rp.age_ms == 0x0123456789abcdefULL &&
 	    rp.body_len == sizeof(body) && memcmp(rp.body, body,
 	    sizeof(body)) == 0 && rp.body >= m && rp.body < m + n,
 	    "ANSWER fresh: 64-bit age, binary body borrowed from the frame");
 	ksmx_buf_clear(&b);
-	T_OK(ksm_agent_put_answer(&b, KSM_AGENT_STALE, 0, "", 0) == 0 &&
+	T_OK(ksm_agent_put_answer(&b, KSM_AGENT_STALE, 0,
+	    KSM_AGENT_FORM_OPENED, "", 0) == 0 &&
 	    (m = one_frame(&b, &n)) != NULL &&
 	    ksm_agent_parse_reply(&rp, m, n) == 0 &&
-	    rp.freshness == KSM_AGENT_STALE && rp.body_len == 0,
+	    rp.freshness == KSM_AGENT_STALE &&
+	    rp.form == KSM_AGENT_FORM_OPENED && rp.body_len == 0,
 	    "ANSWER stale, empty body");
 
 	for (c = KSM_ERROR; c >= KSM_CODE_LAST; c--) {
@@ -292,7 +297,8 @@ test_truncated(void)
 	ksm_agent_put_request(&b, KSM_AGENT_STATUS, NULL, NULL, NULL, 0);
 	T_OK(cut_everywhere(&b, 1), "STATUS: cut at every byte, or one more");
 	ksmx_buf_clear(&b);
-	ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 7, "{\"records\":[]}", 14);
+	ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 7, KSM_AGENT_FORM_OPENED,
+	    "{\"records\":[]}", 14);
 	T_OK(cut_everywhere(&b, 0), "ANSWER: cut at every byte, or one more");
 	ksmx_buf_clear(&b);
 	ksm_agent_put_error(&b, KSM_EACCESS, "denied", "re-bind");
@@ -584,12 +590,20 @@ test_freshness(void)
 
 	for (i = 0; i < sizeof(bad); i++) {
 		ksmx_buf_clear(&b);
-		if (ksm_agent_put_answer(&b, bad[i], 0, "{}", 2) != 0 ||
-		    (p = one_frame(&b, &n)) == NULL ||
+		if (ksm_agent_put_answer(&b, bad[i], 0, KSM_AGENT_FORM_OPENED,
+		    "{}", 2) != 0 || (p = one_frame(&b, &n)) == NULL ||
 		    ksm_agent_parse_reply(&rp, p, n) != KSM_EPROTO)
 			ok = 0;
 	}
 	T_OK(ok, "ANSWER freshness 0, 3, 0x81, 255: refused");
+	for (ok = 1, i = 0; i < sizeof(bad); i++) {
+		ksmx_buf_clear(&b);
+		if (ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 0, bad[i], "{}",
+		    2) != 0 || (p = one_frame(&b, &n)) == NULL ||
+		    ksm_agent_parse_reply(&rp, p, n) != KSM_EPROTO)
+			ok = 0;
+	}
+	T_OK(ok, "ANSWER form 0, 3, 0x81, 255: refused");
 	ksmx_buf_clear(&b);
 }
 
@@ -642,12 +656,14 @@ test_text_bounds(void)
 	head(&m, KSM_AGENT_VERSION, KSM_AGENT_ANSWER);
 	ksmx_buf_putc(&m, KSM_AGENT_FRESH);
 	ksmx_put_u64(&m, 0);
+	ksmx_buf_putc(&m, KSM_AGENT_FORM_OPENED);
 	ksmx_put_u32(&m, KSM_AGENT_MAX_REPLY + 1);
 	T_OK(ksm_agent_parse_reply(&rp, m.d, m.len) == KSM_ETOOBIG,
 	    "an ANSWER body announced over the reply bound: KSM_ETOOBIG");
 	head(&m, KSM_AGENT_VERSION, KSM_AGENT_ANSWER);
 	ksmx_buf_putc(&m, KSM_AGENT_FRESH);
 	ksmx_put_u64(&m, 0);
+	ksmx_buf_putc(&m, KSM_AGENT_FORM_OPENED);
 	ksmx_put_u32(&m, 100);
 	ksmx_buf_puts(&m, "short");
 	T_OK(ksm_agent_parse_reply(&rp, m.d, m.len) == KSM_EPROTO,
