@@ -110,7 +110,8 @@ tests_fuzz_fuzz_notation_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_notation_LDADD = core/libksmcore.la $(CJSON_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz-response
 tests_fuzz_fuzz_response_SOURCES = tests/fuzz/fuzz-response.c \
-	core/json-scan.c core/records.c
+	core/json-scan.c core/records.c core/records-decrypt.c \
+	core/records-opened.c
 tests_fuzz_fuzz_response_CPPFLAGS = $(AM_CPPFLAGS)
 tests_fuzz_fuzz_response_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) $(KSM_FUZZ_FLAGS)
 tests_fuzz_fuzz_response_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
@@ -411,9 +412,23 @@ endif
 SECRETS_ANSWER_SOURCES = plugins/ssh-agent/secrets/secrets-answer.c \
 	plugins/ssh-agent/secrets/secrets-answer.h
 check_PROGRAMS += tests/unit/test-agent-msg tests/unit/test-secrets-answer \
-	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer
+	tests/unit/test-records-opened \
+	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer \
+	tests/fuzz/replay-records-opened
 TESTS += tests/unit/test-agent-msg tests/unit/test-secrets-answer \
-	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer
+	tests/unit/test-records-opened \
+	tests/fuzz/replay-agent-msg tests/fuzz/replay-secrets-answer \
+	tests/fuzz/replay-records-opened
+tests_unit_test_records_opened_SOURCES = tests/unit/test-records-opened.c
+tests_unit_test_records_opened_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_records_opened_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_records_opened_LDADD = $(KSM_TEST_LDADD)
+tests_fuzz_replay_records_opened_SOURCES = tests/fuzz/standalone.c \
+	tests/fuzz/fuzz-records-opened.c
+tests_fuzz_replay_records_opened_CPPFLAGS = $(KSM_TEST_CPPFLAGS) \
+	-DFUZZ_TARGET='"records-opened"'
+tests_fuzz_replay_records_opened_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_fuzz_replay_records_opened_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_agent_msg_SOURCES = tests/unit/test-agent-msg.c
 tests_unit_test_agent_msg_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_agent_msg_CFLAGS = $(KSM_TEST_CFLAGS)
@@ -438,7 +453,15 @@ tests_fuzz_replay_secrets_answer_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_fuzz_replay_secrets_answer_LDADD = $(KSM_TEST_LDADD)
 if ENABLE_FUZZING
 # the module under test is compiled in, so libFuzzer sees its coverage
-noinst_PROGRAMS += tests/fuzz/fuzz-agent-msg tests/fuzz/fuzz-secrets-answer
+noinst_PROGRAMS += tests/fuzz/fuzz-agent-msg tests/fuzz/fuzz-secrets-answer \
+	tests/fuzz/fuzz-records-opened
+tests_fuzz_fuzz_records_opened_SOURCES = tests/fuzz/fuzz-records-opened.c \
+	core/json-scan.c core/records.c core/records-opened.c
+tests_fuzz_fuzz_records_opened_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_fuzz_records_opened_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS) \
+	$(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_records_opened_LDFLAGS = $(AM_LDFLAGS) $(KSM_FUZZ_FLAGS)
+tests_fuzz_fuzz_records_opened_LDADD = core/libksmcore.la $(CJSON_LIBS)
 tests_fuzz_fuzz_agent_msg_SOURCES = tests/fuzz/fuzz-agent-msg.c \
 	core/agent-msg.c core/util/wire.c
 tests_fuzz_fuzz_agent_msg_CPPFLAGS = $(AM_CPPFLAGS)

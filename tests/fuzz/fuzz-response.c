@@ -6,7 +6,9 @@
  * seeds in tests/fuzz/corpus/response carry records really encrypted
  * under it).  Besides not crashing, the walker must agree with cJSON:
  * whatever cJSON reads as an object the walker accepts, and finds the same
- * "records" array with the same number of elements, each parseable.
+ * "records" array with the same number of elements, each parseable.  A
+ * set that loads goes through the opened form keeper-agent serves
+ * (records-opened.c) and back, and must come back the same.
  * Built with standalone.c it replays the corpus in make check.
  */
 
@@ -58,6 +60,29 @@ out:
 	ksmx_json_free(root);
 }
 
+/* A set as the opened form writes it: the whole of what a set holds. */
+static void
+same_after_opening(const ksm_records *set)
+{
+	struct ksmx_buf t1 = KSMX_BUF_INIT(8 << 20);
+	struct ksmx_buf t2 = KSMX_BUF_INIT(8 << 20);
+	ksm_records *back = NULL;
+
+	if (ksm_records__to_opened(set, &t1) != 0 ||
+	    ksmx_buf_put(&t2, t1.d, t1.len) != 0)
+		goto out;	/* out of memory */
+	if (ksm_records__from_opened(&back, &t2) != 0 ||
+	    ksm_records_count(back) != ksm_records_count(set))
+		abort();
+	if (ksm_records__to_opened(back, &t2) == 0 && (t1.len != t2.len ||
+	    memcmp(t1.d, t2.d, t1.len) != 0))
+		abort();
+out:
+	ksm_records_free(back);
+	ksmx_buf_clear(&t1);
+	ksmx_buf_clear(&t2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -85,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			ksmx_json_free(t);
 		}
+		same_after_opening(set);
 	}
 	ksm_records_free(set);
 	ksmx_buf_clear(&plain);

@@ -111,6 +111,41 @@ else
 	diag "$(cat "$ERR")"
 fi
 
+ks --verbose get NtLegacyRecord00000L01
+if [ "$RC" -ne 0 ] && grep -q "legacy (V2, untyped) record" "$ERR"; then
+	ok "a legacy record: the usual clear error through the agent"
+else
+	not_ok "a legacy record (exit $RC)"
+	diag "$(cat "$ERR")"
+fi
+
+# the opened answer carries each file's key: the download decrypts with it
+ks --verbose get "keeper://NtFileRecord000000FI01/file/hello.txt"
+expect_out "a file through the agent's answer, downloaded and decrypted" \
+    "$(printf 'hello, file\n' | base64)"
+via_agent "  ... its record answered by keeper-agent"
+# every record, whole, as the direct path prints it (files, notes, revisions)
+jq -r '.records[] | select(.uid | test("Legacy|Unshared") | not) | .uid' \
+    "$VAULT" >"$TMP/uids"
+# shellcheck disable=SC2046 # one UID a word
+ks get --json -- $(cat "$TMP/uids")
+cp "$OUT" "$TMP/all-agent.json"
+RC_AGENT=$RC
+# shellcheck disable=SC2046
+KSM_AGENT=0 ks get --json -- $(cat "$TMP/uids")
+if [ "$RC_AGENT" -eq 0 ] && [ "$RC" -eq 0 ] && [ -s "$OUT" ] &&
+    cmp -s "$TMP/all-agent.json" "$OUT"; then
+	ok "every record through the agent is what the direct path gives"
+else
+	not_ok "every record through the agent vs the direct path (exit $RC_AGENT, $RC)"
+	diag "$(diff "$TMP/all-agent.json" "$OUT" | head -20)" "$(cat "$ERR")"
+fi
+ks get NtFileRecord000000FI01
+cp "$OUT" "$TMP/file-agent.txt"
+KSM_AGENT=0 ks get NtFileRecord000000FI01
+check "  ... files included (name, UID, size)" \
+    sh -c "grep -q '^file: hello.txt (.*, 12 bytes)\$' '$OUT' && cmp -s '$TMP/file-agent.txt' '$OUT'"
+
 # the client path loads neither libcurl nor anything TLS
 RC=0
 LD_DEBUG=files timeout "$TIMEOUT" "$KS" --config "$CFG" get \
