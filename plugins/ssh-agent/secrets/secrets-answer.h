@@ -1,14 +1,16 @@
 /*
- * Keeper's answers as the resident session keeps them: the decrypted
- * get_secret (or get_folders) body, in locked memory that never reaches a
- * core dump, with an index of where each record is, so that an answer
- * for any set of UIDs is cut from it without a call to Keeper.
+ * Keeper's answers as the resident session keeps them, in locked memory
+ * that never reaches a core dump, with an index of where each record is,
+ * so that an answer for any set of UIDs is cut from it without a call to
+ * Keeper.
  *
- * The body is what Keeper sent after the transport layer: records are
- * still encrypted under their record keys, which are under the app key or
- * a shared folder's key.  A composed answer has the same form (directly
- * shared records, then every folder with only the asked-for records), so
- * libksm decrypts it exactly as it decrypts Keeper's.
+ * get_secret is kept in the opened form (core/records-opened.c: records
+ * with their data and keys in the clear, every one standing alone), and a
+ * composed answer has the same form, so libksm loads it with no cipher.
+ * The cutting works as well on Keeper's own form (directly shared records,
+ * then every folder with only the asked-for records; libksm decrypts that
+ * as it decrypts Keeper's): the tests use both.  get_folders is kept as
+ * Keeper sent it, not indexed.
  */
 #ifndef SECRETS_ANSWER_H
 #define SECRETS_ANSWER_H
