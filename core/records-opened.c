@@ -174,7 +174,8 @@ record_from_opened(ksm_records *set, const cJSON *jr, size_t text_len)
 	ksm_record *rec;
 	int r;
 
-	if (uid == NULL || uid[0] == '\0')
+	/* "" as Keeper's answer may have it (records-decrypt.c takes it) */
+	if (uid == NULL)
 		return KSM_EPROTO;
 	if (ksm_records__seen(set, uid))
 		return 0;

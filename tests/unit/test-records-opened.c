@@ -185,7 +185,7 @@ test_malformed(void)
 {
 	static const char *const what[] = {
 		"not an object", "records not an array", "no records",
-		"truncated", "no UID", "an empty UID", "a short key",
+		"truncated", "no UID", "a UID that is a number", "a short key",
 		"a key that is not base64", "no key", "data not an object",
 		"folderUid not a string", "files not an array",
 		"a file without a UID", "a file with a bad key",
@@ -201,7 +201,7 @@ test_malformed(void)
 	snprintf(text[3], 512, "{\"records\":[{\"recordUid\":\"U\"");
 	snprintf(text[4], 512, "{\"records\":[{\"recordKey\":\"%s\","
 	    "\"data\":{}}]}", key_k);
-	snprintf(text[5], 512, "{\"records\":[{\"recordUid\":\"\","
+	snprintf(text[5], 512, "{\"records\":[{\"recordUid\":5,"
 	    "\"recordKey\":\"%s\",\"data\":{}}]}", key_k);
 	snprintf(text[6], 512, "{\"records\":[{\"recordUid\":\"U\","
 	    "\"recordKey\":\"c2hvcnQ=\",\"data\":{}}]}");
