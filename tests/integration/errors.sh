@@ -82,6 +82,18 @@ expect_fail "config whose privateKey embeds another public key: ECONFIG" 26 \
     "privateKey in the config is damaged"
 expect_hint "bind again"
 
+# a privateKey that is not a key: base64 is checked when the client opens,
+# the PKCS#8 when the key is first used (parsing it loads libcrypto); the
+# same message either way
+for k in 'not base64!' "$(printf '\060\003\002\001\000' | base64)"; do
+	jq --arg k "$k" '.privateKey = $k' "$CFG" >"$TMP/badkey.json"
+	chmod 0600 "$TMP/badkey.json"
+	KSM_CACHE_TTL=0 run_ks --config "$TMP/badkey.json" list
+	expect_fail "config whose privateKey is '$k': ECONFIG" 26 \
+	    "privateKey in the config is not a base64 PKCS#8 P-256 key"
+	expect_hint "bind again"
+done
+
 # a CA that did not sign the sandbox's certificate
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$TMP/other-ca.key" -out "$TMP/other-ca.pem" -days 2 \
