@@ -94,6 +94,15 @@ for k in 'not base64!' "$(printf '\060\003\002\001\000' | base64)"; do
 	expect_hint "bind again"
 done
 
+# a serverPublicKey that is not on the curve: checked when first used
+k=$({ printf '\004'; head -c 64 /dev/zero; } | base64 -w 0)
+jq --arg k "$k" '.serverPublicKey = $k' "$CFG" >"$TMP/badserver.json"
+chmod 0600 "$TMP/badserver.json"
+KSM_CACHE_TTL=0 run_ks --config "$TMP/badserver.json" list
+expect_fail "config whose serverPublicKey is off the curve: ECONFIG" 26 \
+    "serverPublicKey is not a base64 P-256 point"
+expect_hint "fix serverPublicKey"
+
 # a CA that did not sign the sandbox's certificate
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$TMP/other-ca.key" -out "$TMP/other-ca.pem" -days 2 \
