@@ -9,8 +9,9 @@
  * use: the member types come from the real prototypes, and each name is
  * then redirected to its table entry (an OpenSSL macro such as
  * OPENSSL_secure_zalloc expands to the real symbol, which is listed).
- * A function that is new to the crypto files must be added here, else the
- * link of libksm.so (-no-undefined) fails.
+ * A function that is new to the crypto files must be added to both lists
+ * below, else the programs that do not link libcrypto (keeper-secret and
+ * the other clients) fail to link.
  */
 #ifndef KSM_CRYPTO_SYMS_H
 #define KSM_CRYPTO_SYMS_H
