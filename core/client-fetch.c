@@ -23,6 +23,7 @@ ksm_client__payload(struct ksm_client *c, const char *const *uids,
     size_t n_uids)
 {
 	unsigned char point[KSM_EC_POINT_LEN];
+	ksm_eckey *key;
 	cJSON *o = NULL, *arr;
 	char *pub = NULL, *text = NULL;
 	size_t i;
@@ -33,7 +34,8 @@ ksm_client__payload(struct ksm_client *c, const char *const *uids,
 	    cJSON_AddStringToObject(o, "clientId", c->client_id) == NULL)
 		goto out;
 	if (!c->have_app_key) {
-		if (ksm_eckey__public_point(point, c->key) != 0 ||
+		if (ksm_client__key(c, &key) != 0 ||
+		    ksm_eckey__public_point(point, key) != 0 ||
 		    (pub = ksmx_b64_encode_str(point, sizeof(point),
 		    KSMX_B64_STD)) == NULL ||
 		    cJSON_AddStringToObject(o, "publicKey", pub) == NULL)
@@ -64,9 +66,14 @@ net_fetch(struct ksm_client *c, const char *endpoint, const char *const *uids,
     size_t n_uids, struct ksmx_buf *plain)
 {
 	char *payload = NULL;
+	ksm_eckey *key;
 	int was_bound = c->have_app_key;
 	int r;
 
+	/* parsed now (the payload may carry its public key, the request is
+	 * signed): a corrupt key is reported as such, not as ENOMEM */
+	if ((r = ksm_client__key(c, &key)) != 0)
+		return r;
 	if ((payload = ksm_client__payload(c, uids, n_uids)) == NULL)
 		return ksm__err(KSM_ENOMEM, "cannot build the request");
 	r = ksm_transport__call(c, endpoint, payload, plain);

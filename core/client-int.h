@@ -31,7 +31,8 @@ struct ksm_client_hooks {
 
 struct ksm_client {
 	struct ksm_config *cfg;		/* owned */
-	ksm_eckey	*key;		/* client private key, owned */
+	ksm_eckey	*key;		/* NULL until ksm_client__key(), owned */
+	struct ksmx_buf	 key_der;	/* the privateKey's DER until then */
 	unsigned char	 app_key[32];
 	int		 have_app_key;
 	unsigned char	 client_key[32];	/* only while unbound */
@@ -42,6 +43,7 @@ struct ksm_client {
 	char		*client_version;
 	int		 server_key_id;
 	unsigned char	 server_point[65];	/* selected server key */
+	int		 server_point_checked;	/* on the curve */
 	int		 have_custom_server_key;
 	unsigned int	 connect_timeout_ms;
 	unsigned int	 timeout_ms;
@@ -57,6 +59,21 @@ struct ksm_client {
 	/* the default perform hook's connection; NULL until its first use */
 	struct ksm_http_session *http;
 };
+
+/*
+ * The client's private key, parsed from the config on first use (a client
+ * the agent or the cache answers never loads libcrypto): 0, or KSM_ECONFIG
+ * (the key is corrupt) or KSM_ECRYPTO (libcrypto is missing), with the
+ * message set.  The key stays owned by c.
+ */
+int	ksm_client__key(struct ksm_client *c, ksm_eckey **out);
+/*
+ * The server public key requests are encrypted to (a custom one is
+ * checked on the curve on first use): 0, or KSM_ECONFIG / KSM_ECRYPTO
+ * with the message set.
+ */
+int	ksm_client__server_point(struct ksm_client *c,
+	    const unsigned char **out);
 
 /* Fill NULL hooks with the defaults. */
 void	ksm_client__default_hooks(struct ksm_client_hooks *h);

@@ -155,9 +155,25 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 }
 
 static int
+bad_private_key(void)
+{
+	(void)ksm__err(KSM_ECONFIG, "privateKey in the config is not a base64 "
+	    "PKCS#8 P-256 key");
+	ksm__err_hint("the config is corrupt; bind again with a one-time "
+	    "token (keeper-secret init)");
+	return KSM_ECONFIG;
+}
+
+/*
+ * The private key is parsed on its first use, not here: a client that
+ * the agent or the cache answers never signs, and parsing it is what
+ * would load libcrypto.  Its DER waits in c->key_der; only what needs no
+ * cryptography (base64, a DER SEQUENCE, the size) is checked now.
+ */
+static int
 load_keys(struct ksm_client *c)
 {
-	struct ksmx_buf der = KSMX_BUF_INIT(MAX_PKCS8);
+	struct ksmx_buf *der = &c->key_der;
 	struct ksmx_buf ck = KSMX_BUF_INIT(256);
 	const char *pk = nonempty(ksm_config__get(c->cfg, KSM_CFG_PRIVATE_KEY));
 	const char *ak = nonempty(ksm_config__get(c->cfg, KSM_CFG_APP_KEY));
@@ -170,12 +186,10 @@ load_keys(struct ksm_client *c)
 		    "(keeper-secret init)");
 		goto out;
 	}
-	if (ksmx_b64_decode(&der, pk, strlen(pk)) != 0 ||
-	    ksm_eckey__from_pkcs8(&c->key, der.d, der.len) != 0) {
-		r = ksm__err(KSM_ECONFIG, "privateKey in the config is not a "
-		    "base64 PKCS#8 P-256 key");
-		ksm__err_hint("the config is corrupt; bind again with a "
-		    "one-time token (keeper-secret init)");
+	*der = (struct ksmx_buf)KSMX_BUF_INIT(MAX_PKCS8);
+	if (ksmx_b64_decode(der, pk, strlen(pk)) != 0 || der->len == 0 ||
+	    der->d[0] != 0x30) {	/* a DER SEQUENCE */
+		r = bad_private_key();
 		goto out;
 	}
 	if (ak != NULL) {
@@ -208,9 +222,55 @@ load_keys(struct ksm_client *c)
 	}
 	r = 0;
 out:
-	ksmx_buf_clear(&der);
 	ksmx_buf_clear(&ck);
 	return r;
+}
+
+int
+ksm_client__key(struct ksm_client *c, ksm_eckey **out)
+{
+	int r;
+
+	*out = NULL;
+	if (c->key == NULL) {
+		/* not "corrupt" when it is libcrypto that is missing */
+		if ((r = ksm_crypto__load()) != 0)
+			return r;
+		if (ksm_eckey__from_pkcs8(&c->key, c->key_der.d,
+		    c->key_der.len) != 0)
+			return bad_private_key();
+		ksmx_buf_clear(&c->key_der);
+	}
+	*out = c->key;
+	return 0;
+}
+
+static int
+bad_server_key(void)
+{
+	(void)ksm__err(KSM_ECONFIG, "serverPublicKey is not a base64 P-256 "
+	    "point");
+	ksm__err_hint("fix serverPublicKey in the config");
+	return KSM_ECONFIG;
+}
+
+int
+ksm_client__server_point(struct ksm_client *c, const unsigned char **out)
+{
+	ksm_eckey *pub = NULL;
+	int r;
+
+	*out = NULL;
+	if (!c->server_point_checked) {
+		if ((r = ksm_crypto__load()) != 0)
+			return r;
+		if (ksm_eckey__from_public(&pub, c->server_point) != 0)
+			return bad_server_key();
+		ksm_eckey__free(pub);
+		c->server_point_checked = 1;
+	}
+	*out = c->server_point;
+	return 0;
 }
 
 static int
@@ -220,7 +280,6 @@ load_server_key(struct ksm_client *c, const ksm_client_options *opts)
 	    NULL);
 	const char *key = nonempty(opts != NULL ? opts->server_public_key :
 	    NULL);
-	ksm_eckey *pub = NULL;
 	unsigned long id = DEFAULT_SERVER_KEY_ID;
 
 	if (ids == NULL)
@@ -238,18 +297,15 @@ load_server_key(struct ksm_client *c, const ksm_client_options *opts)
 	}
 	c->server_key_id = (int)id;
 	if (key != NULL) {
+		/* on the curve: checked on first use (ksm_client__server_point) */
 		if (ksmx_b64_decode_exact(c->server_point,
 		    sizeof(c->server_point), key) != 0 ||
-		    ksm_eckey__from_public(&pub, c->server_point) != 0) {
-			(void)ksm__err(KSM_ECONFIG, "serverPublicKey is not a "
-			    "base64 P-256 point");
-			ksm__err_hint("fix serverPublicKey in the config");
-			return KSM_ECONFIG;
-		}
-		ksm_eckey__free(pub);
+		    c->server_point[0] != 0x04)
+			return bad_server_key();
 		c->have_custom_server_key = 1;
 		return 0;
 	}
+	c->server_point_checked = 1;	/* the built-in table's */
 	/* like Python: an id not in the table falls back to the default */
 	if (ksm_server_key__lookup(c->server_point, c->server_key_id) != 0) {
 		c->server_key_id = DEFAULT_SERVER_KEY_ID;
@@ -375,6 +431,7 @@ ksm_client_free(ksm_client *c)
 		return;
 	ksm_config__free(c->cfg);
 	ksm_eckey__free(c->key);
+	ksmx_buf_clear(&c->key_der);
 	ksmx_strfree(c->hostname);
 	ksmx_strfree(c->ca_file);
 	ksmx_strfree(c->client_id);

@@ -5,8 +5,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "crypto-int.h"
 
 #define MAX_EVP_LEN	((size_t)INT_MAX - 64)	/* EVP lengths are int */
@@ -147,6 +145,7 @@ int
 ksm_crypto__gcm_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[12], const void *pt, size_t pt_len)
 {
+	KSM_CRYPTO_LOAD();
 	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
 	    NULL, 0, pt, pt_len, pt_len, KSM_GCM_TAG_LEN);
 }
@@ -158,6 +157,7 @@ ksm_crypto__gcm_encrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
 	uint8_t iv[KSM_GCM_IV_LEN];
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0)
 		return r;
 	return aes_seal(out, EVP_aes_256_gcm(), key, iv, KSM_GCM_IV_LEN,
@@ -168,6 +168,7 @@ int
 ksm_crypto__gcm_encrypt(struct ksmx_buf *out, const uint8_t key[32],
     const void *pt, size_t pt_len)
 {
+	KSM_CRYPTO_LOAD();
 	return ksm_crypto__gcm_encrypt_aad(out, key, NULL, 0, pt, pt_len);
 }
 
@@ -178,6 +179,7 @@ ksm_crypto__gcm_decrypt_aad(struct ksmx_buf *out, const uint8_t key[32],
 	const uint8_t *iv = in;
 	size_t ct_len;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || key == NULL || (aad == NULL && aad_len != 0) ||
 	    (in == NULL && in_len != 0))
 		return KSM_EINVAL;
@@ -192,6 +194,7 @@ int
 ksm_crypto__gcm_decrypt(struct ksmx_buf *out, const uint8_t key[32],
     const void *in, size_t in_len)
 {
+	KSM_CRYPTO_LOAD();
 	return ksm_crypto__gcm_decrypt_aad(out, key, NULL, 0, in, in_len);
 }
 
@@ -202,6 +205,7 @@ ksm_crypto__gcm_decrypt_inplace(struct ksmx_buf *b, const uint8_t key[32])
 	size_t ct_len, n = 0;
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (b == NULL || key == NULL)
 		return KSM_EINVAL;
 	if (b->len < KSM_GCM_IV_LEN + KSM_GCM_TAG_LEN)
@@ -221,6 +225,7 @@ int
 ksm_crypto__cbc_encrypt_iv(struct ksmx_buf *out, const uint8_t key[32],
     const uint8_t iv[16], const void *pt, size_t pt_len)
 {
+	KSM_CRYPTO_LOAD();
 	return aes_seal(out, EVP_aes_256_cbc(), key, iv, KSM_CBC_IV_LEN,
 	    NULL, 0, pt, pt_len,
 	    (pt_len / KSM_CBC_IV_LEN + 1) * KSM_CBC_IV_LEN, 0);
@@ -233,6 +238,7 @@ ksm_crypto__cbc_encrypt(struct ksmx_buf *out, const uint8_t key[32],
 	uint8_t iv[KSM_CBC_IV_LEN];
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0)
 		return r;
 	return ksm_crypto__cbc_encrypt_iv(out, key, iv, pt, pt_len);
@@ -244,6 +250,7 @@ ksm_crypto__cbc_decrypt(struct ksmx_buf *out, const uint8_t key[32],
 {
 	const uint8_t *iv = in;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || key == NULL || (in == NULL && in_len != 0))
 		return KSM_EINVAL;
 	if (in_len < 2 * KSM_CBC_IV_LEN || in_len % KSM_CBC_IV_LEN != 0)

@@ -2,8 +2,6 @@
 
 /* ECDSA P-256 / SHA-256, ECDH and ECIES on ksm_eckeys. */
 
-#include <openssl/evp.h>
-
 #include "crypto-int.h"
 
 #define ECDH_LEN	32
@@ -29,6 +27,7 @@ ksm_crypto__ecdsa_sign(struct ksmx_buf *sig, const ksm_eckey *key,
 	size_t len = 0, len0;
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (sig == NULL || key == NULL || (msg == NULL && msg_len != 0))
 		return KSM_EINVAL;
 	if ((r = ksm_eckey__pkey(key, &pkey)) != 0)
@@ -65,6 +64,7 @@ ksm_crypto__ecdsa_verify(const ksm_eckey *key, const void *msg,
 	EVP_PKEY *pkey;
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (key == NULL || (msg == NULL && msg_len != 0) ||
 	    (sig == NULL && sig_len != 0))
 		return KSM_EINVAL;
@@ -147,6 +147,7 @@ ksm_crypto__ecies_encrypt(struct ksmx_buf *out, const uint8_t point[65],
 	uint8_t iv[KSM_GCM_IV_LEN];
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || point == NULL || (pt == NULL && pt_len != 0))
 		return KSM_EINVAL;
 	if ((r = ksm_crypto__random(iv, sizeof(iv))) != 0 ||
@@ -165,6 +166,7 @@ ksm_crypto__ecies_encrypt_det(struct ksmx_buf *out,
 	ksm_eckey *eph = NULL;
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || point == NULL || eph_scalar == NULL || iv == NULL ||
 	    (pt == NULL && pt_len != 0))
 		return KSM_EINVAL;
@@ -184,6 +186,7 @@ ksm_crypto__ecies_decrypt(struct ksmx_buf *out, const ksm_eckey *key,
 	uint8_t k[KSM_AES_KEY_LEN];
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || key == NULL || (in == NULL && in_len != 0))
 		return KSM_EINVAL;
 	if (in_len < KSM_ECIES_OVERHEAD)

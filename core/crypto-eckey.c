@@ -4,13 +4,6 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
-
 #include "crypto-int.h"
 
 /*
@@ -202,6 +195,7 @@ ksm_eckey__public_point(uint8_t out[65], const ksm_eckey *key)
 	EVP_PKEY *pkey;
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || key == NULL)
 		return KSM_EINVAL;
 	if ((r = ksm_eckey__pkey(key, &pkey)) != 0)
@@ -296,6 +290,7 @@ ksm_eckey__from_public(ksm_eckey **out, const uint8_t point[65])
 	if (out == NULL)
 		return KSM_EINVAL;
 	*out = NULL;
+	KSM_CRYPTO_LOAD();
 	if (point == NULL)
 		return KSM_EINVAL;
 	if (point[0] != 0x04)
@@ -427,6 +422,7 @@ ksm_eckey__from_scalar(ksm_eckey **out, const uint8_t scalar[32])
 	if (out == NULL)
 		return KSM_EINVAL;
 	*out = NULL;
+	KSM_CRYPTO_LOAD();
 	if (scalar == NULL)
 		return KSM_EINVAL;
 	return ksm_eckey__from_scalar_pub(out, scalar, NULL);
@@ -440,6 +436,7 @@ ksm_eckey__generate(ksm_eckey **out)
 	if (out == NULL)
 		return KSM_EINVAL;
 	*out = NULL;
+	KSM_CRYPTO_LOAD();
 	if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", EC_GROUP_NAME)) ==
 	    NULL)
 		return ossl_fail(KSM_ECRYPTO);

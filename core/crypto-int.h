@@ -8,14 +8,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-
 #include "ksm-int.h"
 #include "crypto.h"
+/* every OpenSSL header, then OpenSSL's names redirected to the table */
+#include "crypto-syms.h"
 
 #define EC_GROUP_NAME	"prime256v1"
 #define EC_SCALAR_LEN	32
+
+/*
+ * The first line of every entry point of crypto.h: libcrypto loaded, or
+ * return KSM_ECRYPTO (with the message set).
+ */
+#define KSM_CRYPTO_LOAD() do {						\
+	if (ksm_crypto__load() != 0)					\
+		return KSM_ECRYPTO;					\
+} while (0)
 
 /* Forget OpenSSL's errors and return code. */
 static inline int

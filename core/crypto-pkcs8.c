@@ -7,12 +7,6 @@
 
 #include <string.h>
 
-#include <openssl/asn1.h>
-#include <openssl/core_names.h>
-#include <openssl/encoder.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "crypto-int.h"
 
 #define MAX_PKCS8_LEN	4096
@@ -179,6 +173,7 @@ ksm_eckey__from_pkcs8(ksm_eckey **out, const void *der, size_t len)
 	if (out == NULL)
 		return KSM_EINVAL;
 	*out = NULL;
+	KSM_CRYPTO_LOAD();
 	if (der == NULL)
 		return KSM_EINVAL;
 	if (len == 0 || len > MAX_PKCS8_LEN)
@@ -214,6 +209,7 @@ ksm_eckey__to_pkcs8(struct ksmx_buf *out, const ksm_eckey *key)
 	size_t der_len = 0;
 	int r;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || key == NULL)
 		return KSM_EINVAL;
 	if ((r = ksm_eckey__pkey(key, &pkey)) != 0)

@@ -14,10 +14,6 @@
 
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include "crypto-int.h"
 
 int
@@ -26,6 +22,7 @@ ksm_crypto__random(void *out, size_t n)
 	uint8_t *p = out;
 	int chunk;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL && n != 0)
 		return KSM_EINVAL;
 	while (n > 0) {
@@ -45,6 +42,7 @@ ksm_crypto__sha256(uint8_t out[32], const void *p, size_t n)
 {
 	unsigned int len = 0;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || (p == NULL && n != 0))
 		return KSM_EINVAL;
 	if (EVP_Digest(n != 0 ? p : "", n, out, &len, EVP_sha256(), NULL) !=
@@ -64,6 +62,7 @@ ksm_crypto__hmac(uint8_t *out, size_t *out_len, const char *alg,
 	size_t size, len = 0;
 	int r = KSM_ENOMEM;
 
+	KSM_CRYPTO_LOAD();
 	if (out == NULL || out_len == NULL || alg == NULL ||
 	    (key == NULL && key_len != 0) || (msg == NULL && msg_len != 0))
 		return KSM_EINVAL;

@@ -1,8 +1,10 @@
 /*
  * Every cryptographic primitive KSM needs; core/crypto*.c are the only
- * files that include OpenSSL.  All functions return 0 or a negative
- * ksm_code and set no message (callers add context).  Outputs are
- * appended to ksmx_bufs.
+ * files that include OpenSSL, and they reach it through a table filled
+ * when the first of these functions is called (crypto-load.c: libksm is
+ * not linked with libcrypto).  All functions return 0 or a negative
+ * ksm_code and set no message (callers add context), except that a
+ * failure to load libcrypto sets one.  Outputs are appended to ksmx_bufs.
  */
 #ifndef KSM_CRYPTO_H
 #define KSM_CRYPTO_H
@@ -29,6 +31,15 @@ typedef struct ksm_eckey ksm_eckey;
  * every use of it (sign, verify, public_point, to_pkcs8, ECIES) then fails
  * with KSM_ECRYPTO.
  */
+
+/*
+ * Load libcrypto (crypto-load.c) unless done: 0, or KSM_ECRYPTO with the
+ * message set ("cannot load libcrypto.so.3: ...").  Every function below
+ * does this first and returns KSM_ECRYPTO when it fails, so a caller that
+ * turns KSM_ECRYPTO into a message of its own ("the key is damaged")
+ * calls this first to tell the two apart.
+ */
+int	ksm_crypto__load(void);
 
 /* CSPRNG. */
 int	ksm_crypto__random(void *out, size_t n);

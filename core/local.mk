@@ -3,8 +3,9 @@
 noinst_LTLIBRARIES += core/libksmcore.la
 core_libksmcore_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) \
 	-DKSM_KEYRING_MODULE='"$(pkglibdir)/ksm-keyring.so"'
-# libcurl is dlopen()ed on the first request (http-curl.c): not linked
-core_libksmcore_la_LIBADD = $(OPENSSL_LIBS) $(CJSON_LIBS) $(DLOPEN_LIBS)
+# libcurl is dlopen()ed on the first request (http-curl.c), libcrypto on
+# the first cryptographic operation (crypto-load.c): neither is linked
+core_libksmcore_la_LIBADD = $(CJSON_LIBS) $(DLOPEN_LIBS)
 core_libksmcore_la_SOURCES = \
 	core/ksm-int.h core/client-int.h \
 	core/util/wipe.c core/util/wipe.h \
@@ -17,6 +18,7 @@ core_libksmcore_la_SOURCES = \
 	core/json.c core/json-scan.c core/json.h \
 	core/crypto-aes.c core/crypto-eckey.c core/crypto-pkcs8.c \
 	core/crypto-ec.c core/crypto-int.h \
+	core/crypto-load.c core/crypto-syms.h \
 	core/crypto.c core/crypto.h \
 	core/config.c core/config-file.c core/config-profile.c core/token.c \
 	core/ksm-config.h core/file-write.c \

@@ -141,12 +141,18 @@ attempt(struct ksm_client *c, const char *endpoint, const char *payload,
 	char *etk_b64 = NULL, *sig_b64 = NULL, *url = NULL;
 	char h_len[64], h_kid[64], *h_tk = NULL, *h_sig = NULL;
 	const char *headers[6];
+	const unsigned char *server_point;
+	ksm_eckey *key;
 	size_t url_len;
 	int r;
 
+	/* parsed and checked on first use; both set their message */
+	if ((r = ksm_client__key(c, &key)) != 0 ||
+	    (r = ksm_client__server_point(c, &server_point)) != 0)
+		goto out;
 	if ((r = ksm_crypto__gcm_encrypt(&body, tk, payload,
 	    strlen(payload))) != 0 ||
-	    (r = ksm_crypto__ecies_encrypt(&etk, c->server_point, tk,
+	    (r = ksm_crypto__ecies_encrypt(&etk, server_point, tk,
 	    TK_LEN)) != 0) {
 		r = ksm__err(r, "cannot encrypt the request to '%s'",
 		    c->hostname);
@@ -158,7 +164,7 @@ attempt(struct ksm_client *c, const char *endpoint, const char *payload,
 		    c->hostname);
 		goto out;
 	}
-	if ((r = ksm_crypto__ecdsa_sign(&sig, c->key, signed_.d,
+	if ((r = ksm_crypto__ecdsa_sign(&sig, key, signed_.d,
 	    signed_.len)) != 0) {
 		if (r == KSM_ECRYPTO) {
 			/* the key is checked fully on its first use */

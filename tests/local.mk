@@ -13,6 +13,7 @@ UNIT_TESTS = \
 	tests/unit/test-util \
 	tests/unit/test-error \
 	tests/unit/test-crypto \
+	tests/unit/test-crypto-load \
 	tests/unit/test-config \
 	tests/unit/test-replay \
 	tests/unit/test-notation \
@@ -24,6 +25,7 @@ TESTS += $(UNIT_TESTS)
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_error_SOURCES = tests/unit/test-error.c
 tests_unit_test_crypto_SOURCES = tests/unit/test-crypto.c
+tests_unit_test_crypto_load_SOURCES = tests/unit/test-crypto-load.c
 tests_unit_test_config_SOURCES = tests/unit/test-config.c
 tests_unit_test_replay_SOURCES = tests/unit/test-replay.c
 tests_unit_test_notation_SOURCES = tests/unit/test-notation.c
@@ -33,6 +35,7 @@ tests_unit_test_totp_SOURCES = tests/unit/test-totp.c
 tests_unit_test_util_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_error_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_crypto_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
+tests_unit_test_crypto_load_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_config_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_replay_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_notation_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
@@ -41,6 +44,7 @@ tests_unit_test_totp_CPPFLAGS = $(KSM_TEST_CPPFLAGS)
 tests_unit_test_util_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_error_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_crypto_CFLAGS = $(KSM_TEST_CFLAGS)
+tests_unit_test_crypto_load_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_config_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_replay_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_notation_CFLAGS = $(KSM_TEST_CFLAGS)
@@ -49,6 +53,7 @@ tests_unit_test_totp_CFLAGS = $(KSM_TEST_CFLAGS)
 tests_unit_test_util_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_error_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_crypto_LDADD = $(KSM_TEST_LDADD)
+tests_unit_test_crypto_load_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_config_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_replay_LDADD = $(KSM_TEST_LDADD)
 tests_unit_test_notation_LDADD = $(KSM_TEST_LDADD)

@@ -121,5 +121,42 @@ done
 run_ks --version
 check "--version" grep -Eq '^keeper-secret \(keeper-c\) [0-9]' "$OUT"
 
+# ---- libcrypto is loaded on the first cryptographic operation ----
+# (core/crypto-load.c), not at start: the ld.so trace names every library
+# loaded, libc always
+for a in --version --help; do
+	RC=0
+	LD_DEBUG=libs timeout "$TIMEOUT" "$KS" $a >"$OUT" 2>"$TMP/lddebug" ||
+	    RC=$?
+	check "keeper-secret $a loads no libcrypto" sh -c "test $RC -eq 0 &&
+	    grep -q 'libc\.so' '$TMP/lddebug' &&
+	    ! grep -q libcrypto '$TMP/lddebug'"
+done
+RC=0
+KSM_CACHE_TTL=0 LD_DEBUG=libs timeout "$TIMEOUT" "$KS" --config "$CFG" get \
+    "$LOGIN" >"$OUT" 2>"$TMP/lddebug" || RC=$?
+check "  ... while a get from Keeper loads it, and works" sh -c "test $RC -eq 0 &&
+    grep -q 'calling init: .*libcrypto' '$TMP/lddebug' &&
+    grep -qx 'uid: $LOGIN' '$OUT'"
+
+# none of the client programs (nor libksm.so) is linked with libcrypto
+if command -v readelf >/dev/null 2>&1; then
+	for p in cli/keeper-secret plugins/git/git-credential-keeper \
+	    plugins/aws/keeper-aws-credential-process keyring/keeper-keyring \
+	    core/.libs/libksm.so.0; do
+		f=$top_builddir/$p
+		if [ ! -e "$f" ]; then
+			ok "# SKIP $p was not built"
+			continue
+		fi
+		readelf -d "$f" >"$TMP/dynamic" 2>&1
+		check "$p: no DT_NEEDED libcrypto" sh -c "
+		    grep -q 'NEEDED.*libc\.so' '$TMP/dynamic' &&
+		    ! grep -q 'NEEDED.*libcrypto' '$TMP/dynamic'"
+	done
+else
+	ok "# SKIP readelf not installed"
+fi
+
 check_no_secrets
 done_testing

@@ -82,6 +82,31 @@ expect_fail "config whose privateKey embeds another public key: ECONFIG" 26 \
     "privateKey in the config is damaged"
 expect_hint "bind again"
 
+# list_with FIELD VALUE: `list` (no cache) with a copy of $CFG whose FIELD
+# is VALUE
+list_with() {
+	jq --arg v "$2" ".$1 = \$v" "$CFG" >"$TMP/broken.json"
+	chmod 0600 "$TMP/broken.json"
+	KSM_CACHE_TTL=0 run_ks --config "$TMP/broken.json" list
+}
+
+# a privateKey that is not a key: base64 is checked when the client opens,
+# the PKCS#8 when the key is first used (parsing it loads libcrypto); the
+# same message either way
+for k in 'not base64!' "$(printf '\060\003\002\001\000' | base64)"; do
+	list_with privateKey "$k"
+	expect_fail "config whose privateKey is '$k': ECONFIG" 26 \
+	    "privateKey in the config is not a base64 PKCS#8 P-256 key"
+	expect_hint "bind again"
+done
+
+# a serverPublicKey that is not on the curve: checked when first used
+list_with serverPublicKey "$({ printf '\004'; head -c 64 /dev/zero; } |
+    base64 -w 0)"
+expect_fail "config whose serverPublicKey is off the curve: ECONFIG" 26 \
+    "serverPublicKey is not a base64 P-256 point"
+expect_hint "fix serverPublicKey"
+
 # a CA that did not sign the sandbox's certificate
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$TMP/other-ca.key" -out "$TMP/other-ca.pem" -days 2 \
