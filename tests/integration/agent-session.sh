@@ -152,6 +152,8 @@ LD_DEBUG=files timeout "$TIMEOUT" "$KS" --config "$CFG" get \
     "keeper://$LOGIN/field/password" >"$OUT" 2>"$TMP/lddebug" || RC=$?
 check "through the agent, libcurl is never loaded" \
     sh -c "test $RC -eq 0 && ! grep -q 'libcurl' '$TMP/lddebug'"
+check "  ... nor libcrypto: the answer comes opened, the key is never parsed" \
+    sh -c "test $RC -eq 0 && ! grep -q 'libcrypto' '$TMP/lddebug'"
 RC=0
 KSM_AGENT=0 LD_DEBUG=files timeout "$TIMEOUT" "$KS" --config "$CFG" get \
     "keeper://$LOGIN/field/password" >"$OUT" 2>"$TMP/lddebug" || RC=$?
