@@ -339,7 +339,13 @@ session_open(struct session **out, const struct session_opts *o)
 		r = ksm__err_errno(KSM_EIO, "eventfd");
 		goto fail;
 	}
-	if ((r = sync_fetch(s, want)) != 0)
+	/*
+	 * Keeper out of reach at start (offline at login, throttled, a
+	 * failing server): run anyway and keep trying (session_tick), as a
+	 * refresh would; clients get the error meanwhile.  A refusal (device
+	 * removed, bad config) is the user's to fix: fail.
+	 */
+	if ((r = sync_fetch(s, want)) != 0 && !ksm_cache__stale_ok(r))
 		goto fail;
 	*out = s;
 	return 0;
@@ -362,6 +368,14 @@ session_free(struct session *s)
 		close(s->efd);
 	ksm_client_free(s->client);
 	free(s);
+}
+
+const char *
+session_failing(const struct session *s)
+{
+	const struct slot *sl = &s->slot[EP_SECRETS];
+
+	return sl->ans == NULL && sl->err != 0 ? sl->msg : NULL;
 }
 
 const char *
@@ -461,12 +475,19 @@ session_tick(struct session *s, long long now)
 			want[ep] = any = 1;
 			continue;
 		}
-		if (sl->ans == NULL || s->o.refresh_ms == 0 ||
-		    !in_use(s, sl, now))
+		if (sl->ans == NULL) {
+			/* never fetched, Keeper out of reach: keep trying */
+			if (ep != EP_SECRETS || sl->err == 0 ||
+			    !ksm_cache__stale_ok(sl->err))
+				continue;
+			due = sl->attempt_ms + retry;
+		} else if (s->o.refresh_ms == 0 || !in_use(s, sl, now)) {
 			continue;
-		/* before it goes stale; after a failure, not at once */
-		due = sl->err ? sl->attempt_ms + retry :
-		    sl->fetched_ms + s->o.refresh_ms * 3LL / 4;
+		} else {
+			/* before it goes stale; after a failure, not at once */
+			due = sl->err ? sl->attempt_ms + retry :
+			    sl->fetched_ms + s->o.refresh_ms * 3LL / 4;
+		}
 		if (now >= due)
 			want[ep] = any = 1;
 		else

@@ -64,8 +64,17 @@ struct session_opts {
 /* A UID the answer lacks is looked for again once it is this old. */
 #define SESSION_MISS_MS		5000u
 
-/* Open the config and fetch once, synchronously (errors are the user's). */
+/*
+ * Open the config and fetch once, synchronously.  A fetch that fails
+ * because Keeper is out of reach or throttles (ksm_cache__stale_ok) does
+ * not fail the open: the session holds nothing, answers the error, and
+ * tries again every quarter period (at least a throttle pause) until a
+ * fetch succeeds; session_failing() says why meanwhile.  Any other error
+ * (a bad config, the device refused) fails the open.
+ */
 int	session_open(struct session **out, const struct session_opts *o);
+/* Why the session holds no records yet (NULL: it does). */
+const char *session_failing(const struct session *s);
 void	session_free(struct session *s);
 /* The config's tag (agent-msg.h): requests for another config are declined. */
 const char *session_tag(const struct session *s);

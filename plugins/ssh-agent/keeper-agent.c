@@ -622,6 +622,13 @@ main(int argc, char **argv)
 		    ksm_error_last()->message);
 		goto out;
 	}
+	if (session_failing(a.session) != NULL) {
+		fprintf(stderr, PROG ": Keeper cannot be reached yet: %s; "
+		    "running without records, trying again\n",
+		    session_failing(a.session));
+		agent_log("keeper-agent started without records: %s",
+		    session_failing(a.session));
+	}
 	ssh_side_set_session(a.ssh, a.session);
 	activated_sockets(&act_ssh, &act_sec);
 	if ((lfd = act_ssh) < 0 && (lfd = make_socket(o.sock)) < 0)

@@ -343,6 +343,30 @@ check "  ... and nothing on stdout" test ! -s "$OUT"
 sb_start --listen "$ADDR"
 ks_agent_stop
 
+# ---- Keeper out of reach when the agent starts: it runs and keeps trying ----
+
+sb_stop
+ks_agent_start "$CFG" --refresh 4 --throttle-pause 1
+check "Keeper down at start: keeper-agent runs anyway" kill -0 "$KS_AGENT_PID"
+check "  ... and says why on stderr" \
+    grep -q "Keeper cannot be reached yet: .*trying again" "$TMP/agent.err"
+ks get "keeper://$LOGIN/field/password"
+if [ "$RC" -ne 0 ] && [ ! -s "$OUT" ] && grep -q "keeper-secret: " "$ERR"; then
+	ok "  ... a client meanwhile gets Keeper's error, non-zero exit"
+else
+	not_ok "a client while the agent holds nothing (exit $RC)"
+	diag "$(cat "$OUT")" "$(cat "$ERR")"
+fi
+diag "$(head -n 2 "$ERR")"
+calls0=$(sb_calls get_secret)
+sb_start --listen "$ADDR"
+wait_for "Keeper back: the agent fetches by itself, no client asking" \
+    sh -c "test \"\$(grep -c ' get_secret ' '$TMP/sandbox.log')\" -gt $calls0"
+ks --verbose get "keeper://$LOGIN/field/password"
+expect_out "  ... and answers from then on" "$PW"
+via_agent "  ... from its memory"
+ks_agent_stop
+
 # ---- never throttled, whatever the clients do ----
 # Keeper (here the sandbox) throttles after 20 calls without a 2 s pause;
 # the agent refreshes every second while in use, but makes at most 5 calls
