@@ -193,6 +193,44 @@ out:
 	return r;
 }
 
+/* The body's length field: after the header, freshness, age and form. */
+#define ANSWER_BODY_AT	(4 + 2 + 1 + 8 + 1)
+
+int
+ksm_agent_answer_begin(struct ksmx_buf *out, uint8_t freshness,
+    uint64_t age_ms, uint8_t form, size_t *at)
+{
+	int r;
+
+	if ((r = frame_begin(out, KSM_AGENT_ANSWER, at)) == 0 &&
+	    (r = ksmx_buf_putc(out, freshness)) == 0 &&
+	    (r = ksmx_put_u64(out, age_ms)) == 0 &&
+	    (r = ksmx_buf_putc(out, form)) == 0)
+		r = ksmx_put_u32(out, 0);	/* the body's length, at end */
+	return r != 0 ? frame_end(out, *at, r) : 0;
+}
+
+int
+ksm_agent_answer_end(struct ksmx_buf *out, size_t at, int r)
+{
+	size_t n;
+	uint8_t *p;
+
+	if (r == 0) {
+		n = out->len - at - ANSWER_BODY_AT - 4;
+		if (n > KSM_AGENT_MAX_REPLY - 4096u)
+			r = KSM_ETOOBIG;
+		else {
+			p = out->d + at + ANSWER_BODY_AT;
+			p[0] = (uint8_t)(n >> 24);
+			p[1] = (uint8_t)(n >> 16);
+			p[2] = (uint8_t)(n >> 8);
+			p[3] = (uint8_t)n;
+		}
+	}
+	return frame_end(out, at, r);
+}
+
 int
 ksm_agent_put_answer(struct ksmx_buf *out, uint8_t freshness,
     uint64_t age_ms, uint8_t form, const void *body, size_t len)
@@ -200,12 +238,10 @@ ksm_agent_put_answer(struct ksmx_buf *out, uint8_t freshness,
 	size_t at;
 	int r;
 
-	if ((r = frame_begin(out, KSM_AGENT_ANSWER, &at)) == 0 &&
-	    (r = ksmx_buf_putc(out, freshness)) == 0 &&
-	    (r = ksmx_put_u64(out, age_ms)) == 0 &&
-	    (r = ksmx_buf_putc(out, form)) == 0)
-		r = ksmx_put_string(out, body, len);
-	return frame_end(out, at, r);
+	if ((r = ksm_agent_answer_begin(out, freshness, age_ms, form,
+	    &at)) != 0)
+		return r;
+	return ksm_agent_answer_end(out, at, ksmx_buf_put(out, body, len));
 }
 
 /* s cut to the protocol's bound (a message is one line). */

@@ -87,6 +87,15 @@ void	ksm_agent_request_free(struct ksm_agent_request *rq);
 /* Replies, appended to out as whole frames. */
 int	ksm_agent_put_answer(struct ksmx_buf *out, uint8_t freshness,
 	    uint64_t age_ms, uint8_t form, const void *body, size_t len);
+/*
+ * The same in two steps, for a body composed straight into out (no copy
+ * of a multi-megabyte answer): begin, append the body, end with the
+ * appending's result (0 or an error: then the frame is dropped).  *at is
+ * the frame's start.  end: 0, the error, or KSM_ETOOBIG past the bound.
+ */
+int	ksm_agent_answer_begin(struct ksmx_buf *out, uint8_t freshness,
+	    uint64_t age_ms, uint8_t form, size_t *at);
+int	ksm_agent_answer_end(struct ksmx_buf *out, size_t at, int r);
 int	ksm_agent_put_error(struct ksmx_buf *out, int code, const char *message,
 	    const char *hint);
 int	ksm_agent_put_decline(struct ksmx_buf *out, const char *reason);

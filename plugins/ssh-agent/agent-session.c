@@ -512,16 +512,15 @@ put_answer(struct session *s, struct slot *sl, const struct
     ksm_agent_request *rq, uint8_t freshness, long long now,
     struct ksmx_buf *out, size_t *missing)
 {
-	struct ksmx_buf body = KSMX_BUF_INIT(KSM_MAX_HTTP_BODY);
+	size_t at;
 	int r;
 
-	if ((r = answer_compose(sl->ans, (const char *const *)rq->uids,
-	    rq->n_uids, &body, missing)) == 0)
-		r = ksm_agent_put_answer(out, freshness, (uint64_t)(now -
-		    sl->fetched_ms), sl == &s->slot[EP_SECRETS] ?
-		    KSM_AGENT_FORM_OPENED : KSM_AGENT_FORM_KEEPER, body.d,
-		    body.len);
-	ksmx_buf_clear(&body);
+	/* composed straight into the frame: one copy of the records, not two */
+	if ((r = ksm_agent_answer_begin(out, freshness, (uint64_t)(now -
+	    sl->fetched_ms), sl == &s->slot[EP_SECRETS] ?
+	    KSM_AGENT_FORM_OPENED : KSM_AGENT_FORM_KEEPER, &at)) == 0)
+		r = ksm_agent_answer_end(out, at, answer_compose(sl->ans,
+		    (const char *const *)rq->uids, rq->n_uids, out, missing));
 	if (r == 0)
 		s->served++;
 	return r;

@@ -676,6 +676,33 @@ test_text_bounds(void)
 	ksmx_buf_clear(&m);
 }
 
+/* An ANSWER composed in place: the bytes of the one-step form. */
+static void
+test_answer_in_place(void)
+{
+	struct ksmx_buf a = KSMX_BUF_INIT(BIG), b = KSMX_BUF_INIT(BIG);
+	size_t at;
+
+	ksmx_buf_puts(&b, "before");
+	T_OK(ksm_agent_put_answer(&a, KSM_AGENT_FRESH, 42,
+	    KSM_AGENT_FORM_OPENED, "{\"records\":[]}", 14) == 0 &&
+	    ksm_agent_answer_begin(&b, KSM_AGENT_FRESH, 42,
+	    KSM_AGENT_FORM_OPENED, &at) == 0 && at == 6 &&
+	    ksm_agent_answer_end(&b, at, ksmx_buf_puts(&b,
+	    "{\"records\":[]}")) == 0 && b.len == 6 + a.len &&
+	    memcmp(b.d + 6, a.d, a.len) == 0,
+	    "ANSWER begin, body appended, end: the bytes of put_answer");
+	ksmx_buf_clear(&b);
+	ksmx_buf_puts(&b, "before");
+	T_OK(ksm_agent_answer_begin(&b, KSM_AGENT_STALE, 0,
+	    KSM_AGENT_FORM_KEEPER, &at) == 0 &&
+	    ksm_agent_answer_end(&b, at, KSM_ENOMEM) == KSM_ENOMEM &&
+	    b.len == 6 && memcmp(b.d, "before", 6) == 0,
+	    "  ... a body that failed: the frame is dropped, what was before kept");
+	ksmx_buf_clear(&a);
+	ksmx_buf_clear(&b);
+}
+
 int
 main(void)
 {
@@ -683,6 +710,7 @@ main(void)
 	test_bytes();
 	test_requests();
 	test_replies();
+	test_answer_in_place();
 	test_truncated();
 	test_uid_bounds();
 	test_nul_inside();
