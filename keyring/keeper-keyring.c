@@ -13,6 +13,7 @@
 
 #include "ksm/ksm.h"
 #include "ksm-config.h"
+#include "template.h"
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/wipe.h"
@@ -386,23 +387,52 @@ parse_url(struct keyring_git *g, char *url)
 	return 0;
 }
 
-/* notation for field of the record named by arg (UID or title) */
+/*
+ * The url, password and login fields of the record named by rec (UID or
+ * title), resolved with one fetch (the template resolver's prepare asks
+ * for every record they name at once): out[i] for fields[i], NULL for a
+ * login the record lacks.
+ */
+static const char *const git_fields[3] = { "url", "password", "login" };
+
 static int
-record_field(char **out, ksm_client *client, const char *rec,
-    const char *field)
+record_fields(char *out[3], ksm_client *client, const char *rec)
 {
-	char *n;
-	size_t len;
+	struct ksm_template_client *tc = NULL;
+	struct ksm_template_resolver rs;
+	char *nt[3] = { NULL, NULL, NULL };
+	size_t i, len;
 	int r;
 
-	*out = NULL;
 	if (strncmp(rec, "keeper://", 9) == 0)
 		rec += 9;
-	if ((n = malloc(strlen(rec) + strlen(field) + 8)) == NULL)
-		return KSM_ENOMEM;
-	sprintf(n, "%s/field/%s", rec, field);
-	r = ksm_notation_get(out, &len, client, n);
-	free(n);
+	for (i = 0; i < 3; i++) {
+		out[i] = NULL;
+		if ((nt[i] = malloc(strlen(rec) + 16)) == NULL) {
+			r = KSM_ENOMEM;
+			goto out;
+		}
+		sprintf(nt[i], "%s/field/%s", rec, git_fields[i]);
+	}
+	if ((r = ksm_template__client_new(&tc, client)) != 0)
+		goto out;
+	ksm_template__client_resolver(&rs, tc);
+	if ((r = rs.prepare(rs.ctx, (const char *const *)nt, 3)) != 0)
+		goto out;
+	for (i = 0; i < 3 && r == 0; i++) {
+		r = rs.resolve(rs.ctx, nt[i], (unsigned char **)&out[i], &len);
+		if (r == KSM_ENOTFOUND && i == 2)
+			r = 0;	/* a login is optional */
+	}
+out:
+	ksm_template__client_free(tc);
+	for (i = 0; i < 3; i++)
+		free(nt[i]);
+	if (r != 0)
+		for (i = 0; i < 3; i++) {
+			ksm_secret_free(out[i]);
+			out[i] = NULL;
+		}
 	return r;
 }
 
@@ -411,32 +441,20 @@ sync_git(ksm_client *client, const char *rec)
 {
 	struct keyring_git g = { NULL, NULL, 0, NULL, NULL };
 	struct keyring_err e;
-	char *url = NULL, *login = NULL, *password = NULL;
-	int r, ex = EX_OK;
+	char *v[3];
+	int r, ex = EX_OK, i;
 
-	if ((r = record_field(&url, client, rec, "url")) != 0 ||
-	    (r = record_field(&password, client, rec, "password")) != 0) {
-		ex = ksm_fail(r);
-		goto out;
-	}
-	if ((r = record_field(&login, client, rec, "login")) != 0 &&
-	    r != KSM_ENOTFOUND) {
-		ex = ksm_fail(r);
-		goto out;
-	}
-	g.user = login;
-	if (parse_url(&g, url) != 0) {
+	if ((r = record_fields(v, client, rec)) != 0)
+		return ksm_fail(r);
+	g.user = v[2];
+	if (parse_url(&g, v[0]) != 0) {
 		fprintf(stderr, "%s: %s: the url field is not "
 		    "scheme://host[:port][/path]\n", PROGNAME, rec);
 		ex = EX_FAIL;
-		goto out;
-	}
-	if (keyring_sync_store(rec, &g, password, &e) != 0)
+	} else if (keyring_sync_store(rec, &g, v[1], &e) != 0)
 		ex = kr_fail(&e);
-out:
-	ksm_secret_free(url);
-	ksm_secret_free(login);
-	ksm_secret_free(password);
+	for (i = 0; i < 3; i++)
+		ksm_secret_free(v[i]);
 	return ex;
 }
 

@@ -240,6 +240,8 @@ expect_ok "sync --as git"
 check "... answered by the agent, the sandbox not asked ($calls, $(sb_calls get_secret))" \
     test "$(ks_agent_answers keeper-keyring)" -gt "$answers" -a \
     "$(sb_calls get_secret)" -eq "$calls"
+check "... url, password and login from one answer ($answers, $(ks_agent_answers keeper-keyring))" \
+    test "$(ks_agent_answers keeper-keyring)" -eq $((answers + 1))
 check "git credential item: protocol/server/user find the password" \
     test "$(secret-tool lookup protocol https server db.example.com user it-user@example.com)" = "$want"
 GCL_SRC=/usr/share/doc/git/contrib/credential/libsecret/git-credential-libsecret.c
