@@ -337,9 +337,15 @@ ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
 		return KSM_AGENT_UNUSED;
 	if ((r = ask(&a, KSM_AGENT_GET, uids, n_uids, &reply)) != 0)
 		goto out;
-	if (ksm_agent_parse_reply(&rp, reply.d, reply.len) != 0) {
-		r = unused(&a, "the agent at %s sent a malformed answer",
-		    a.path);
+	if ((r = ksm_agent_parse_reply(&rp, reply.d, reply.len)) != 0) {
+		if (r == KSM_EVERSION)	/* an agent older or newer than us */
+			r = unused(&a, "the agent at %s speaks protocol "
+			    "version %u, this client %u: restart keeper-agent "
+			    "after an upgrade", a.path, (unsigned)reply.d[0],
+			    KSM_AGENT_VERSION);
+		else
+			r = unused(&a, "the agent at %s sent a malformed "
+			    "answer", a.path);
 		goto out;
 	}
 	switch (rp.type) {

@@ -306,6 +306,30 @@ else
 	ok "# SKIP socket activation: systemd-socket-activate not installed"
 fi
 
+# ---- an agent of another protocol version: the client says so, asks Keeper ----
+
+# perl (perl-base: on every Debian) plays a keeper-agent of version 1: it
+# reads one request and declines it in a version 1 frame
+OLD_SOCK=$TMP/old-run/agent.sock
+mkdir -p "$TMP/old-run"
+chmod 700 "$TMP/old-run"
+(umask 077; exec perl -MIO::Socket::UNIX -e '
+	my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0],
+	    Listen => 1) or die "listen: $!";
+	my $c = $l->accept or die "accept: $!";
+	my $n; read($c, $n, 4) == 4 or die; read($c, my $rq, unpack("N", $n));
+	my $why = "keeper-agent speaks another version of the protocol";
+	print $c pack("N C C N a*", 2 + 4 + length($why), 1, 0x83,
+	    length($why), $why);
+	close $c;' "$OLD_SOCK") 2>>"$TMP/old-agent.err" &
+OLD_PID=$!
+poll_until test -S "$OLD_SOCK" || bail "the version 1 stand-in did not listen"
+KSM_AGENT_SOCK=$OLD_SOCK ks --verbose get "keeper://$LOGIN/field/password"
+expect_out "an agent of protocol version 1: the client asks Keeper itself" "$PW"
+check "  ... and --verbose says why, with what to do" \
+    grep -q "keeper-agent not used: .*speaks protocol version 1, this client 2: restart keeper-agent" "$ERR"
+wait "$OLD_PID" 2>/dev/null
+
 # ---- SIGHUP drops everything and fetches anew ----
 
 VAULT_ORIG=$VAULT
