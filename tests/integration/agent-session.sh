@@ -278,6 +278,15 @@ via_agent "  ... answered by keeper-agent"
 check "  ... after one new Keeper call by the agent" \
     test "$(($(sb_calls get_secret) - calls0))" -ge 1
 
+# an upload takes the record key from the agent's opened answer: the
+# direct path, and the JS-SDK-compatible download, must read it back
+printf 'uploaded through the agent\n' >"$TMP/up.txt"
+ks --verbose upload --name up.txt "$LOGIN" "$TMP/up.txt"
+via_agent "upload with the agent running: the record came from keeper-agent"
+KSM_AGENT=0 ks get "keeper://$LOGIN/file/up.txt"
+check "  ... the direct path downloads and decrypts what was uploaded" \
+    test "$RC" -eq 0 -a "$(cat "$OUT")" = "$(base64 <"$TMP/up.txt")"
+
 # ---- socket activation, both sockets, the way the systemd units do it ----
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	ks_agent_stop
