@@ -244,7 +244,9 @@ exchange(struct agent_call *a, const struct ksmx_buf *req,
 	size_t n;
 	long f;
 
-	a->deadline = mono_ms() + a->c->timeout_ms + AGENT_EXTRA_MS;
+	/* a status query has no client: its timeout is the extra alone */
+	a->deadline = mono_ms() + (a->c != NULL ? a->c->timeout_ms : 0) +
+	    AGENT_EXTRA_MS;
 	if (send_all(a, req->d, req->len) != 0)
 		return unused(a, "the agent at %s went away", a->path);
 	if (recv_n(a, reply, 4) != 0)
@@ -408,4 +410,64 @@ ksm_agent__invalidate(struct ksm_client *c, const char *const *uids,
 	if (a.fd >= 0)
 		close(a.fd);
 	ksmx_buf_clear(&reply);
+}
+
+int
+ksm_agent__status(const char *path, char **json)
+{
+	struct ksmx_buf req = KSMX_BUF_INIT(64);
+	struct ksmx_buf reply = KSMX_BUF_INIT(KSM_AGENT_MAX_REQUEST + 64);
+	struct ksm_agent_reply rp;
+	struct agent_call a;
+	int r;
+
+	*json = NULL;
+	memset(&a, 0, sizeof(a));
+	a.endpoint = "status";
+	a.fd = -1;
+	if (path != NULL && strlen(path) >= sizeof(a.path))
+		return ksm__err(KSM_EINVAL, "socket path too long: %.64s...",
+		    path);
+	if (path != NULL)
+		memcpy(a.path, path, strlen(path) + 1);
+	else if (ksm_agent__socket_path(a.path, sizeof(a.path)) != 0) {
+		r = ksm__err(KSM_ENOTFOUND, "no agent socket to ask");
+		ksm__err_hint("set KSM_AGENT_SOCK (keeper-agent prints it) or "
+		    "XDG_RUNTIME_DIR");
+		return r;
+	}
+	/* the same checks as a get: never tell a foreign socket anything */
+	if (trusted_path(&a) != 0 || connect_agent(&a) != 0 ||
+	    ksm_agent_put_request(&req, KSM_AGENT_STATUS, NULL, NULL, NULL,
+	    0) != 0 || exchange(&a, &req, &reply) != 0) {
+		r = ksm__err(KSM_ENOTFOUND, "%s", a.why[0] != '\0' ? a.why :
+		    "keeper-agent did not answer");
+		ksm__err_hint("start it: keeper-agent (or systemctl --user start "
+		    "keeper-agent-secrets.socket)");
+		goto out;
+	}
+	if ((r = ksm_agent_parse_reply(&rp, reply.d, reply.len)) != 0 ||
+	    rp.type != KSM_AGENT_STATUS_REPLY) {
+		if (r == KSM_EVERSION)
+			r = ksm__err(KSM_EPROTO, "the agent at %s speaks "
+			    "protocol version %u, this program %u", a.path,
+			    (unsigned)reply.d[0], KSM_AGENT_VERSION);
+		else
+			r = ksm__err(KSM_EPROTO, "the agent at %s sent no "
+			    "status", a.path);
+		ksm__err_hint("restart keeper-agent after an upgrade");
+		goto out;
+	}
+	if ((*json = malloc(rp.body_len + 1)) == NULL) {
+		r = ksm__err(KSM_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(*json, rp.body, rp.body_len);
+	(*json)[rp.body_len] = '\0';
+out:
+	if (a.fd >= 0)
+		close(a.fd);
+	ksmx_buf_clear(&req);
+	ksmx_buf_clear(&reply);
+	return r;
 }

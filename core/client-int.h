@@ -197,5 +197,12 @@ void	ksm_agent__invalidate(struct ksm_client *c, const char *const *uids,
 void	ksm_agent__identity(const struct ksm_client *c,
 	    char out[KSM_AGENT_IDENTITY_HEX + 1]);
 int	ksm_agent__socket_path(char *out, size_t n);
+/*
+ * Ask the agent at path (NULL: the socket path above) for its status,
+ * with the same trust checks as a get: *json is malloc'd JSON text.  0,
+ * KSM_ENOTFOUND (no trustworthy agent answered; the message says why),
+ * KSM_EPROTO (it answered something else), KSM_EINVAL, KSM_ENOMEM.
+ */
+int	ksm_agent__status(const char *path, char **json);
 
 #endif /* KSM_CLIENT_INT_H */

@@ -606,8 +606,10 @@ char *
 session_status(const struct session *s)
 {
 	long long now = agent_now_ms();
+	const struct slot *sec = &s->slot[EP_SECRETS];
 	char ans[EP_N][160];
-	char *out;
+	char *out, *err = NULL;
+	cJSON *e = NULL;
 	int ep;
 
 	for (ep = 0; ep < EP_N; ep++) {
@@ -622,14 +624,23 @@ session_status(const struct session *s)
 			    answer_records(sl->ans), sl->err ? "true" :
 			    "false");
 	}
-	if ((out = malloc(1024)) == NULL)
+	/* the last failure, as the client would be told (JSON-escaped) */
+	if (sec->err != 0 && ((e = cJSON_CreateString(sec->msg)) == NULL ||
+	    (err = ksmx_json_print(e)) == NULL)) {
+		ksmx_json_free(e);
 		return NULL;
-	(void)snprintf(out, 1024, "{\"pid\":%ld,\"refresh_ms\":%u,"
-	    "\"max_age_ms\":%u,\"get_secret\":%s,\"get_folders\":%s,"
-	    "\"calls\":%llu,\"served\":%llu,\"stale\":%llu,\"errors\":%llu,"
-	    "\"waits\":%llu,\"throttled\":%llu,\"burst\":%u}", (long)getpid(),
-	    s->o.refresh_ms, s->o.max_age_ms, ans[EP_SECRETS],
-	    ans[EP_FOLDERS], s->calls, s->served, s->stale, s->errors,
-	    s->waits, s->throttled, s->burst);
+	}
+	ksmx_json_free(e);
+	if ((out = malloc(1024 + (err != NULL ? strlen(err) : 0))) != NULL)
+		(void)snprintf(out, 1024 + (err != NULL ? strlen(err) : 0),
+		    "{\"pid\":%ld,\"refresh_ms\":%u,\"max_age_ms\":%u,"
+		    "\"get_secret\":%s,\"get_folders\":%s,\"error\":%s,"
+		    "\"calls\":%llu,\"served\":%llu,\"stale\":%llu,"
+		    "\"errors\":%llu,\"waits\":%llu,\"throttled\":%llu,"
+		    "\"burst\":%u}", (long)getpid(), s->o.refresh_ms,
+		    s->o.max_age_ms, ans[EP_SECRETS], ans[EP_FOLDERS],
+		    err != NULL ? err : "null", s->calls, s->served, s->stale,
+		    s->errors, s->waits, s->throttled, s->burst);
+	free(err);
 	return out;
 }

@@ -36,6 +36,8 @@ AGENT_CORE_SOURCES = plugins/ssh-agent/agent-loop.c \
 	plugins/ssh-agent/agent-loop.h plugins/ssh-agent/agent-session.c \
 	plugins/ssh-agent/agent-session.h
 plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
+	plugins/ssh-agent/agent-opts.c plugins/ssh-agent/agent-opts.h \
+	plugins/ssh-agent/agent-status.c plugins/ssh-agent/agent-status.h \
 	$(AGENT_CORE_SOURCES) $(AGENT_SSH_SOURCES) $(AGENT_SECRETS_SOURCES)
 plugins_ssh_agent_keeper_agent_CPPFLAGS = $(AM_CPPFLAGS) $(AGENT_CPPFLAGS)
 plugins_ssh_agent_keeper_agent_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \

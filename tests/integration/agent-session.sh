@@ -103,6 +103,22 @@ check "an audit line per answer, naming the peer and the record" \
     grep -q "get_secret for pid [0-9]* uid [0-9]* exe [^ ]*/keeper-secret: $LOGIN (fresh)" \
     "$KS_AGENT_LOG"
 
+# keeper-agent --status asks the running agent, with a client's checks
+RC=0
+"$KS_AGENT" --status >"$OUT" 2>"$ERR" || RC=$?
+if [ "$RC" -eq 0 ] && grep -q "^keeper-agent pid $KS_AGENT_PID:" "$OUT" &&
+    grep -Eq '^records: +[0-9]+ records, [0-9]+ s old' "$OUT" &&
+    grep -Eq '^answers: +[1-9][0-9]* served' "$OUT"; then
+	ok "keeper-agent --status: its pid, the records it holds, answers served"
+else
+	not_ok "keeper-agent --status (exit $RC)"
+	diag "$(cat "$OUT")" "$(cat "$ERR")"
+fi
+RC=0
+KSM_AGENT_SOCK=$TMP/no-such.sock "$KS_AGENT" --status >"$OUT" 2>"$ERR" || RC=$?
+check "  ... with no agent there: exit 1, saying so" \
+    sh -c "test $RC -eq 1 && grep -q 'no agent at' '$ERR' && test ! -s '$OUT'"
+
 ks --verbose get "$UNSHARED"
 if [ "$RC" -ne 0 ] && grep -q "not shared with this application" "$ERR"; then
 	ok "a record not shared: the usual clear error through the agent"
@@ -391,6 +407,11 @@ else
 	diag "$(cat "$OUT")" "$(cat "$ERR")"
 fi
 diag "$(head -n 2 "$ERR")"
+RC=0
+"$KS_AGENT" --status >"$OUT" 2>"$ERR" || RC=$?
+check "  ... --status says it holds nothing, and Keeper's error" \
+    sh -c "test $RC -eq 0 && grep -q '^records: *none held' '$OUT' &&
+    grep -q '^Keeper: *cannot reach' '$OUT'"
 calls0=$(sb_calls get_secret)
 sb_start --listen "$ADDR"
 wait_for "Keeper back: the agent fetches by itself, no client asking" \
