@@ -6,7 +6,8 @@
  * against that set with the notation code, as ksm_notation_get() does
  * (single-value reading), and downloads attachments.  On a record set
  * already in hand (keeper-agent's), the same resolver with no client:
- * nothing is fetched and attachments are refused.
+ * nothing is fetched, and attachments come from the caller's function
+ * (ksm_template__records_files), or are refused.
  */
 
 #include <stdlib.h>
@@ -26,6 +27,8 @@ struct ksm_template_client {
 	ksm_client		*client;	/* borrowed; NULL: a set in hand */
 	struct ksm_ncands	 c;		/* the set of the last prepare */
 	struct uid_ent		*by_uid;	/* c's records sorted by UID */
+	ksm_template_file_fn	 file_get;	/* a set in hand's attachments */
+	void			*file_ctx;
 };
 
 int
@@ -60,6 +63,14 @@ ksm_template__records_new(struct ksm_template_client **out,
 		*out = NULL;
 	}
 	return r;
+}
+
+void
+ksm_template__records_files(struct ksm_template_client *tc,
+    ksm_template_file_fn get, void *ctx)
+{
+	tc->file_get = get;
+	tc->file_ctx = ctx;
 }
 
 static void
@@ -233,19 +244,23 @@ static int
 download(unsigned char **value, size_t *len,
     const struct ksm_template_client *tc, size_t idx, size_t file)
 {
+	const ksm_file *f = ksm_record_file_at(ksm_records_at(tc->c.set, idx),
+	    file);
 	unsigned char *bytes = NULL;
 	size_t n = 0;
 	int r;
 
-	if (tc->client == NULL) {
+	if (tc->client != NULL)
+		r = ksm_client_download_file(&bytes, &n, tc->client, f);
+	else if (tc->file_get != NULL)
+		r = tc->file_get(tc->file_ctx, f, &bytes, &n);
+	else {
 		(void)ksm__err(KSM_EINVAL, "record '%.64s': attachments are "
 		    "not rendered from a record set in hand",
 		    tc->c.recs[idx].uid);
 		ksm__err_hint("render attachments with keeper-secret inject");
 		return KSM_EINVAL;
 	}
-	r = ksm_client_download_file(&bytes, &n, tc->client,
-	    ksm_record_file_at(ksm_records_at(tc->c.set, idx), file));
 	if (r != 0)
 		return r;
 	if ((*value = malloc(n + 1)) == NULL) {

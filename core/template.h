@@ -138,11 +138,21 @@ int	ksm_template__client_new(struct ksm_template_client **out,
 void	ksm_template__client_free(struct ksm_template_client *tc);
 /*
  * The same resolver on a record set in hand (keeper-agent's): no Keeper
- * call at all; a notation naming an attachment fails with KSM_EINVAL.
+ * call at all; a notation naming an attachment fails with KSM_EINVAL
+ * unless ksm_template__records_files() says where attachments come from.
  * The set is borrowed and must outlive tc.
  */
 int	ksm_template__records_new(struct ksm_template_client **out,
 	    const ksm_records *set);
+/*
+ * An attachment's bytes for a resolver on a set in hand: *bytes a
+ * malloc'd copy of *len bytes (freed with ksm_bytes_free()), or a
+ * ksm_code with a message in ksm_error_last() that names no value.
+ */
+typedef int (*ksm_template_file_fn)(void *ctx, const ksm_file *f,
+	    unsigned char **bytes, size_t *len);
+void	ksm_template__records_files(struct ksm_template_client *tc,
+	    ksm_template_file_fn get, void *ctx);
 /* Fill rs with tc's callbacks. */
 void	ksm_template__client_resolver(struct ksm_template_resolver *rs,
 	    struct ksm_template_client *tc);

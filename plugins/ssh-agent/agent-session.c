@@ -164,6 +164,12 @@ run_job(struct session *s, struct job *j)
 	}
 	for (ep = 0; ep < EP_N; ep++)
 		ksmx_buf_clear(&j->plain[ep]);
+	if (j->recs != NULL && j->r[EP_SECRETS] == 0)	/* they changed */
+		for (ep = 0; ep < SESSION_MAX_WATCHERS &&
+		    s->o.changed[ep].fn != NULL; ep++)
+			if (s->o.changed[ep].prepare != NULL)
+				s->o.changed[ep].prepare(s->o.changed[ep].ctx,
+				    j->recs, s->client);
 }
 
 static void *
@@ -233,7 +239,9 @@ finish_job(struct session *s, struct job *j)
 		s->recs_hash = j->recs_hash;
 		for (ep = 0; ep < SESSION_MAX_WATCHERS &&
 		    s->o.changed[ep].fn != NULL; ep++)
-			s->o.changed[ep].fn(s->o.changed[ep].ctx, j->recs);
+			if (s->o.changed[ep].fn(s->o.changed[ep].ctx,
+			    j->recs) != 0)
+				s->recs_hash = 0;	/* hand them over again */
 	}
 	ksm_records_free(j->recs);
 #ifdef __GLIBC__

@@ -49,10 +49,18 @@ struct session_opts {
 	/*
 	 * Called, in order, after each fetch that changed the records (and
 	 * after the first): the SSH side rebuilds its keys, the templates
-	 * render.  Unused slots are NULL.
+	 * render.  fn returns nonzero when it could not finish with these
+	 * records (an attachment it lacked): the next fetch hands records
+	 * over again even if they did not change.  prepare (optional) runs
+	 * before, on the worker thread that fetched, with the session's
+	 * client to itself: there a watcher fetches what fn will need
+	 * (attachments: downloads, which are not Keeper API calls) without
+	 * blocking the loop.  Unused slots are NULL.
 	 */
 	struct {
-		void	(*fn)(void *ctx, const ksm_records *records);
+		int	(*fn)(void *ctx, const ksm_records *records);
+		void	(*prepare)(void *ctx, const ksm_records *records,
+			    ksm_client *client);
 		void	*ctx;
 	}		 changed[SESSION_MAX_WATCHERS];
 };

@@ -380,6 +380,7 @@ main(int argc, char **argv)
 	/* secrets-templates.c: files rendered from the records, kept current */
 	if (a.tpl != NULL) {
 		o.sess.changed[1].fn = templates_records;
+		o.sess.changed[1].prepare = templates_prepare;
 		o.sess.changed[1].ctx = a.tpl;
 		o.sess.keep_fresh = 1;	/* the files follow the vault */
 	}

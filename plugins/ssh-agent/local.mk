@@ -64,5 +64,6 @@ AGENT_TEMPLATES_SOURCES = plugins/ssh-agent/secrets/secrets-templates.c \
 	plugins/ssh-agent/secrets/secrets-templates.h \
 	plugins/ssh-agent/secrets/secrets-templates-int.h \
 	plugins/ssh-agent/secrets/secrets-templates-config.c \
+	plugins/ssh-agent/secrets/secrets-templates-files.c \
 	plugins/ssh-agent/secrets/secrets-templates-command.c
 plugins_ssh_agent_keeper_agent_SOURCES += $(AGENT_TEMPLATES_SOURCES)

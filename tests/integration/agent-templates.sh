@@ -86,11 +86,6 @@ printf 'a={{ keeper://%s/fieldx/password }}\n' "$WEB" >"$W/malformed.tmpl"
 bad_cfg '{ "templates": [ { "source": "malformed.tmpl", "destination": "o1" } ] }'
 agent_bad "config: a malformed reference in a template, with its line" 1 \
     "template '$W/malformed.tmpl': line 1: 'keeper://$WEB/fieldx/password': .*fieldx" "$W/bad.json"
-printf 'k={{ keeper://InjFileRecord000000003/file/key.bin }}\n' >"$W/file.tmpl"
-bad_cfg '{ "templates": [ { "source": "file.tmpl", "destination": "o1" } ] }'
-agent_bad "config: attachments are refused at start" 2 \
-    "line 1: .* keeper-agent does not render attachments" "$W/bad.json"
-expect_hint "keeper-secret inject"
 bad_cfg 'not json'
 agent_bad "config: not JSON" 2 "bad.json: not a JSON object" "$W/bad.json"
 agent_bad "config: --templates names a missing file" 1 \
@@ -237,6 +232,68 @@ check "  ... and lighttpd still serves with it (200)" \
     test "$(lighttpd_get "webuser:$PW2")" = 200
 check "no value of the vault in the agent's log or stderr" \
     sh -c "! grep -q -e '$PW1' -e '$PW2' -e 'Pw-tls' '$KS_AGENT_LOG' '$TMP/agent.err'"
+ks_agent_stop
+
+# ---- attachments: downloaded off the loop, once, and kept current ----
+
+FILE_REC=InjFileRecord000000003
+ATT_LOG="template $W/att.tmpl"
+# file_content: the attachment's bytes as the vault holds them
+file_content() {
+	jq -r --arg u "$FILE_REC" '.records[] | select(.uid == $u) |
+	    .files[0].content' "$VAULT" | base64 -d
+}
+# the attachment (with NUL bytes) between binary template bytes
+printf '\x00\xff<{{ keeper://%s/file/key.bin }}>\x00' "$FILE_REC" >"$W/att.tmpl"
+att_want() { { printf '\x00\xff<'; file_content; printf '>\x00'; } >"$W/att.want"; }
+att_want
+jq -n '{templates: [{source: "att.tmpl", destination: "att.out",
+    command: "echo attachment rendered"}]}' >"$W/att.json"
+KSM_AGENT=0 run_ks inject --config "$CFG" -i "$W/att.tmpl" -o "$W/att.inject"
+expect_ok "keeper-secret inject renders a template naming an attachment"
+files0=$(sb_calls files)
+ks_agent_start "$CFG" --refresh 1 --templates "$W/att.json"
+wait_for "keeper-agent renders it too" \
+    grep -q "$ATT_LOG: wrote $W/att.out" "$KS_AGENT_LOG"
+check "  ... byte for byte (NUL bytes and all)" cmp -s "$W/att.out" "$W/att.want"
+check "  ... as keeper-secret inject does" cmp -s "$W/att.out" "$W/att.inject"
+check "the download is logged, with its size" \
+    grep -q "templates: downloaded attachment .* ($(file_content | wc -c) bytes)" "$KS_AGENT_LOG"
+# each refresh hands new records over (new file URLs): nothing is downloaded again
+calls0=$(sb_calls get_secret)
+refreshed3() { test "$(($(sb_calls get_secret) - calls0))" -ge 3; }
+poll_until refreshed3 || not_ok "the agent did not keep refreshing"
+check "three refreshes later the attachment was downloaded once ($(($(sb_calls files) - files0)))" \
+    test "$(($(sb_calls files) - files0))" -eq 1
+
+# a new upload is a new file UID: the new bytes are rendered, the command runs
+ran0=$(count "$ATT_LOG: the command exited with status 0" "$KS_AGENT_LOG")
+vault_edit --arg u "$FILE_REC" '(.records[] | select(.uid == $u) | .files[0]) +=
+    {uid: "InjFileReplaced0000001", content: "bmV3IGtleSBieXRlcwBhZnRlciBhIE5VTAo="}'
+att_want
+new_att() { cmp -s "$W/att.out" "$W/att.want"; }
+wait_for "a replaced attachment is rendered anew" new_att
+check "  ... with one more download" test "$(($(sb_calls files) - files0))" -eq 2
+ran_again() {
+	test "$(count "$ATT_LOG: the command exited with status 0" \
+	    "$KS_AGENT_LOG")" -gt "$ran0"
+}
+wait_for "  ... and the template's command ran" ran_again
+
+# a download that fails: the render fails, the old file is kept, then it heals
+cp -p "$W/att.out" "$W/att.before"
+vault_edit --arg u "$FILE_REC" '(.records[] | select(.uid == $u) | .files[0]) |=
+    (del(.content) + {uid: "InjFilePending00000001", pending: true, size: 20})'
+ATT_FAILED="$ATT_LOG: not rendered, $W/att.out kept: 1 of 1 references do not resolve: line 1 'keeper://$FILE_REC/file/key.bin': HTTP 404 from '[^']*' downloading file 'InjFilePending00000001'"
+wait_for "a failed download fails the render, naming the attachment and why" \
+    grep -q "$ATT_FAILED" "$KS_AGENT_LOG"
+check "  ... and keeps the old file" cmp -s "$W/att.out" "$W/att.before"
+vault_edit --arg u "$FILE_REC" '(.records[] | select(.uid == $u) | .files[0]) |=
+    (del(.size, .pending) + {content: "aGVhbGVkCg=="})'
+att_want
+wait_for "  ... and the next refresh downloads it and renders" new_att
+check "no attachment byte in the agent's log or stderr" \
+    sh -c "! grep -q -e 'after a NUL' -e healed '$KS_AGENT_LOG' '$TMP/agent.err'"
 ks_agent_stop
 
 # ---- the default configuration file ----

@@ -501,6 +501,24 @@ add_record(cJSON *arr, const char *uid, const unsigned char *app_key,
 	free(fd);
 }
 
+static int held_asked, held_fail;
+
+/* keeper-agent's held attachments, played: "a\0b" for the one file */
+static int
+held_file(void *ctx, const ksm_file *f, unsigned char **bytes, size_t *len)
+{
+	(void)ctx;
+	held_asked++;
+	if (held_fail)
+		return ksm__err(KSM_ENETWORK, "attachment %s not held",
+		    ksm_file_uid(f));
+	if ((*bytes = malloc(3)) == NULL)
+		return KSM_ENOMEM;
+	memcpy(*bytes, "a\0b", 3);
+	*len = 3;
+	return 0;
+}
+
 static void
 test_records_resolver(void)
 {
@@ -514,6 +532,7 @@ test_records_resolver(void)
 	    "login }}:{{ keeper://Db/field/password }}";
 	static const char bad[] = "{{ keeper://Gone/field/x }}{{ keeper://Db/"
 	    "field/nope }}{{ keeper://Web login/file/key.pem }}";
+	static const char att[] = "<{{ keeper://Web login/file/key.pem }}>";
 	struct ksmx_buf plain = KSMX_BUF_INIT(1 << 20);
 	struct ksmx_buf out = KSMX_BUF_INIT(1 << 20);
 	struct ksm_template_problems p = { NULL, 0 };
@@ -562,6 +581,27 @@ test_records_resolver(void)
 	    p.v[2].code == KSM_EINVAL && strstr(p.v[2].message,
 	    "attachments are not rendered") != NULL,
 	    "records resolver: no record, no field, and an attachment refused");
+	ksm_template__free(t);
+	t = NULL;
+	ksm_template__problems_clear(&p);
+
+	/* attachments from the caller's function (keeper-agent's held ones) */
+	ksm_template__records_files(tc, held_file, NULL);
+	T_OK(ksm_template__parse(&t, &p, att, sizeof(att) - 1, 0) == 0 &&
+	    ksm_template__render(&out, &p, t, &rs) == 0 &&
+	    out.len == 5 && memcmp(out.d, "<a\0b>", 5) == 0 &&
+	    held_asked == 1, "records resolver: an attachment from the "
+	    "caller's function, once, NUL bytes kept");
+	ksm_template__free(t);
+	t = NULL;
+	ksmx_buf_clear(&out);
+	held_fail = 1;
+	T_FAILS(ksm_template__parse(&t, &p, att, sizeof(att) - 1, 0) == 0 ?
+	    ksm_template__render(&out, &p, t, &rs) : -99, KSM_ENETWORK,
+	    "records resolver: the function's failure fails the render");
+	T_OK(p.n == 1 && p.v[0].code == KSM_ENETWORK && strstr(p.v[0].message,
+	    "FileUid000000000000001 not held") != NULL && out.len == 0,
+	    "records resolver: ... with its message, nothing rendered");
 	ksm_template__free(t);
 	t = NULL;
 	ksm_template__problems_clear(&p);

@@ -231,6 +231,12 @@ answer_len(const struct answer *a)
 	return a->len;
 }
 
+const char *
+answer_text(const struct answer *a)
+{
+	return a->text;
+}
+
 size_t
 answer_records(const struct answer *a)
 {

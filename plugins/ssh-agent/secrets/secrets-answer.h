@@ -31,6 +31,9 @@ int	answer_new(struct answer **out, const void *text, size_t len,
 	    int index);
 void	answer_free(struct answer *a);
 size_t	answer_len(const struct answer *a);
+/* The text itself (answer_len bytes; secrets-templates-files.c keeps
+ * attachments as unindexed answers). */
+const char *answer_text(const struct answer *a);
 /* FNV-1a of the text: did a refresh change anything? */
 uint64_t answer_hash(const struct answer *a);
 /* Records (occurrences) in an indexed answer. */

@@ -210,10 +210,7 @@ check_source(const struct tpl *e, const char *file, size_t i)
 	struct ksmx_buf text = KSMX_BUF_INIT(KSM_MAX_TEMPLATE);
 	struct ksm_template_problems p = { NULL, 0 };
 	struct ksm_template *tp = NULL;
-	const struct ksm_template_ref *ref;
-	ksm_notation *nt = NULL;
 	char why[KSM_ERROR_MSG_MAX];
-	size_t k;
 	int r;
 
 	if ((r = tpl_read_file(&text, e->source, "template")) != 0) {
@@ -228,24 +225,6 @@ check_source(const struct tpl *e, const char *file, size_t i)
 			(void)ksm__err(r, "template '%s': line %zu: '%s': %s%s",
 			    e->source, p.v[0].line, p.v[0].ref,
 			    p.v[0].message, p.n > 1 ? " (and more)" : "");
-		goto out;
-	}
-	/* an attachment would need a download on the agent's loop */
-	for (k = 0; k < ksm_template__count(tp) && r == 0; k++) {
-		ref = ksm_template__ref(tp, k);
-		if (ref->kind != KSM_TREF_NOTATION || ksm_notation_parse_ex(&nt,
-		    ref->notation, KSM_NOTATION_LEGACY) != 0)
-			continue;
-		if (ksm_notation_selector(nt) == KSM_SELECTOR_FILE) {
-			r = ksm__err(KSM_ECONFIG, "template '%s': line %zu: "
-			    "'%.80s': keeper-agent does not render "
-			    "attachments", e->source, ref->line,
-			    ref->notation);
-			ksm__err_hint("render this template with "
-			    "keeper-secret inject");
-		}
-		ksm_notation_free(nt);
-		nt = NULL;
 	}
  out:
 	ksm_template__free(tp);

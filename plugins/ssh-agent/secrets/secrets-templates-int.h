@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ksm/ksm.h"
 #include "secrets-templates.h"
 
 struct ksmx_buf;
+struct answer;
 
 #define TPL_MAX_CONFIG		(1u * 1024 * 1024)	/* bytes, the file */
 #define TPL_MAX_ENTRIES		256	/* templates in one file */
@@ -33,11 +35,25 @@ struct tpl {
 	size_t		 line_len;
 };
 
+/* An attachment a template names (secrets-templates-files.c). */
+struct tpl_file {
+	char		*uid;		/* its file UID */
+	unsigned long long size;
+	struct answer	*bytes;		/* locked; NULL: not downloaded */
+	int		 err;		/* why not (a ksm_code) */
+	char		 msg[KSM_ERROR_MSG_MAX];
+	int		 used;		/* named at the last prepare */
+	int		 fresh;		/* downloaded since the loop looked */
+};
+
 struct templates {
 	struct tpl	*v;
 	size_t		 n;
 	int		 epfd;		/* the commands' output (epoll); -1 */
 	int		 started;	/* templates_start() was called */
+	struct tpl_file	*files;		/* written on the worker only */
+	size_t		 n_files;
+	int		 files_missing;	/* a render lacked an attachment */
 };
 
 /*
@@ -45,6 +61,17 @@ struct templates {
  * KSM_ETOOBIG / KSM_ENOMEM with a message naming the file as what.
  */
 int	tpl_read_file(struct ksmx_buf *out, const char *path, const char *what);
+
+/*
+ * The attachments held, for the render's resolver on the loop
+ * (ksm_template_file_fn on a struct templates): a copy, or the download's
+ * error; one not held sets files_missing.
+ */
+int	tpl_file_held(void *ctx, const ksm_file *f, unsigned char **bytes,
+	    size_t *len);
+/* Log the downloads of the last prepare (on the loop). */
+void	tpl_files_announce(struct templates *t);
+void	tpl_files_free(struct templates *t);
 
 /* The destination changed: run e's command now, or once it may. */
 void	tpl_command_run(struct templates *t, struct tpl *e);

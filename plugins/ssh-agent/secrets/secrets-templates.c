@@ -161,7 +161,7 @@ render_one(struct templates *t, struct tpl *e,
 	ksmx_buf_clear(&out);
 }
 
-void
+int
 templates_records(void *ctx, const ksm_records *records)
 {
 	struct templates *t = ctx;
@@ -170,17 +170,21 @@ templates_records(void *ctx, const ksm_records *records)
 	size_t i;
 
 	if (t == NULL || t->n == 0)
-		return;
+		return 0;
+	tpl_files_announce(t);
 	if (ksm_template__records_new(&tc, records) != 0) {
 		agent_log("templates not rendered, files kept: %s",
 		    ksm_error_last()->message);
-		return;
+		return 0;
 	}
+	ksm_template__records_files(tc, tpl_file_held, t);
 	ksm_template__client_resolver(&rs, tc);
+	t->files_missing = 0;
 	for (i = 0; i < t->n; i++)
 		render_one(t, &t->v[i], &rs);
 	/* the parsed records go, wiped */
 	ksm_template__client_free(tc);
+	return t->files_missing;
 }
 
 size_t
@@ -203,6 +207,7 @@ templates_free(struct templates *t)
 		free(t->v[i].command);
 	}
 	free(t->v);
+	tpl_files_free(t);
 	if (t->epfd >= 0)
 		close(t->epfd);
 	free(t);

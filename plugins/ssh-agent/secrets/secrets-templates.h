@@ -8,7 +8,8 @@
  * The session calls templates_records() on the loop thread with the
  * decrypted records after its first fetch and after every fetch that
  * changed them (so also after SIGHUP).  Each template is rendered from
- * those records alone (no Keeper call), all or nothing; the destination
+ * those records alone (no Keeper call) and the attachments downloaded on
+ * the session's worker (templates_prepare), all or nothing; the destination
  * is written atomically only when its bytes (or mode) differ, and then
  * the command runs under /bin/sh -c with its output relayed, line by
  * line, to the agent's log.  A failing render keeps the old file and logs
@@ -44,8 +45,20 @@ int	templates_load(struct templates **out, const char *path, int optional);
 void	templates_free(struct templates *t);
 size_t	templates_count(const struct templates *t);
 
-/* The session's "changed" callback: render every template from records. */
-void	templates_records(void *ctx, const ksm_records *records);
+/*
+ * The session's "changed" callback: render every template from records.
+ * 1 when an attachment a template names is not held (the next fetch
+ * should hand the records over again), else 0.
+ */
+int	templates_records(void *ctx, const ksm_records *records);
+/*
+ * The session's "prepare" callback, on its worker thread before
+ * templates_records(): download the attachments the templates name that
+ * are not held yet (secrets-templates-files.c), and drop those no
+ * template names any more.
+ */
+void	templates_prepare(void *ctx, const ksm_records *records,
+	    ksm_client *client);
 
 /*
  * Once the agent runs in its final process (after daemonizing): watch

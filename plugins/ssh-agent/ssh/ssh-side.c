@@ -206,7 +206,7 @@ out:
 	return r;
 }
 
-void
+int
 ssh_side_records(void *ctx, const ksm_records *recs)
 {
 	struct ssh_side *ss = ctx;
@@ -228,12 +228,13 @@ ssh_side_records(void *ctx, const ksm_records *recs)
 			fprintf(stderr, PROG ": out of memory loading keys, "
 			    "keeping %zu keys\n", ss->st.n);
 			store_free(&fresh);
-			return;
+			return 1;	/* again with the next fetch */
 		}
 	}
 	store_free(&ss->st);
 	ss->st = fresh;
 	agent_debug("%zu keys loaded", ss->st.n);
+	return 0;
 }
 
 size_t

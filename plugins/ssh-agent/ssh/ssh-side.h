@@ -35,8 +35,11 @@ void	ssh_side_free(struct ssh_side *ss);
 const struct side *ssh_side_def(struct ssh_side *ss);
 /* Its session, told when keys are used so that they stay refreshed. */
 void	ssh_side_set_session(struct ssh_side *ss, struct session *s);
-/* The session's "changed" callback: rebuild the keys from records. */
-void	ssh_side_records(void *ctx, const ksm_records *records);
+/*
+ * The session's "changed" callback: rebuild the keys from records (1: out
+ * of memory, the old keys kept).
+ */
+int	ssh_side_records(void *ctx, const ksm_records *records);
 size_t	ssh_side_keys(const struct ssh_side *ss);
 /* Drop keys whose lifetime ended; the next end (monotonic ms) or -1. */
 long long ssh_side_expire(struct ssh_side *ss, long long now);
