@@ -95,7 +95,10 @@ int	session_reload(struct session *s);
 void	session_touch(struct session *s);
 /* Mark the config's answers stale: the next request fetches anew. */
 void	session_invalidate(struct session *s);
-/* The next time the session wants the loop back (ms, -1: none); starts due fetches. */
+/*
+ * The next time the session wants the loop back (ms, -1: none); starts
+ * the fetches that are due.
+ */
 long long session_tick(struct session *s, long long now);
 
 /*

@@ -34,7 +34,8 @@ AGENT_SECRETS_SOURCES = plugins/ssh-agent/secrets/secrets-side.c \
 	plugins/ssh-agent/secrets/secrets-answer.h
 AGENT_CORE_SOURCES = plugins/ssh-agent/agent-loop.c \
 	plugins/ssh-agent/agent-loop.h plugins/ssh-agent/agent-session.c \
-	plugins/ssh-agent/agent-session.h
+	plugins/ssh-agent/agent-session-fetch.c \
+	plugins/ssh-agent/agent-session-int.h plugins/ssh-agent/agent-session.h
 plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
 	plugins/ssh-agent/agent-opts.c plugins/ssh-agent/agent-opts.h \
 	plugins/ssh-agent/agent-status.c plugins/ssh-agent/agent-status.h \
