@@ -42,7 +42,7 @@ client_id_of(char **out, const unsigned char key[32])
 	*out = NULL;
 	if ((r = ksm_crypto__hmac(mac, &mac_len, "SHA512", key, 32,
 	    CLIENT_ID_MSG, strlen(CLIENT_ID_MSG))) != 0)
-		return ksm__err(r, "cannot derive the client id");
+		return ksm__err_context(r, "cannot derive the client id");
 	if ((*out = ksmx_b64_encode_str(mac, mac_len, KSMX_B64_STD)) == NULL)
 		r = ksm__err(KSM_ENOMEM, "out of memory");
 	ksmx_wipe_array(mac);
@@ -113,7 +113,8 @@ build_config(struct ksm_config **out, const char *path, const char *host,
 		goto out;
 	if ((r = ksm_eckey__generate(&key)) != 0 ||
 	    (r = ksm_eckey__to_pkcs8(&der, key)) != 0) {
-		r = ksm__err(r, "cannot create the device key pair");
+		r = ksm__err_context(r, "cannot create the device key "
+		    "pair");
 		goto out;
 	}
 	pk = ksmx_b64_encode_str(der.d, der.len, KSMX_B64_STD);

@@ -352,8 +352,8 @@ ksm_cache_status_get(ksm_client *c, ksm_cache_status *out)
 	out->usable = 1;
 	if ((r = config_keys(c, &k, tag)) != 0) {
 		free(dir);
-		return ksm__err(r, "cannot derive the cache key from the "
-		    "config");
+		return ksm__err_context(r, "cannot derive the cache key "
+		    "from the config");
 	}
 	ksmx_wipe(&k, sizeof(k));
 	if (ksm_cache__scan(dir, tag, 0, &sc) == 0) {
@@ -387,8 +387,8 @@ ksm_cache_clear(ksm_client *c, size_t *removed)
 		return r;
 	if (c != NULL && (r = config_keys(c, &k, tag)) != 0) {
 		free(dir);
-		return ksm__err(r, "cannot derive the cache key from the "
-		    "config");
+		return ksm__err_context(r, "cannot derive the cache key "
+		    "from the config");
 	}
 	ksmx_wipe(&k, sizeof(k));
 	r = ksm_cache__scan(dir, c != NULL ? tag : NULL, 1, &sc);

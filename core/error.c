@@ -116,6 +116,24 @@ ksm__err(int code, const char *fmt, ...)
 }
 
 int
+ksm__err_context(int code, const char *fmt, ...)
+{
+	char why[KSM_ERROR_MSG_MAX], hint[KSM_ERROR_MSG_MAX];
+	va_list ap;
+	int keep = last_error.code == code && last_error.message[0] != '\0';
+
+	(void)snprintf(why, sizeof(why), "%s", last_error.message);
+	(void)snprintf(hint, sizeof(hint), "%s", last_error.hint);
+	va_start(ap, fmt);
+	code = err_set(code, keep ? why : NULL, fmt, ap);
+	va_end(ap);
+	if (keep)
+		(void)snprintf(last_error.hint, sizeof(last_error.hint), "%s",
+		    hint);
+	return code;
+}
+
+int
 ksm__err_errno(int code, const char *fmt, ...)
 {
 	char ebuf[128];

@@ -35,6 +35,13 @@
 
 /* Set the thread's error and return code: return ksm__err(KSM_ECONFIG, ...) */
 int	ksm__err(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
+/*
+ * The same, for a caller adding context to a callee's failure: when the
+ * thread's error already has code (the callee said why), the message
+ * becomes "context: why" and the callee's hint is kept ("cannot compute
+ * the TOTP HMAC-SHA1: cannot load libcrypto.so.3: ...").
+ */
+int	ksm__err_context(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
 /* The same with ": strerror(errno)" appended. */
 int	ksm__err_errno(int code, const char *fmt, ...) KSM_PRINTF(2, 3);
 /* Fill the hint of the current error (what the user should do). */

@@ -250,8 +250,9 @@ ksm_totp_code(char out[KSM_TOTP_CODE_MAX], unsigned int *seconds_left,
 	r = ksm_crypto__hmac(mac, &mac_len, t.alg, t.key, t.key_len,
 	    msg, sizeof(msg));
 	if (r != 0 || mac_len < 20 || mac_len > sizeof(mac)) {
-		r = ksm__err(r != 0 ? r : KSM_ECRYPTO, "cannot compute the "
-		    "TOTP HMAC-%s", t.alg);
+		r = r != 0 ? ksm__err_context(r, "cannot compute the TOTP "
+		    "HMAC-%s", t.alg) : ksm__err(KSM_ECRYPTO, "cannot compute "
+		    "the TOTP HMAC-%s", t.alg);
 		goto out;
 	}
 	off = mac[mac_len - 1] & 0x0f;

@@ -4,14 +4,15 @@
  * libcrypto is dlopen()ed on the first cryptographic operation
  * (core/crypto-load.c).  The loader against libraries that are not it, a
  * process in which it cannot be loaded (every crypto call fails with a
- * message naming the library, a client still opens, and its first
- * request reports the missing library rather than a corrupt key), and
- * the real one.
+ * message naming the library, a caller's context keeps it, a client
+ * still opens, and its first request reports the missing library rather
+ * than a corrupt key), and the real one.
  */
 
 #include <stdio.h>
 #include <string.h>
 
+#include "ksm/totp.h"
 #include "ksm-int.h"
 #include "client-int.h"
 #include "crypto.h"
@@ -62,6 +63,7 @@ test_missing(void)
 {
 	const ksm_error *e = ksm_error_last();
 	ksm_eckey *k = (ksm_eckey *)&k;
+	char code[KSM_TOTP_CODE_MAX];
 	uint8_t md[32];
 	int i;
 
@@ -83,6 +85,14 @@ test_missing(void)
 	T_FAILS(ksm_eckey__generate(&k), KSM_ECRYPTO, "missing::generate");
 	ksm_eckey__free(NULL);
 	T_OK(1, "missing::free(NULL) needs no library");
+	/* a caller's context keeps the library's name and the hint */
+	T_FAILS(ksm_totp_code(code, NULL, "otpauth://totp/x?secret="
+	    "JBSWY3DPEHPK3PXP", 59), KSM_ECRYPTO, "missing::totp");
+	T_OK(strncmp(e->message, "cannot compute the TOTP HMAC-SHA1: cannot "
+	    "load " NO_SUCH_LIB ": ", strlen("cannot compute the TOTP "
+	    "HMAC-SHA1: cannot load " NO_SUCH_LIB ": ")) == 0 &&
+	    strstr(e->hint, "libssl3") != NULL,
+	    "missing::  ... says what, then why, with the hint: %s", e->message);
 }
 
 /* A client opens without libcrypto; its first request says what is wrong. */
