@@ -353,7 +353,8 @@ ksm_agent__fetch(struct ksm_client *c, const char *endpoint,
 	switch (rp.type) {
 	case KSM_AGENT_ANSWER:
 		if (rp.form != (strcmp(endpoint, "get_secret") == 0 ?
-		    KSM_AGENT_FORM_OPENED : KSM_AGENT_FORM_KEEPER)) {
+		    KSM_AGENT_FORM_OPENED : strcmp(endpoint, "download") == 0 ?
+		    KSM_AGENT_FORM_FILE : KSM_AGENT_FORM_KEEPER)) {
 			r = unused(&a, "the agent at %s answered in another "
 			    "form", a.path);
 			break;

@@ -320,7 +320,8 @@ ksm_agent_parse_reply(struct ksm_agent_reply *rp, const uint8_t *msg,
 		if (r == 0 && ((rp->freshness != KSM_AGENT_FRESH &&
 		    rp->freshness != KSM_AGENT_STALE) ||
 		    (rp->form != KSM_AGENT_FORM_KEEPER &&
-		    rp->form != KSM_AGENT_FORM_OPENED)))
+		    rp->form != KSM_AGENT_FORM_OPENED &&
+		    rp->form != KSM_AGENT_FORM_FILE)))
 			r = KSM_EPROTO;
 		break;
 	case KSM_AGENT_ERROR:

@@ -27,7 +27,8 @@
 
 enum ksm_agent_type {
 	/* requests */
-	KSM_AGENT_GET = 1,		/* tag, endpoint, uids */
+	KSM_AGENT_GET = 1,		/* tag, endpoint, uids; endpoint
+					   "download": one file UID */
 	KSM_AGENT_INVALIDATE = 2,	/* tag, uids (none: every answer) */
 	KSM_AGENT_STATUS = 3,		/* nothing */
 	/* replies */
@@ -41,10 +42,12 @@ enum ksm_agent_type {
 /* An answer's freshness. */
 enum { KSM_AGENT_FRESH = 1, KSM_AGENT_STALE = 2 };
 /*
- * An answer's form: Keeper's decrypted transport body (get_folders), or a
- * record set opened by the agent (get_secret; records-opened.c).
+ * An answer's form: Keeper's decrypted transport body (get_folders), a
+ * record set opened by the agent (get_secret; records-opened.c), or an
+ * attachment's bytes, decrypted (download).
  */
-enum { KSM_AGENT_FORM_KEEPER = 1, KSM_AGENT_FORM_OPENED = 2 };
+enum { KSM_AGENT_FORM_KEEPER = 1, KSM_AGENT_FORM_OPENED = 2,
+	KSM_AGENT_FORM_FILE = 3 };
 
 /* A parsed request; the strings are NUL-terminated copies. */
 struct ksm_agent_request {

@@ -197,13 +197,49 @@ fail:
 	return r;
 }
 
+/* The bytes of pt, handed over (an empty file: a valid, freeable pointer). */
+static int
+take_bytes(struct ksmx_buf *pt, unsigned char **out, size_t *out_len)
+{
+	if (pt->len > 0)
+		*out = ksmx_buf_take(pt, out_len);
+	else if ((*out = calloc(1, 1)) == NULL)
+		return ksm__err(KSM_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int download_direct(struct ksmx_buf *pt, ksm_client *c,
+    const ksm_file *f);
+
 int
 ksm_client_download_file(unsigned char **out, size_t *out_len,
     ksm_client *c, const ksm_file *f)
 {
+	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_FILE);
+	const char *uid[1];
+	int r;
+
+	KSM_ASSERT_ARG(out != NULL && out_len != NULL);
+	*out = NULL;
+	*out_len = 0;
+	KSM_ASSERT_ARG(c != NULL && f != NULL);
+	/* keeper-agent downloads it once for every client, and holds it */
+	uid[0] = ksm_file_uid(f);
+	if (uid[0] == NULL || (r = ksm_agent__fetch(c, "download", uid, 1,
+	    &pt, NULL)) == KSM_AGENT_UNUSED)
+		r = download_direct(&pt, c, f);
+	if (r == 0)
+		r = take_bytes(&pt, out, out_len);
+	ksmx_buf_clear(&pt);
+	return r;
+}
+
+/* The file from its URL, decrypted into pt. */
+static int
+download_direct(struct ksmx_buf *pt, ksm_client *c, const ksm_file *f)
+{
 	struct ksmx_buf resp = KSMX_BUF_INIT(KSM_MAX_FILE + KSM_GCM_IV_LEN +
 	    KSM_GCM_TAG_LEN);
-	struct ksmx_buf pt = KSMX_BUF_INIT(KSM_MAX_FILE);
 	struct ksm_http_req req;
 	const char *url;
 	char host[256];
@@ -211,10 +247,6 @@ ksm_client_download_file(unsigned char **out, size_t *out_len,
 	size_t n;
 	int r;
 
-	KSM_ASSERT_ARG(out != NULL && out_len != NULL);
-	*out = NULL;
-	*out_len = 0;
-	KSM_ASSERT_ARG(c != NULL && f != NULL);
 	url = ksm_file__url(f);
 	if (url == NULL || url[0] == '\0')
 		return ksm__err(KSM_EPROTO, "file '%.64s' has no download URL",
@@ -250,21 +282,12 @@ ksm_client_download_file(unsigned char **out, size_t *out_len,
 		    "record again and retry");
 		goto out;
 	}
-	if ((r = ksm_crypto__gcm_decrypt(&pt, ksm_file__key(f), resp.d,
-	    resp.len)) != 0) {
+	if ((r = ksm_crypto__gcm_decrypt(pt, ksm_file__key(f), resp.d,
+	    resp.len)) != 0)
 		r = ksm__err(r == KSM_ETOOBIG ? r : KSM_ECRYPTO, "file '%.64s' "
 		    "from '%s' could not be decrypted", ksm_file_uid(f), host);
-		goto out;
-	}
-	if (pt.len > 0) {
-		*out = ksmx_buf_take(&pt, out_len);
-	} else if ((*out = calloc(1, 1)) == NULL) {
-		/* an empty file still gets a valid, freeable pointer */
-		r = ksm__err(KSM_ENOMEM, "out of memory");
-	}
 out:
 	ksmx_buf_clear(&resp);
-	ksmx_buf_clear(&pt);
 	return r;
 }
 

@@ -180,7 +180,8 @@ int	ksm_records__is_bad(const ksm_records *set, const char *uid);
 /*
  * The resident session (agent-client.c, docs/agent-protocol.md).
  * ksm_agent__fetch: 0 with the answer in plain (get_secret's in the opened
- * form; the caller must take it: opened not NULL), a KSM_E* code the agent
+ * form; the caller must take it: opened not NULL; endpoint "download",
+ * one file UID: the attachment's bytes), a KSM_E* code the agent
  * met at Keeper, or KSM_AGENT_UNUSED: no (trustworthy) agent answered and
  * the caller goes to Keeper itself.  ksm_agent__invalidate: tell a running
  * agent that this config's answers (uids, or all) are stale; best effort.

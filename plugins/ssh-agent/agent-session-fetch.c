@@ -4,7 +4,8 @@
  * The resident session's fetch (agent-session.h): one job at a time, on a
  * worker thread, that calls Keeper with the session's client, keeps each
  * answer in locked memory, opens get_secret's records once per change,
- * and lets the watchers prepare (attachments); the loop then installs it
+ * lets the watchers prepare (attachments) and downloads the files
+ * clients asked for (agent-session-files.c); the loop then installs it
  * (finish_job), counts the calls for the throttle guard, and hands
  * changed records to the watchers.  The worker never looks at the slots;
  * the loop never looks at the job while the worker runs.
@@ -118,6 +119,7 @@ run_job(struct session *s, struct job *j)
 			if (s->o.changed[ep].prepare != NULL)
 				s->o.changed[ep].prepare(s->o.changed[ep].ctx,
 				    j->recs, s->client);
+	session_files_run(s, j);	/* the files clients asked for */
 }
 
 static void *
@@ -173,13 +175,15 @@ finish_job(struct session *s, struct job *j)
 		if (r == KSM_ETHROTTLED)
 			s->throttled++;
 	}
-	/* Keeper's count restarts after a pause */
-	if (s->last_call_ms == 0 ||
-	    j->start_ms - s->last_call_ms >= (long long)s->o.pause_ms)
-		s->burst = 0;
-	s->burst += j->calls;
-	s->calls += j->calls;
-	s->last_call_ms = now;
+	/* Keeper's count restarts after a pause (downloads are no calls) */
+	if (j->calls > 0) {
+		if (s->last_call_ms == 0 || j->start_ms - s->last_call_ms >=
+		    (long long)s->o.pause_ms)
+			s->burst = 0;
+		s->burst += j->calls;
+		s->calls += j->calls;
+		s->last_call_ms = now;
+	}
 	if ((j->want[EP_SECRETS] && j->r[EP_SECRETS] == KSM_ETHROTTLED) ||
 	    (j->want[EP_FOLDERS] && j->r[EP_FOLDERS] == KSM_ETHROTTLED))
 		s->burst = s->o.burst;	/* throttled: a full pause first */
@@ -203,6 +207,7 @@ finish_job(struct session *s, struct job *j)
 #endif
 	for (ep = 0; ep < EP_N; ep++)
 		answer_free(j->ans[ep]);	/* not installed: none, normally */
+	session_files_finish(s, j);
 	memset(j, 0, sizeof(*j));
 	if (s->on_fetched != NULL)
 		s->on_fetched(s->on_fetched_ctx);
@@ -217,6 +222,7 @@ job_begin(struct session *s, const int want[EP_N], long long now)
 	s->job.start_ms = now;
 	/* read here, on the loop: the worker must not look at the slots */
 	s->job.prev_hash = s->slot[EP_SECRETS].ans != NULL ? s->recs_hash : 0;
+	session_files_begin(s, &s->job);
 }
 
 void

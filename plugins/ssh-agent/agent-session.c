@@ -83,6 +83,7 @@ session_free(struct session *s)
 	session_join_job(s);
 	for (ep = 0; ep < EP_N; ep++)
 		answer_free(s->slot[ep].ans);
+	session_files_clear(s);
 	if (s->efd >= 0)
 		close(s->efd);
 	ksm_client_free(s->client);
@@ -129,6 +130,7 @@ session_reload(struct session *s)
 		s->slot[ep].ans = NULL;
 	}
 	s->recs_hash = 0;	/* the SSH side reloads too */
+	session_files_clear(s);
 	return session_sync_fetch(s, want);
 }
 
@@ -180,7 +182,7 @@ in_use(const struct session *s, const struct slot *sl, long long now)
 long long
 session_tick(struct session *s, long long now)
 {
-	int want[EP_N] = { 0, 0 }, ep, any = 0;
+	int want[EP_N] = { 0, 0 }, ep, any = 0, files;
 	long long wake = -1, due, ready;
 	long long retry = s->o.refresh_ms / 4 > s->o.pause_ms + 1000 ?
 	    s->o.refresh_ms / 4 : s->o.pause_ms + 1000;
@@ -212,12 +214,18 @@ session_tick(struct session *s, long long now)
 		else
 			wake = earlier(wake, due);
 	}
-	if (!any)
+	files = session_files_wanted(s);
+	if (!any && !files)
 		return wake;
-	if ((ready = guard_ready(s, now)) > now)
-		return earlier(wake, ready);
+	if (any && (ready = guard_ready(s, now)) > now) {
+		if (!files)
+			return earlier(wake, ready);
+		/* downloads now (no API calls); the calls after the pause */
+		memset(want, 0, sizeof(want));
+		any = 0;
+	}
 	/* one call answers for both when both are due */
-	for (ep = 0; ep < EP_N; ep++)
+	for (ep = 0; ep < EP_N && any; ep++)
 		if (!want[ep] && s->slot[ep].ans != NULL && in_use(s,
 		    &s->slot[ep], now) && s->o.refresh_ms != 0 &&
 		    now - s->slot[ep].fetched_ms >= s->o.refresh_ms / 2)
@@ -276,12 +284,14 @@ session_serve(struct session *s, const struct ksm_agent_request *rq,
 	int ep, attempted, fresh, r;
 
 	*how = "declined";
-	if ((ep = ep_index(rq->endpoint)) < 0)
-		return ksm_agent_put_decline(out, "keeper-agent does not "
-		    "serve this endpoint");
 	if (strcmp(rq->tag, s->tag) != 0)
 		return ksm_agent_put_decline(out, "keeper-agent serves "
 		    "another config");
+	if (strcmp(rq->endpoint, "download") == 0)
+		return session_serve_file(s, rq, since_ms, out, how);
+	if ((ep = ep_index(rq->endpoint)) < 0)
+		return ksm_agent_put_decline(out, "keeper-agent does not "
+		    "serve this endpoint");
 	if (ep == EP_FOLDERS && rq->n_uids > 0)
 		return ksm_agent_put_decline(out, "get_folders takes no UIDs");
 	sl = &s->slot[ep];
@@ -356,10 +366,11 @@ session_status(const struct session *s)
 		    "\"get_secret\":%s,\"get_folders\":%s,\"error\":%s,"
 		    "\"calls\":%llu,\"served\":%llu,\"stale\":%llu,"
 		    "\"errors\":%llu,\"waits\":%llu,\"throttled\":%llu,"
-		    "\"burst\":%u}", (long)getpid(), s->o.refresh_ms,
-		    s->o.max_age_ms, ans[EP_SECRETS], ans[EP_FOLDERS],
-		    err != NULL ? err : "null", s->calls, s->served, s->stale,
-		    s->errors, s->waits, s->throttled, s->burst);
+		    "\"burst\":%u,\"files\":%zu}", (long)getpid(),
+		    s->o.refresh_ms, s->o.max_age_ms, ans[EP_SECRETS],
+		    ans[EP_FOLDERS], err != NULL ? err : "null", s->calls,
+		    s->served, s->stale, s->errors, s->waits, s->throttled,
+		    s->burst, session_files_held(s));
 	free(err);
 	return out;
 }

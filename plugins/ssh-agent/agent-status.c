@@ -73,6 +73,7 @@ agent_status(const char *secrets_sock)
 	    "get_secret"), 1);
 	print_answer("folders:", cJSON_GetObjectItemCaseSensitive(st,
 	    "get_folders"), 0);
+	printf("files:    %.0f held\n", num(st, "files"));
 	if ((err = ksmx_json_str(st, "error")) != NULL)
 		printf("Keeper:   %s\n", err);
 	printf("calls:    %.0f to Keeper (%.0f throttled, %.0f since its last "

@@ -35,6 +35,7 @@ AGENT_SECRETS_SOURCES = plugins/ssh-agent/secrets/secrets-side.c \
 AGENT_CORE_SOURCES = plugins/ssh-agent/agent-loop.c \
 	plugins/ssh-agent/agent-loop.h plugins/ssh-agent/agent-session.c \
 	plugins/ssh-agent/agent-session-fetch.c \
+	plugins/ssh-agent/agent-session-files.c \
 	plugins/ssh-agent/agent-session-int.h plugins/ssh-agent/agent-session.h
 plugins_ssh_agent_keeper_agent_SOURCES = plugins/ssh-agent/keeper-agent.c \
 	plugins/ssh-agent/agent-opts.c plugins/ssh-agent/agent-opts.h \

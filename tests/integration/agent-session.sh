@@ -135,11 +135,32 @@ else
 	diag "$(cat "$ERR")"
 fi
 
-# the opened answer carries each file's key: the download decrypts with it
-ks --verbose get "keeper://NtFileRecord000000FI01/file/hello.txt"
-expect_out "a file through the agent's answer, downloaded and decrypted" \
-    "$(printf 'hello, file\n' | base64)"
+# an attachment: its record and its bytes from the agent, which downloads
+# it once and holds it
+FILE_N="keeper://NtFileRecord000000FI01/file/hello.txt"
+files0=$(sb_calls files)
+ks --verbose get "$FILE_N"
+expect_out "a file through the agent" "$(printf 'hello, file\n' | base64)"
 via_agent "  ... its record answered by keeper-agent"
+check "  ... and its bytes (download answer from keeper-agent)" \
+    grep -q "download answer from keeper-agent" "$ERR"
+for i in 1 2 3; do
+	ks get "$FILE_N"
+	[ "$RC" -eq 0 ] || not_ok "get of the file through the agent ($i): exit $RC"
+done
+check "four gets of the file: one download, the agent's ($(($(sb_calls files) - files0)))" \
+    test "$(($(sb_calls files) - files0))" -eq 1
+check "  ... an audit line per answer, naming the file UID" \
+    test "$(grep -c "download for pid [0-9]* uid [0-9]* exe [^ ]*/keeper-secret: [A-Za-z0-9_-]* (fresh)" "$KS_AGENT_LOG")" -eq 4
+RC=0
+LD_DEBUG=files timeout "$TIMEOUT" "$KS" --config "$CFG" get "$FILE_N" \
+    >"$OUT" 2>"$TMP/lddebug" || RC=$?
+check "  ... with neither libcurl nor libcrypto loaded in the client" \
+    sh -c "test $RC -eq 0 && ! grep -q -e libcurl -e libcrypto '$TMP/lddebug'"
+RC=0
+"$KS_AGENT" --status >"$OUT" 2>"$ERR" || RC=$?
+check "  ... and keeper-agent --status says it holds it" \
+    sh -c "test $RC -eq 0 && grep -q '^files: *1 held' '$OUT'"
 # every record, whole, as the direct path prints it (files, notes, revisions)
 jq -r '.records[] | select(.uid | test("Legacy|Unshared") | not) | .uid' \
     "$VAULT" >"$TMP/uids"

@@ -288,10 +288,19 @@ ATT_FAILED="$ATT_LOG: not rendered, $W/att.out kept: 1 of 1 references do not re
 wait_for "a failed download fails the render, naming the attachment and why" \
     grep -q "$ATT_FAILED" "$KS_AGENT_LOG"
 check "  ... and keeps the old file" cmp -s "$W/att.out" "$W/att.before"
+# a client asking the agent for that file: declined, it tries itself
+run_ks --config "$CFG" --verbose get "keeper://$FILE_REC/file/key.bin"
+check "  ... a client's get of it: the agent declines, the client's own download fails alike" \
+    sh -c "test $RC -ne 0 && grep -q 'the agent declined: keeper-agent could not download .InjFilePending00000001.: HTTP 404' '$ERR' &&
+	grep -q '^keeper-secret: HTTP 404 from .* downloading file .InjFilePending00000001.' '$ERR'"
 vault_edit --arg u "$FILE_REC" '(.records[] | select(.uid == $u) | .files[0]) |=
     (del(.size, .pending) + {content: "aGVhbGVkCg=="})'
 att_want
 wait_for "  ... and the next refresh downloads it and renders" new_att
+run_ks --config "$CFG" --verbose get "keeper://$FILE_REC/file/key.bin"
+check "  ... and a client gets it from the agent" \
+    sh -c "test $RC -eq 0 && test \"\$(cat '$OUT')\" = '$(printf 'healed\n' | base64 | tr '+/' '-_' | tr -d '=')' &&
+	grep -q 'download answer from keeper-agent' '$ERR'"
 check "no attachment byte in the agent's log or stderr" \
     sh -c "! grep -q -e 'after a NUL' -e healed '$KS_AGENT_LOG' '$TMP/agent.err'"
 ks_agent_stop

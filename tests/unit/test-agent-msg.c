@@ -582,6 +582,7 @@ static void
 test_freshness(void)
 {
 	static const uint8_t bad[] = { 0, 3, 0x81, 0xff };
+	static const uint8_t bad_form[] = { 0, 4, 0x81, 0xff };
 	struct ksm_agent_reply rp;
 	struct ksmx_buf b = KSMX_BUF_INIT(BIG);
 	const uint8_t *p;
@@ -596,14 +597,21 @@ test_freshness(void)
 			ok = 0;
 	}
 	T_OK(ok, "ANSWER freshness 0, 3, 0x81, 255: refused");
-	for (ok = 1, i = 0; i < sizeof(bad); i++) {
+	for (ok = 1, i = 0; i < sizeof(bad_form); i++) {
 		ksmx_buf_clear(&b);
-		if (ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 0, bad[i], "{}",
-		    2) != 0 || (p = one_frame(&b, &n)) == NULL ||
+		if (ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 0, bad_form[i],
+		    "{}", 2) != 0 || (p = one_frame(&b, &n)) == NULL ||
 		    ksm_agent_parse_reply(&rp, p, n) != KSM_EPROTO)
 			ok = 0;
 	}
-	T_OK(ok, "ANSWER form 0, 3, 0x81, 255: refused");
+	T_OK(ok, "ANSWER form 0, 4, 0x81, 255: refused");
+	ksmx_buf_clear(&b);
+	T_OK(ksm_agent_put_answer(&b, KSM_AGENT_FRESH, 0, KSM_AGENT_FORM_FILE,
+	    "a\0b", 3) == 0 && (p = one_frame(&b, &n)) != NULL &&
+	    ksm_agent_parse_reply(&rp, p, n) == 0 &&
+	    rp.form == KSM_AGENT_FORM_FILE && rp.body_len == 3 &&
+	    memcmp(rp.body, "a\0b", 3) == 0,
+	    "ANSWER form 3 (a file's bytes, NUL included) parses");
 	ksmx_buf_clear(&b);
 }
 

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -11,7 +12,7 @@
 #include "secrets-answer.h"
 #include "util/fnv.h"
 
-#define MAX_UID		64
+#define MAX_UID		ANSWER_MAX_UID
 
 /* Where one record sits: [off, off+len) of the text. */
 struct rec_at {
@@ -272,6 +273,45 @@ int
 answer_has(const struct answer *a, const char *uid)
 {
 	return uid[0] != '\0' && find(a, uid) != SIZE_MAX;
+}
+
+/* Whether [p, p + n) holds the "fileUid":"<uid>" member. */
+static const char *
+file_member(const char *p, size_t n, const char *file_uid)
+{
+	char needle[MAX_UID + 16];
+	int k = snprintf(needle, sizeof(needle), "\"fileUid\":\"%s\"",
+	    file_uid);
+
+	if (k <= 0 || (size_t)k >= sizeof(needle))
+		return NULL;
+	return memmem(p, n, needle, (size_t)k);
+}
+
+int
+answer_file_record(const struct answer *a, const char *file_uid,
+    char rec[MAX_UID + 1])
+{
+	const char *at;
+	size_t i, off;
+
+	/* the record already known: look in it alone */
+	if (rec[0] != '\0' && (i = find(a, rec)) != SIZE_MAX &&
+	    file_member(a->text + a->recs[i].off, a->recs[i].len,
+	    file_uid) != NULL)
+		return 0;
+	if (file_uid[0] == '\0' || strchr(file_uid, '"') != NULL ||
+	    strchr(file_uid, '\\') != NULL ||
+	    (at = file_member(a->text, a->len, file_uid)) == NULL)
+		return -1;
+	off = (size_t)(at - a->text);
+	for (i = 0; i < a->n_recs; i++)
+		if (off >= a->recs[i].off && off - a->recs[i].off <
+		    a->recs[i].len && a->recs[i].uid[0] != '\0') {
+			memcpy(rec, a->recs[i].uid, strlen(a->recs[i].uid) + 1);
+			return 0;
+		}
+	return -1;
 }
 
 /*

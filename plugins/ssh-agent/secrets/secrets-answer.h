@@ -39,6 +39,14 @@ uint64_t answer_hash(const struct answer *a);
 /* Records (occurrences) in an indexed answer. */
 size_t	answer_records(const struct answer *a);
 int	answer_has(const struct answer *a, const char *uid);
+/*
+ * A record of an indexed opened answer that lists the attachment file_uid:
+ * its UID into rec (64 bytes and a NUL; a UID already there is looked at
+ * first), 0; -1 when no record does.
+ */
+#define ANSWER_MAX_UID	64
+int	answer_file_record(const struct answer *a, const char *file_uid,
+	    char rec[ANSWER_MAX_UID + 1]);
 
 /*
  * Append to out the answer for uids (n_uids 0: the whole text).  *missing
