@@ -7,7 +7,8 @@
  * composed for a few UIDs taken from it (each recordUid it writes, up to
  * eight, one of them twice, plus one it does not hold).  When cJSON reads
  * the input as an object, the composed answer must be JSON too, index
- * again, and hold exactly the asked UIDs the input held.  Built with
+ * again, and hold exactly the asked UIDs the input held.  The record that
+ * lists each "fileUid" is one the answer holds.  Built with
  * standalone.c it replays tests/fuzz/corpus/secrets-answer/ in make check.
  */
 
@@ -25,19 +26,19 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* UIDs from the input: the string after each "recordUid":" */
+/* UIDs from the input: the string after each key ("recordUid":") */
 static size_t
-pick(const char *p, size_t size, char uids[MAX_PICK][MAX_UID + 1])
+pick(const char *p, size_t size, const char *key,
+    char uids[MAX_PICK][MAX_UID + 1])
 {
-	static const char key[] = "\"recordUid\":\"";
 	const char *end = p + size, *q, *e;
 	size_t n = 0, len;
 
-	for (q = p; n < MAX_PICK - 2 && (size_t)(end - q) > sizeof(key) - 1;
+	for (q = p; n < MAX_PICK - 2 && (size_t)(end - q) > strlen(key);
 	    q++) {
-		if (memcmp(q, key, sizeof(key) - 1) != 0)
+		if (memcmp(q, key, strlen(key)) != 0)
 			continue;
-		q += sizeof(key) - 1;
+		q += strlen(key);
 		for (e = q; e < end && *e != '"' && *e != '\0'; e++)
 			;
 		len = (size_t)(e - q);
@@ -69,6 +70,32 @@ whole(const uint8_t *data, size_t size, int index)
 	ksmx_buf_clear(&out);
 }
 
+/*
+ * The record listing a file: for each "fileUid" of the input (and one it
+ * lacks), looked for with no record known and with a wrong one known;
+ * what is found is a record the answer holds, found again when known.
+ */
+static void
+files(const struct answer *a, const char *p, size_t size)
+{
+	char uids[MAX_PICK][MAX_UID + 1], rec[ANSWER_MAX_UID + 1];
+	size_t n, i;
+
+	n = pick(p, size, "\"fileUid\":\"", uids);
+	for (i = 0; i < n; i++) {
+		rec[0] = '\0';
+		if (answer_file_record(a, uids[i], rec) != 0)
+			continue;
+		if (!answer_has(a, rec) ||
+		    answer_file_record(a, uids[i], rec) != 0)
+			abort();
+		memcpy(rec, "never-a-record-uid", sizeof("never-a-record-uid"));
+		if (answer_file_record(a, uids[i], rec) != 0 ||
+		    !answer_has(a, rec))
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -91,7 +118,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	whole(data, size, 1);
 	root = ksmx_json_parse(data, size);
 	valid = root != NULL && cJSON_IsObject(root);
-	n = pick((const char *)data, size, uids);
+	files(a, (const char *)data, size);
+	n = pick((const char *)data, size, "\"recordUid\":\"", uids);
 	for (i = 0; i < n; i++) {
 		up[i] = uids[i];
 		n_missing += !answer_has(a, up[i]);
