@@ -6,6 +6,7 @@
 #     agent, interleaved round by round (A B C ...) with the official JS
 #     SDK's cold get, `keeper-secret --version`, the same get without the
 #     agent (KSM_AGENT=0) from a warm disk cache and cold, and /bin/echo;
+#     then the get of an attachment through the agent and without it;
 #  2. a burst of BENCH_BURST gets (two processes at a time, over every
 #     typed record of the application) through the agent, and the same
 #     burst without it (the disk cache at its default TTL): wall time, and
@@ -123,6 +124,21 @@ if [ -n "$PERF" ]; then
 else
 	row "session: CPU time (perf stat)" "n/a (perf stat cannot count here)" "" ""
 fi
+# an attachment: through the agent (downloaded once, then held) vs the
+# direct path, which downloads it at every get (records from the warm cache)
+FGET="$(q "$KS") --config $(q "$CFG") get keeper://0I9FLZr7Xc3RCIdcc-k7iw/file/service.conf"
+bash -c "$(q "$KS") --verbose --config $(q "$CFG") get keeper://0I9FLZr7Xc3RCIdcc-k7iw/file/service.conf" 2>&1 >/dev/null |
+    grep -q 'download answer from keeper-agent' ||
+    bail "the attachment was not answered by keeper-agent"
+say "one attachment, 3 commands interleaved, $RUNS rounds ..."
+imed "$RUNS" \
+    fagent "$FGET" \
+    fcached "KSM_AGENT=0 KSM_CACHE_TTL=3600 $FGET" \
+    fversion "$(q "$KS") --version"
+cmp -s "$TMP/out-fagent" "$TMP/out-fcached" && [ -s "$TMP/out-fagent" ] ||
+    bail "the attachment through the agent differs from the direct download"
+prow "session: \`get\` of an attachment through keeper-agent vs no agent, warm disk cache (a download each time)" fagent fcached
+prow "session: the same attachment through keeper-agent vs \`keeper-secret --version\`" fagent fversion
 ks_agent_stop
 
 # ---- 2. a burst of processes: Keeper calls per refresh period ----
