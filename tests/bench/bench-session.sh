@@ -135,8 +135,9 @@ imed "$RUNS" \
     fagent "$FGET" \
     fcached "KSM_AGENT=0 KSM_CACHE_TTL=3600 $FGET" \
     fversion "$(q "$KS") --version"
-cmp -s "$TMP/out-fagent" "$TMP/out-fcached" && [ -s "$TMP/out-fagent" ] ||
-    bail "the attachment through the agent differs from the direct download"
+if [ ! -s "$TMP/out-fagent" ] || ! cmp -s "$TMP/out-fagent" "$TMP/out-fcached"; then
+	bail "the attachment through the agent differs from the direct download"
+fi
 prow "session: \`get\` of an attachment through keeper-agent vs no agent, warm disk cache (a download each time)" fagent fcached
 prow "session: the same attachment through keeper-agent vs \`keeper-secret --version\`" fagent fversion
 ks_agent_stop
