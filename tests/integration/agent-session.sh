@@ -161,6 +161,24 @@ RC=0
 "$KS_AGENT" --status >"$OUT" 2>"$ERR" || RC=$?
 check "  ... and keeper-agent --status says it holds it" \
     sh -c "test $RC -eq 0 && grep -q '^files: *1 held' '$OUT'"
+# SIGHUP drops it; then 12 clients at once share one new download
+kill -HUP "$KS_AGENT_PID"
+none_held() { "$KS_AGENT" --status 2>/dev/null | grep -q '^files: *0 held'; }
+wait_for "SIGHUP drops the attachments held" none_held
+files0=$(sb_calls files)
+pids=()
+for i in $(seq 12); do
+	timeout "$TIMEOUT" "$KS" --config "$CFG" get "$FILE_N" >"$TMP/fb.$i" 2>&1 &
+	pids+=($!)
+done
+burst_ok=1
+for i in $(seq 12); do
+	wait "${pids[$((i - 1))]}" || burst_ok=0
+	[ "$(cat "$TMP/fb.$i")" = "$(printf 'hello, file\n' | base64)" ] || burst_ok=0
+done
+check "12 concurrent gets of the file all succeed" test "$burst_ok" -eq 1
+check "  ... with one download between them ($(($(sb_calls files) - files0)))" \
+    test "$(($(sb_calls files) - files0))" -eq 1
 # every record, whole, as the direct path prints it (files, notes, revisions)
 jq -r '.records[] | select(.uid | test("Legacy|Unshared") | not) | .uid' \
     "$VAULT" >"$TMP/uids"
