@@ -6,6 +6,7 @@ if ENABLE_PAM
 pamlibdir = $(pamdir)
 pamlib_LTLIBRARIES = plugins/pam/pam_keeper.la
 plugins_pam_pam_keeper_la_SOURCES = plugins/pam/pam_keeper.c \
+	plugins/pam/pam-ctx.c plugins/pam/pam-ctx.h plugins/pam/pam-session.c \
 	plugins/pam/pam-opts.c plugins/pam/pam-opts.h \
 	plugins/pam/pam-config.c plugins/pam/pam-config.h \
 	plugins/pam/pam-keyring.c plugins/pam/pam-keyring.h \
